@@ -1,0 +1,19 @@
+package dev.dnsflow.flow;
+
+import java.util.List;
+
+/**
+ * One client query from arrival to answer: the record every sink, API and later feature shares.
+ * Immutable. {@code response} is null only when no answer was sent.
+ *
+ * @param id             unique and sortable by time (see {@link FlowIds})
+ * @param timeEpochNanos when the query arrived, nanoseconds since the epoch
+ * @param client         whoever sent the packet to dnsflow
+ */
+public record Flow(String id, long timeEpochNanos, Endpoint client, QueryInfo query,
+                   List<Attempt> attempts, FlowResponse response, long durationMicros, Outcome outcome) {
+
+    public Flow {
+        attempts = List.copyOf(attempts);
+    }
+}

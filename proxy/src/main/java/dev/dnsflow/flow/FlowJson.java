@@ -1,0 +1,97 @@
+package dev.dnsflow.flow;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+/**
+ * The flow's JSON form. Field names are a contract (API, JSON lines, jq scripts): add, never rename.
+ * Written field by field with a streaming generator, so the shape is visible in one place.
+ */
+public final class FlowJson {
+    public static final JsonFactory FACTORY = new JsonFactory();
+    private static final DateTimeFormatter RFC3339_NANOS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.nnnnnnnnn'Z'").withZone(ZoneOffset.UTC);
+
+    private FlowJson() {
+    }
+
+    public static String toJson(Flow flow) {
+        StringWriter out = new StringWriter(512);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(flow, g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    public static String time(long epochNanos) {
+        return RFC3339_NANOS.format(Instant.ofEpochSecond(0, epochNanos));
+    }
+
+    public static void write(Flow f, JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", f.id());
+        g.writeStringField("time", time(f.timeEpochNanos()));
+        g.writeObjectFieldStart("client");
+        g.writeStringField("ip", f.client().ip());
+        g.writeNumberField("port", f.client().port());
+        g.writeStringField("transport", f.client().transport().json());
+        g.writeEndObject();
+        writeQuery(f.query(), g);
+        g.writeArrayFieldStart("attempts");
+        for (Attempt a : f.attempts()) {
+            g.writeStartObject();
+            g.writeStringField("upstream", a.upstream());
+            g.writeStringField("transport", a.transport().json());
+            g.writeNumberField("id", a.id());
+            g.writeStringField("sent", time(a.sentEpochNanos()));
+            g.writeNumberField("rtt_us", a.rttMicros());
+            g.writeStringField("outcome", a.outcome().json());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        if (f.response() != null) {
+            FlowResponse r = f.response();
+            g.writeObjectFieldStart("response");
+            g.writeStringField("rcode", Rcode.string(r.rcode()));
+            g.writeNumberField("answers", r.answers());
+            g.writeArrayFieldStart("addresses");
+            for (String address : r.addresses()) {
+                g.writeString(address);
+            }
+            g.writeEndArray();
+            g.writeNumberField("size", r.size());
+            g.writeBooleanField("truncated", r.truncated());
+            g.writeEndObject();
+        }
+        g.writeNumberField("duration_us", f.durationMicros());
+        g.writeStringField("outcome", f.outcome().json());
+        g.writeEndObject();
+    }
+
+    private static void writeQuery(QueryInfo q, JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("query");
+        g.writeNumberField("id", q.id());
+        if (q.name() != null) {
+            g.writeStringField("name", q.name());
+            g.writeStringField("type", Type.string(q.type()));
+            g.writeStringField("class", DClass.string(q.dclass()));
+        }
+        g.writeBooleanField("rd", q.rd());
+        g.writeBooleanField("cd", q.cd());
+        g.writeBooleanField("do", q.dnssecOk());
+        g.writeNumberField("edns_size", q.ednsSize());
+        g.writeNumberField("size", q.size());
+        g.writeEndObject();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.dnsflow.flow;
+
+/**
+ * Where finished flows go (JSON lines, the in-memory ring, later dnstap and the API stream).
+ * Called from the recorder's own thread, never from an event loop, so a sink may block briefly;
+ * if it falls behind, the recorder drops flows for it and counts them.
+ */
+public interface FlowSink extends AutoCloseable {
+    String name();
+
+    void accept(Flow flow);
+
+    /** Called when the recorder's queue is momentarily empty: a good time to flush buffers. */
+    default void idle() {
+    }
+
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,26 @@
+package dev.dnsflow.flow;
+
+import java.util.Locale;
+
+/**
+ * How a client query ended, from the client's point of view. {@code answered} means the client got
+ * the upstream's answer, whatever its rcode; the others are answers dnsflow wrote itself.
+ */
+public enum Outcome {
+    /** The upstream's answer was relayed (any rcode, possibly truncated to fit). */
+    ANSWERED,
+    /** Every attempt failed or the deadline passed: dnsflow answered SERVFAIL. */
+    SERVFAIL,
+    /** The client is outside the allowed ranges: dnsflow answered REFUSED. */
+    REFUSED,
+    /** The query was malformed: dnsflow answered FORMERR. */
+    FORMERR,
+    /** The opcode is not QUERY: dnsflow answered NOTIMP. */
+    NOTIMP;
+
+    private final String json = name().toLowerCase(Locale.ROOT);
+
+    public String json() {
+        return json;
+    }
+}

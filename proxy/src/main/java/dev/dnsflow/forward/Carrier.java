@@ -1,0 +1,7 @@
+package dev.dnsflow.forward;
+
+/** Where an attempt's ID lives: a UDP socket or a TCP connection, each with its own ID space. */
+interface Carrier {
+    /** Gives the attempt's ID back; a late answer to it will be counted as unknown. */
+    void release(int id, InFlight owner);
+}

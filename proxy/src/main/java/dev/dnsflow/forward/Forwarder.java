@@ -1,0 +1,274 @@
+package dev.dnsflow.forward;
+
+import dev.dnsflow.flow.AttemptOutcome;
+import dev.dnsflow.flow.Outcome;
+import dev.dnsflow.flow.Transport;
+import dev.dnsflow.net.Transports;
+import dev.dnsflow.pipeline.Exchange;
+import dev.dnsflow.pipeline.LoopContext;
+import dev.dnsflow.wire.DnsHeader;
+import dev.dnsflow.wire.ResponseCheck;
+import dev.dnsflow.wire.Responses;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The forward stage's work on one event loop: it owns that loop's upstream sockets and connections,
+ * sends attempts, matches replies, and retries or gives up. Everything here runs on the loop, so
+ * nothing is locked; timeouts are two FIFO lists swept every few milliseconds.
+ */
+final class Forwarder {
+    static final long SWEEP_MILLIS = 5;
+
+    private final LoopContext loop;
+    private final ForwardOptions options;
+    private final List<Upstream> upstreams;
+    private final UdpUpstreamPool[] udp;
+    private final TcpUpstream[] tcp;
+    private final TimeoutList attemptTimers = new TimeoutList();
+    private final TimeoutList deadlines = new TimeoutList();
+    private final long timeoutNanos;
+    private final long deadlineNanos;
+    private final int maxAttempts;
+    private final ScheduledFuture<?> sweeper;
+    private int queries;
+    private long lastMaintenance;
+
+    Forwarder(LoopContext loop, ForwardOptions options, List<Upstream> upstreams, Transports transports) {
+        this.loop = loop;
+        this.options = options;
+        this.upstreams = upstreams;
+        this.timeoutNanos = options.timeout().toNanos();
+        this.deadlineNanos = options.deadline().toNanos();
+        this.maxAttempts = options.attemptsFor(upstreams.size());
+        this.udp = new UdpUpstreamPool[upstreams.size()];
+        this.tcp = new TcpUpstream[upstreams.size()];
+        for (int i = 0; i < upstreams.size(); i++) {
+            Upstream u = upstreams.get(i);
+            udp[i] = new UdpUpstreamPool(this, u, transports.datagram(u.address().getAddress()).group(loop.eventLoop()),
+                    options.socketsPerUpstream());
+            tcp[i] = new TcpUpstream(this, u, new Bootstrap().group(loop.eventLoop()).channel(transports.socket())
+                    .option(io.netty.channel.ChannelOption.TCP_NODELAY, true)
+                    .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.timeout().toMillis()));
+        }
+        this.sweeper = loop.eventLoop().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    LoopContext loop() {
+        return loop;
+    }
+
+    void forward(Exchange exchange) {
+        long now = System.nanoTime();
+        // Answers larger than a batched UDP read can hold are fetched over TCP (see Transports).
+        Transport transport = exchange.transport() == Transport.TCP || exchange.parsed().udpSize > Transports.MAX_UDP_PAYLOAD
+                ? Transport.TCP : Transport.UDP;
+        InFlight f = new InFlight(exchange, now + deadlineNanos, options.policy().firstIndex(upstreams.size(), queries++),
+                transport);
+        deadlines.add(f.deadlineTimer, f.deadline);
+        nextAttempt(f, now);
+    }
+
+    /** Starts the next attempt on the next upstream by policy, or answers SERVFAIL when out of budget. */
+    private void nextAttempt(InFlight f, long now) {
+        while (true) {
+            if (f.attempts >= maxAttempts || f.deadline - now <= 0) {
+                giveUp(f);
+                return;
+            }
+            int index = nextUpstream(f);
+            f.attempts++;
+            if (start(f, index, f.transport, now)) {
+                return;
+            }
+        }
+    }
+
+    /** The first healthy upstream after the last one tried; if none is healthy, still try one. */
+    private int nextUpstream(InFlight f) {
+        int n = upstreams.size();
+        int from = f.cursor < 0 ? f.first : f.cursor + 1;
+        for (int i = 0; i < n; i++) {
+            int index = (from + i) % n;
+            if (upstreams.get(index).isHealthy()) {
+                f.cursor = index;
+                return index;
+            }
+        }
+        f.cursor = from % n;
+        return f.cursor;
+    }
+
+    private boolean start(InFlight f, int index, Transport transport, long now) {
+        Upstream u = upstreams.get(index);
+        boolean sent = transport == Transport.UDP ? sendUdp(f, index, now) : tcp[index].send(f, now);
+        if (!sent) {
+            u.metrics().error(transport == Transport.UDP ? "udp_unavailable" : "id_exhausted");
+            f.failedToStart(u, transport, now);
+            return false;
+        }
+        u.metrics().request(transport);
+        attemptTimers.add(f.attemptTimer, now + timeoutNanos);
+        if (transport == Transport.UDP) {
+            DnsHeader.setId(f.exchange.query(), f.wireId);
+            UdpUpstreamSocket s = (UdpUpstreamSocket) f.carrier;
+            loop.flusher().write(s.channel, new DatagramPacket(f.exchange.query().retainedDuplicate(), u.address()));
+        } else {
+            DnsHeader.setId(f.exchange.query(), f.wireId); // written when the connection is up
+        }
+        return true;
+    }
+
+    private boolean sendUdp(InFlight f, int index, long now) {
+        UdpUpstreamPool pool = udp[index];
+        UdpUpstreamSocket s = pool.pick();
+        if (s == null) {
+            return false;
+        }
+        int id = s.ids.allocate(f);
+        if (id < 0) {
+            pool.upstream.metrics().error("id_exhausted");
+            s = pool.alternative(s);
+            id = s == null ? -1 : s.ids.allocate(f);
+            if (id < 0) {
+                return false;
+            }
+        }
+        f.started(pool.upstream, s, id, Transport.UDP, now);
+        return true;
+    }
+
+    void onUdpReply(UdpUpstreamSocket socket, DatagramPacket packet) {
+        ByteBuf reply = packet.content();
+        Upstream u = socket.pool.upstream;
+        InetSocketAddress from = packet.sender();
+        if (from == null || from.getPort() != u.address().getPort() || !from.getAddress().equals(u.address().getAddress())) {
+            u.metrics().noncompliant("wrong_source");
+            packet.release();
+            return;
+        }
+        accept(u, socket.ids, reply);
+    }
+
+    void onTcpReply(Upstream u, Carrier connection, IdSpace<InFlight> ids, ByteBuf frame) {
+        accept(u, ids, frame);
+    }
+
+    /** Matches a reply from the right source to its attempt by ID and question; takes ownership. */
+    private void accept(Upstream u, IdSpace<InFlight> ids, ByteBuf reply) {
+        if (reply.readableBytes() < DnsHeader.SIZE) {
+            u.metrics().noncompliant(ResponseCheck.MALFORMED);
+            reply.release();
+            return;
+        }
+        InFlight f = ids.get(DnsHeader.id(reply));
+        if (f == null) {
+            u.metrics().noncompliant("unknown_id");
+            reply.release();
+            return;
+        }
+        String problem = ResponseCheck.check(reply, f.exchange.query(), f.exchange.parsed().questionEnd);
+        if (problem != null) {
+            u.metrics().noncompliant(problem); // the attempt keeps waiting for the real answer
+            reply.release();
+            return;
+        }
+        answered(f, reply);
+    }
+
+    private void answered(InFlight f, ByteBuf reply) {
+        long now = System.nanoTime();
+        Upstream u = f.upstream;
+        u.succeeded();
+        u.metrics().response(DnsHeader.rcode(reply));
+        boolean truncated = DnsHeader.isTruncated(reply);
+        Transport was = f.attemptTransport;
+        attemptTimers.remove(f.attemptTimer);
+        f.settle(truncated ? AttemptOutcome.TRUNCATED : AttemptOutcome.ANSWERED, now);
+        if (truncated && was == Transport.UDP && options.tcpOnTruncation()
+                && f.attempts < maxAttempts && f.deadline - now > 0) {
+            // Retry the same upstream over TCP; if that fails, the truncated answer is still better than SERVFAIL.
+            f.attempts++;
+            f.transport = Transport.TCP;
+            if (start(f, f.cursor, Transport.TCP, now)) {
+                reply.release();
+                return;
+            }
+        }
+        deadlines.remove(f.deadlineTimer);
+        f.exchange.respond(reply, Outcome.ANSWERED);
+    }
+
+    /** The attempt's connection failed: try the next upstream at once. */
+    void attemptFailed(InFlight f) {
+        long now = System.nanoTime();
+        attemptTimers.remove(f.attemptTimer);
+        f.upstream.failed();
+        f.settle(AttemptOutcome.ERROR, now);
+        nextAttempt(f, now);
+    }
+
+    private void attemptTimedOut(InFlight f, long now) {
+        Upstream u = f.upstream;
+        u.failed();
+        u.metrics().timeout();
+        if (f.carrier instanceof UdpUpstreamSocket s) {
+            s.pool.timedOut(s, now);
+        }
+        f.settle(AttemptOutcome.TIMEOUT, now);
+        nextAttempt(f, now);
+    }
+
+    private void giveUp(InFlight f) {
+        long now = System.nanoTime();
+        attemptTimers.remove(f.attemptTimer);
+        if (f.outstanding()) {
+            f.upstream.metrics().timeout();
+            f.upstream.failed();
+            f.settle(AttemptOutcome.TIMEOUT, now);
+        }
+        deadlines.remove(f.deadlineTimer);
+        f.exchange.respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        TimeoutList.Node n;
+        while ((n = deadlines.pollExpired(now)) != null) {
+            giveUp(n.owner);
+        }
+        while ((n = attemptTimers.pollExpired(now)) != null) {
+            attemptTimedOut(n.owner, now);
+        }
+        if (now - lastMaintenance > 1_000_000_000L) {
+            lastMaintenance = now;
+            for (int i = 0; i < udp.length; i++) {
+                udp[i].maintain(now, options.socketMaxAge().toNanos(), deadlineNanos);
+                tcp[i].maintain(now, options.tcpIdle().toNanos());
+            }
+        }
+        loop.flusher().flush();
+    }
+
+    /** Attempts waiting for an answer on this loop. */
+    int inFlight() {
+        return attemptTimers.size();
+    }
+
+    long rotations(int upstream) {
+        return udp[upstream].rotations();
+    }
+
+    void close() {
+        sweeper.cancel(false);
+        for (int i = 0; i < udp.length; i++) {
+            udp[i].close();
+            tcp[i].close();
+        }
+    }
+}

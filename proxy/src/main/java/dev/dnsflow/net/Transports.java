@@ -1,0 +1,91 @@
+package dev.dnsflow.net;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+
+/**
+ * The Netty transport: epoll (SO_REUSEPORT, recvmmsg batching) when the native library loads,
+ * NIO otherwise. {@code -Ddnsflow.transport=nio} forces NIO.
+ */
+public final class Transports {
+    /** Largest UDP datagram read in a batch; larger upstream answers are fetched over TCP. */
+    public static final int MAX_UDP_PAYLOAD = 4096;
+    /** Datagrams per recvmmsg call. */
+    private static final int DATAGRAMS_PER_READ = 16;
+
+    private final boolean epoll;
+
+    private Transports(boolean epoll) {
+        this.epoll = epoll;
+    }
+
+    public static Transports best() {
+        boolean forceNio = "nio".equalsIgnoreCase(System.getProperty("dnsflow.transport"));
+        return new Transports(!forceNio && Epoll.isAvailable());
+    }
+
+    public boolean isEpoll() {
+        return epoll;
+    }
+
+    public String name() {
+        return epoll ? "epoll" : "nio";
+    }
+
+    public EventLoopGroup newGroup(int threads) {
+        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(threads, factory);
+    }
+
+    /** A UDP bootstrap for sockets of {@code address}'s family, with batched reads under epoll. */
+    public Bootstrap datagram(InetAddress address) {
+        SocketProtocolFamily family = address instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+        Bootstrap b = new Bootstrap();
+        if (epoll) {
+            b.channelFactory((ChannelFactory<Channel>) () -> new EpollDatagramChannel(family))
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_PAYLOAD)
+                    .option(io.netty.channel.ChannelOption.RCVBUF_ALLOCATOR,
+                            new FixedRecvByteBufAllocator(MAX_UDP_PAYLOAD * DATAGRAMS_PER_READ));
+        } else {
+            b.channelFactory((ChannelFactory<Channel>) () -> new NioDatagramChannel(family))
+                    .option(io.netty.channel.ChannelOption.RCVBUF_ALLOCATOR,
+                            new FixedRecvByteBufAllocator(MAX_UDP_PAYLOAD));
+        }
+        return b;
+    }
+
+    /** Lets several sockets bind one port so each event loop owns one (epoll only). */
+    public Bootstrap reusePort(Bootstrap b) {
+        if (epoll) {
+            b.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        return b;
+    }
+
+    public Class<? extends ServerChannel> serverSocket() {
+        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    public Class<? extends Channel> socket() {
+        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+}

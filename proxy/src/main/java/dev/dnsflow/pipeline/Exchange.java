@@ -1,0 +1,163 @@
+package dev.dnsflow.pipeline;
+
+import dev.dnsflow.flow.Attempt;
+import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowResponse;
+import dev.dnsflow.flow.Outcome;
+import dev.dnsflow.flow.QueryInfo;
+import dev.dnsflow.flow.Transport;
+import dev.dnsflow.flow.WallClock;
+import dev.dnsflow.wire.DnsHeader;
+import dev.dnsflow.wire.Names;
+import dev.dnsflow.wire.ParsedQuery;
+import dev.dnsflow.wire.ResponseReader;
+import dev.dnsflow.wire.Responses;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One client query on its way through the pipeline: the raw bytes (owned until the answer is sent),
+ * what was parsed from them, the attempts made, and how to answer. Lives on one event loop.
+ * Answering completes it exactly once: the answer is sent, the flow recorded, the query released.
+ */
+public final class Exchange {
+    /** Told when an exchange completes (the TCP frontend uses it for per-connection backpressure). */
+    public interface Listener {
+        void completed(Exchange exchange);
+    }
+
+    private final LoopContext loop;
+    private final Channel channel;
+    private final InetSocketAddress client;
+    private final Transport transport;
+    private final ByteBuf query;
+    private final ParsedQuery parsed;
+    private final long receivedNanos;
+    private final Listener listener;
+    private List<Attempt> attempts = List.of();
+    private boolean done;
+
+    /** Takes ownership of {@code query}. */
+    public Exchange(LoopContext loop, Channel channel, InetSocketAddress client, Transport transport,
+                    ByteBuf query, ParsedQuery parsed, long receivedNanos, Listener listener) {
+        this.loop = loop;
+        this.channel = channel;
+        this.client = client;
+        this.transport = transport;
+        this.query = query;
+        this.parsed = parsed;
+        this.receivedNanos = receivedNanos;
+        this.listener = listener;
+    }
+
+    public LoopContext loop() {
+        return loop;
+    }
+
+    public InetSocketAddress client() {
+        return client;
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /** The query bytes as received; stages may patch the ID in place, nothing else. */
+    public ByteBuf query() {
+        return query;
+    }
+
+    public ParsedQuery parsed() {
+        return parsed;
+    }
+
+    public long receivedNanos() {
+        return receivedNanos;
+    }
+
+    public boolean isDone() {
+        return done;
+    }
+
+    public void addAttempt(Attempt attempt) {
+        if (attempts.isEmpty()) {
+            attempts = new ArrayList<>(2);
+        }
+        attempts.add(attempt);
+    }
+
+    public List<Attempt> attempts() {
+        return attempts;
+    }
+
+    /** Answers with an error written by dnsflow (header and question echoed). */
+    public void respondError(int rcode, Outcome outcome) {
+        respond(Responses.error(channel.alloc(), query, parsed, rcode), outcome);
+    }
+
+    /**
+     * Sends {@code response} (ownership passes here) with the client's own ID, truncated with TC=1 if
+     * a UDP client cannot take its size, then records the flow. Later calls only release.
+     */
+    public void respond(ByteBuf response, Outcome outcome) {
+        if (done) {
+            response.release();
+            return;
+        }
+        done = true;
+        DnsHeader.setId(response, parsed.id);
+        int questionEnd = parsed.hasQuestion() ? parsed.questionEnd : DnsHeader.SIZE;
+        if (transport == Transport.UDP && response.readableBytes() > parsed.udpSize && parsed.hasQuestion()) {
+            Responses.truncate(response, questionEnd);
+        }
+        FlowResponse summary = ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes()));
+        loop.metrics().response(outcome, summary.rcode());
+        Object message = transport == Transport.UDP ? new DatagramPacket(response, client) : response;
+        loop.flusher().write(channel, message);
+        finish(summary, outcome);
+    }
+
+    /** Ends the exchange without any answer; the drop is counted under {@code reason}. */
+    public void drop(String reason) {
+        if (done) {
+            return;
+        }
+        done = true;
+        loop.metrics().drop(reason);
+        release();
+        if (listener != null) {
+            listener.completed(this);
+        }
+    }
+
+    private void finish(FlowResponse summary, Outcome outcome) {
+        long now = System.nanoTime();
+        loop.record(new Flow(loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000),
+                WallClock.epochNanos(receivedNanos),
+                new Endpoint(client.getAddress().getHostAddress(), client.getPort(), transport),
+                queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome));
+        release();
+        if (listener != null) {
+            listener.completed(this);
+        }
+    }
+
+    private QueryInfo queryInfo() {
+        String name = null;
+        if (parsed.hasQuestion()) {
+            int base = query.readerIndex();
+            name = Names.toText(query, base, base + DnsHeader.SIZE, base + parsed.nameEnd);
+        }
+        return new QueryInfo(parsed.id, name, parsed.qtype, parsed.qclass, parsed.recursionDesired(),
+                parsed.checkingDisabled(), parsed.dnssecOk, parsed.advertisedEdnsSize(), parsed.size);
+    }
+
+    private void release() {
+        query.release();
+    }
+}

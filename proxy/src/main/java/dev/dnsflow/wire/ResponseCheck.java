@@ -1,0 +1,47 @@
+package dev.dnsflow.wire;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Decides whether an upstream reply answers the query we sent (dnsdist's rule: QR set, exactly one
+ * question, and name, type and class equal to ours). The caller has already matched the source
+ * address and the ID. Anything else is non-compliant and the query keeps waiting.
+ */
+public final class ResponseCheck {
+    /** Non-compliance reasons; the names are metric label values. */
+    public static final String OK = null;
+    public static final String MALFORMED = "malformed";
+    public static final String NOT_RESPONSE = "not_response";
+    public static final String QUESTION_MISMATCH = "question_mismatch";
+
+    private ResponseCheck() {
+    }
+
+    /**
+     * @param query    the query as sent; its question spans [12, questionEnd) from its reader index
+     * @return null when the response is acceptable, else the reason it is not
+     */
+    public static String check(ByteBuf response, ByteBuf query, int questionEnd) {
+        int size = response.readableBytes();
+        if (size < questionEnd) {
+            return size < DnsHeader.SIZE ? MALFORMED : QUESTION_MISMATCH;
+        }
+        if (!DnsHeader.isResponse(response)) {
+            return NOT_RESPONSE;
+        }
+        if (DnsHeader.qdCount(response) != 1) {
+            return QUESTION_MISMATCH;
+        }
+        int r = response.readerIndex() + DnsHeader.SIZE;
+        int q = query.readerIndex() + DnsHeader.SIZE;
+        int nameLength = questionEnd - DnsHeader.SIZE - 4;
+        // Names compare without case (RFC 4343); because labels are length-prefixed, a match of the
+        // query's name bytes means the response's name ends at the same place. Type and class must
+        // match exactly.
+        if (!Names.equalsIgnoreCase(response, r, query, q, nameLength)
+                || response.getInt(r + nameLength) != query.getInt(q + nameLength)) {
+            return QUESTION_MISMATCH;
+        }
+        return OK;
+    }
+}

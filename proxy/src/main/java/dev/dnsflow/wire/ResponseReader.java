@@ -1,0 +1,61 @@
+package dev.dnsflow.wire;
+
+import dev.dnsflow.flow.FlowResponse;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Reads the few facts a flow keeps about a response: rcode, answer count, truncation, size, and
+ * the A/AAAA addresses of the answer section as raw bytes (formatted later, off the event loop).
+ */
+public final class ResponseReader {
+    private static final byte[] NONE = new byte[0];
+    private static final int TYPE_A = 1;
+    private static final int TYPE_AAAA = 28;
+
+    private ResponseReader() {
+    }
+
+    /** @param questionEnd where the answer section starts, relative to the message start */
+    public static FlowResponse summarize(ByteBuf m, int questionEnd) {
+        int base = m.readerIndex();
+        int limit = m.writerIndex();
+        int answers = DnsHeader.anCount(m);
+        return new FlowResponse(DnsHeader.rcode(m), answers, limit - base, DnsHeader.isTruncated(m),
+                addresses(m, base, base + questionEnd, limit, answers));
+    }
+
+    private static byte[] addresses(ByteBuf m, int base, int offset, int limit, int answers) {
+        byte[] out = NONE;
+        int used = 0;
+        int pos = offset;
+        for (int i = 0; i < answers; i++) {
+            int nameEnd = Names.skip(m, base, pos, limit);
+            if (nameEnd == Names.INVALID || nameEnd + 10 > limit) {
+                break;
+            }
+            int type = m.getUnsignedShort(nameEnd);
+            int rdLength = m.getUnsignedShort(nameEnd + 8);
+            int rdata = nameEnd + 10;
+            if (rdata + rdLength > limit) {
+                break;
+            }
+            if ((type == TYPE_A && rdLength == 4) || (type == TYPE_AAAA && rdLength == 16)) {
+                if (used + 1 + rdLength > out.length) {
+                    byte[] bigger = new byte[Math.max(64, out.length * 2)];
+                    System.arraycopy(out, 0, bigger, 0, used);
+                    out = bigger;
+                }
+                out[used++] = (byte) rdLength;
+                m.getBytes(rdata, out, used, rdLength);
+                used += rdLength;
+            }
+            pos = rdata + rdLength;
+        }
+        if (used == out.length) {
+            return out;
+        }
+        byte[] exact = new byte[used];
+        System.arraycopy(out, 0, exact, 0, used);
+        return exact;
+    }
+}

@@ -1,0 +1,6 @@
+package dev.dnsflow.sidecar;
+
+public final class Main {
+    public static void main(String[] args) {
+    }
+}
