@@ -34,6 +34,9 @@ public record ForwardOptions(Duration timeout, Duration deadline, Policy policy,
         if (socketsPerUpstream < 1 || socketsPerUpstream > 64) {
             throw new IllegalArgumentException("sockets per upstream must be 1..64");
         }
+        if (maxAttempts < 0) {
+            throw new IllegalArgumentException("--attempts must not be negative");
+        }
         if (maxFails < 1) {
             throw new IllegalArgumentException("--max-fails must be at least 1");
         }
@@ -44,29 +47,73 @@ public record ForwardOptions(Duration timeout, Duration deadline, Policy policy,
                 Duration.ofMillis(500), false, Duration.ofSeconds(10));
     }
 
-    public ForwardOptions withTimeouts(Duration timeout, Duration deadline) {
-        return new ForwardOptions(timeout, deadline, policy, maxAttempts, socketsPerUpstream, socketMaxAge, maxFails,
-                healthCheckEvery, tcpOnTruncation, tcpIdle);
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
-    public ForwardOptions withPolicy(Policy policy) {
-        return new ForwardOptions(timeout, deadline, policy, maxAttempts, socketsPerUpstream, socketMaxAge, maxFails,
-                healthCheckEvery, tcpOnTruncation, tcpIdle);
-    }
+    /** Changes some options and keeps the rest. */
+    public static final class Builder {
+        private Duration timeout;
+        private Duration deadline;
+        private Policy policy;
+        private int maxAttempts;
+        private int socketsPerUpstream;
+        private Duration socketMaxAge;
+        private int maxFails;
+        private Duration healthCheckEvery;
+        private boolean tcpOnTruncation;
+        private Duration tcpIdle;
 
-    public ForwardOptions withTcpOnTruncation(boolean on) {
-        return new ForwardOptions(timeout, deadline, policy, maxAttempts, socketsPerUpstream, socketMaxAge, maxFails,
-                healthCheckEvery, on, tcpIdle);
-    }
+        private Builder(ForwardOptions o) {
+            timeout = o.timeout;
+            deadline = o.deadline;
+            policy = o.policy;
+            maxAttempts = o.maxAttempts;
+            socketsPerUpstream = o.socketsPerUpstream;
+            socketMaxAge = o.socketMaxAge;
+            maxFails = o.maxFails;
+            healthCheckEvery = o.healthCheckEvery;
+            tcpOnTruncation = o.tcpOnTruncation;
+            tcpIdle = o.tcpIdle;
+        }
 
-    public ForwardOptions withHealth(int maxFails, Duration healthCheckEvery) {
-        return new ForwardOptions(timeout, deadline, policy, maxAttempts, socketsPerUpstream, socketMaxAge, maxFails,
-                healthCheckEvery, tcpOnTruncation, tcpIdle);
-    }
+        public Builder timeouts(Duration timeout, Duration deadline) {
+            this.timeout = timeout;
+            this.deadline = deadline;
+            return this;
+        }
 
-    public ForwardOptions withSockets(int socketsPerUpstream, Duration socketMaxAge) {
-        return new ForwardOptions(timeout, deadline, policy, maxAttempts, socketsPerUpstream, socketMaxAge, maxFails,
-                healthCheckEvery, tcpOnTruncation, tcpIdle);
+        public Builder policy(Policy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        public Builder sockets(int perUpstream, Duration maxAge) {
+            this.socketsPerUpstream = perUpstream;
+            this.socketMaxAge = maxAge;
+            return this;
+        }
+
+        public Builder health(int maxFails, Duration checkEvery) {
+            this.maxFails = maxFails;
+            this.healthCheckEvery = checkEvery;
+            return this;
+        }
+
+        public Builder tcpOnTruncation(boolean on) {
+            this.tcpOnTruncation = on;
+            return this;
+        }
+
+        public ForwardOptions build() {
+            return new ForwardOptions(timeout, deadline, policy, maxAttempts, socketsPerUpstream, socketMaxAge, maxFails,
+                    healthCheckEvery, tcpOnTruncation, tcpIdle);
+        }
     }
 
     int attemptsFor(int upstreams) {

@@ -1,0 +1,204 @@
+package dev.dnsflow.cli;
+
+import dev.dnsflow.acl.AllowList;
+import dev.dnsflow.forward.ForwardOptions;
+import dev.dnsflow.forward.Policy;
+import dev.dnsflow.server.DnsProxy;
+import dev.dnsflow.server.ProxyConfig;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code dnsflow proxy}: forward DNS and record every query as a flow. */
+@Command(name = "proxy", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Forward DNS queries to upstream servers and record every query as a flow.",
+            "",
+            "Put it behind CoreDNS with this Corefile line:  forward . 127.0.0.1:5353",
+            "UDP and TCP are served on the same port. Each query gets a fresh random ID upstream;",
+            "replies are accepted only from the upstream's address and port, with a known ID and",
+            "the same question. Flows go to the in-memory ring (--flow-buffer) and to --flow-log."},
+        footer = {"", "Examples:",
+            "  dnsflow proxy --upstream 10.96.0.10 --flow-log -",
+            "  dnsflow proxy --listen 127.0.0.1:5353 --upstream 8.8.8.8 --upstream 1.1.1.1 --policy sequential",
+            "  dnsflow proxy --upstream 127.0.0.1:5300 --timeout 500ms --deadline 1500ms --flow-log /var/log/dnsflow.jsonl"})
+public final class ProxyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ProxyOptions options;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ProxyConfig config = options.toConfig(spec);
+        PrintWriter err = spec.commandLine().getErr();
+        try (DnsProxy proxy = DnsProxy.start(config)) {
+            err.println(banner(proxy));
+            err.flush();
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stop.countDown();
+                proxy.close();
+            }, "dnsflow-shutdown"));
+            stop.await();
+        }
+        return 0;
+    }
+
+    static String banner(DnsProxy proxy) {
+        ProxyConfig c = proxy.config();
+        StringBuilder sb = new StringBuilder();
+        sb.append("dnsflow proxy listening on ").append(ProxyOptions.text(proxy.address())).append(" (udp+tcp, ")
+                .append(proxy.transportName()).append(", ").append(c.eventLoops()).append(" event loops)\n");
+        sb.append("  upstreams: ");
+        proxy.forward().upstreams().forEach(u -> sb.append(u.label()).append(' '));
+        sb.append("(policy ").append(c.forward().policy().name().toLowerCase()).append(", timeout ")
+                .append(c.forward().timeout().toMillis()).append("ms, deadline ").append(c.forward().deadline().toMillis())
+                .append("ms)\n");
+        sb.append("  flows: ring of ").append(c.flowBuffer()).append(c.flowLog() == null ? "" : ", log " + c.flowLog());
+        if (proxy.adminAddress() != null) {
+            sb.append("\n  admin: http://").append(ProxyOptions.text(proxy.adminAddress())).append("/health");
+        }
+        return sb.toString();
+    }
+
+    /** The options shared by every command that runs a proxy (proxy, and later sidecar). */
+    public static final class ProxyOptions {
+        @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.Listen.class,
+                description = "Address for UDP and TCP (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1:5353")
+        InetSocketAddress listen;
+
+        @Option(names = "--upstream", paramLabel = "HOST[:PORT]", converter = Converters.Upstream.class,
+                description = {"Upstream server, repeatable (port 53 unless given).",
+                    "Default: the nameservers in /etc/resolv.conf, like CoreDNS's forward . /etc/resolv.conf."})
+        List<InetSocketAddress> upstreams = new ArrayList<>();
+
+        @Option(names = "--policy", paramLabel = "POLICY", converter = Converters.PolicyName.class,
+                description = "random | round_robin | sequential: which upstream a query tries first (default: random).")
+        Policy policy = Policy.RANDOM;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.Time.class,
+                description = "How long one attempt waits before the next upstream is tried (default: 700ms).")
+        Duration timeout = ForwardOptions.DEFAULT_TIMEOUT;
+
+        @Option(names = "--deadline", paramLabel = "DURATION", converter = Converters.Time.class,
+                description = {"The whole query's budget; SERVFAIL is sent before it passes (default: 1800ms,",
+                    "below CoreDNS's 2s read timeout, so CoreDNS gets SERVFAIL rather than silence)."})
+        Duration deadline = ForwardOptions.DEFAULT_DEADLINE;
+
+        @Option(names = "--attempts", paramLabel = "N",
+                description = "Attempts per query at most (default: 3, or the number of upstreams if larger).")
+        int attempts;
+
+        @Option(names = "--tcp-on-truncation",
+                description = "Retry a truncated UDP answer over TCP here instead of passing TC=1 back to the client.")
+        boolean tcpOnTruncation;
+
+        @Option(names = "--max-fails", paramLabel = "N",
+                description = "Consecutive failed attempts before an upstream is marked down (default: 3).")
+        int maxFails = 3;
+
+        @Option(names = "--health-check", paramLabel = "DURATION", converter = Converters.Time.class,
+                description = "How often a down upstream is probed with '. IN NS' (default: 500ms).")
+        Duration healthCheck = Duration.ofMillis(500);
+
+        @Option(names = "--sockets-per-upstream", paramLabel = "N",
+                description = "UDP sockets per upstream and event loop, for source-port diversity (default: 2).")
+        int socketsPerUpstream = 2;
+
+        @Option(names = "--socket-max-age", paramLabel = "DURATION", converter = Converters.Time.class,
+                description = {"Replace an upstream UDP socket after this long, and after a timeout on it (default: 60s).",
+                    "Guards against stale conntrack entries black-holing a Kubernetes service IP."})
+        Duration socketMaxAge = Duration.ofSeconds(60);
+
+        @Option(names = "--allow", paramLabel = "CIDR[,CIDR...]", split = ",",
+                description = {"Client ranges served; others get REFUSED.",
+                    "Default: loopback, RFC 1918, link-local and ULA (127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12,",
+                    "192.168.0.0/16, 169.254.0.0/16, ::1/128, fe80::/10, fc00::/7)."})
+        List<String> allow = new ArrayList<>(AllowList.DEFAULT_RANGES);
+
+        @Option(names = "--flow-log", paramLabel = "PATH|-",
+                description = "Write each flow as one JSON line to a file (rotated by size) or to stdout (-).")
+        String flowLog;
+
+        @Option(names = "--flow-log-max-size", paramLabel = "SIZE", converter = Converters.Size.class,
+                description = "Rotate the flow log file at this size (default: 100MB).")
+        long flowLogMaxSize = 100L << 20;
+
+        @Option(names = "--flow-log-keep", paramLabel = "N",
+                description = "Rotated flow log files to keep: PATH.1 ... PATH.N (default: 3).")
+        int flowLogKeep = 3;
+
+        @Option(names = "--flow-buffer", paramLabel = "N",
+                description = "Flows kept in memory for the API (default: ${DEFAULT-VALUE}).", defaultValue = "100000")
+        int flowBuffer;
+
+        @Option(names = "--admin", paramLabel = "HOST:PORT|off",
+                description = "Admin HTTP server: /health now, metrics and flows later (default: ${DEFAULT-VALUE}).",
+                defaultValue = "127.0.0.1:9553")
+        String admin;
+
+        @Option(names = "--threads", paramLabel = "N",
+                description = "Event loops; each owns a UDP socket on the listen port (default: number of CPUs).")
+        int threads = Runtime.getRuntime().availableProcessors();
+
+        @Option(names = "--max-tcp-clients", paramLabel = "N",
+                description = "Open client TCP connections at most; more are closed at once (default: 1000).")
+        int maxTcpClients = 1000;
+
+        @Option(names = "--max-pipelined", paramLabel = "N",
+                description = "Outstanding queries per client TCP connection before reading pauses (default: 128).")
+        int maxPipelined = 128;
+
+        @Option(names = "--tcp-idle", paramLabel = "DURATION", converter = Converters.Time.class,
+                description = "Close a client TCP connection idle for this long (default: 30s).")
+        Duration tcpIdle = Duration.ofSeconds(30);
+
+        /** Validates across options; errors name the flag. */
+        public ProxyConfig toConfig(CommandSpec spec) {
+            try {
+                List<InetSocketAddress> up = upstreams.isEmpty() ? Values.resolvConf(Path.of("/etc/resolv.conf")) : upstreams;
+                if (up.isEmpty()) {
+                    throw new IllegalArgumentException("--upstream: none given and /etc/resolv.conf lists no nameserver");
+                }
+                for (InetSocketAddress u : up) {
+                    if (u.equals(listen)) {
+                        throw new IllegalArgumentException("--upstream " + text(u) + " is dnsflow's own --listen address: it would loop");
+                    }
+                }
+                ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(timeout, deadline).policy(policy)
+                        .maxAttempts(attempts).health(maxFails, healthCheck).sockets(socketsPerUpstream, socketMaxAge)
+                        .tcpOnTruncation(tcpOnTruncation).build();
+                AllowList allowList;
+                try {
+                    allowList = AllowList.parse(allow);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--allow: " + e.getMessage());
+                }
+                InetSocketAddress adminAddress = "off".equalsIgnoreCase(admin) ? null : new Converters.Listen().convert(admin);
+                return ProxyConfig.builder(listen, up).forward(forward).allow(allowList)
+                        .flowLog(flowLog, flowLogMaxSize, flowLogKeep).flowBuffer(flowBuffer).admin(adminAddress)
+                        .eventLoops(threads).tcp(maxTcpClients, maxPipelined, tcpIdle).build();
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+        }
+
+        static String text(InetSocketAddress a) {
+            String host = a.getAddress().getHostAddress();
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.dnsflow.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parsing of the value forms the CLI accepts: {@code HOST[:PORT]}, durations such as {@code 700ms}
+ * or {@code 2s}, sizes such as {@code 100MB}. Errors are IllegalArgumentExceptions that say what was
+ * expected; picocli puts the flag name in front.
+ */
+public final class Values {
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(us|µs|ms|s|m|h)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|KIB|K|MB|MIB|M|GB|GIB|G)?");
+
+    private Values() {
+    }
+
+    /** {@code 1.2.3.4}, {@code 1.2.3.4:53}, {@code [::1]:53}, {@code ::1}, {@code dns.example:53}. */
+    public static InetSocketAddress hostPort(String text, int defaultPort) {
+        String s = text.trim();
+        String host;
+        int port = defaultPort;
+        if (s.startsWith("[")) {
+            int close = s.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("'" + text + "': missing ']' after the IPv6 address");
+            }
+            host = s.substring(1, close);
+            String rest = s.substring(close + 1);
+            if (!rest.isEmpty()) {
+                if (!rest.startsWith(":")) {
+                    throw new IllegalArgumentException("'" + text + "': expected [IPv6]:PORT");
+                }
+                port = port(rest.substring(1), text);
+            }
+        } else if (s.indexOf(':') != s.lastIndexOf(':')) {
+            host = s; // a bare IPv6 address
+        } else if (s.contains(":")) {
+            host = s.substring(0, s.indexOf(':'));
+            port = port(s.substring(s.indexOf(':') + 1), text);
+        } else {
+            host = s;
+        }
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("'" + text + "': no host");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("'" + text + "': cannot resolve host " + host);
+        }
+    }
+
+    private static int port(String text, String whole) {
+        try {
+            int port = Integer.parseInt(text);
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + whole + "': port must be a number from 0 to 65535");
+        }
+    }
+
+    public static Duration duration(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration (examples: 500ms, 2s, 1.5s, 5m)");
+        }
+        double amount = Double.parseDouble(m.group(1));
+        double nanos = switch (m.group(2)) {
+            case "us", "µs" -> amount * 1e3;
+            case "ms" -> amount * 1e6;
+            case "s" -> amount * 1e9;
+            case "m" -> amount * 60e9;
+            default -> amount * 3600e9;
+        };
+        return Duration.ofNanos((long) nanos);
+    }
+
+    public static long size(String text) {
+        Matcher m = SIZE.matcher(text.trim().toUpperCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a size (examples: 100MB, 512KB, 1GB)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "B" : m.group(2);
+        return switch (unit.charAt(0)) {
+            case 'K' -> n << 10;
+            case 'M' -> n << 20;
+            case 'G' -> n << 30;
+            default -> n;
+        };
+    }
+
+    /** The nameservers of a resolv.conf, as CoreDNS's {@code forward . /etc/resolv.conf} reads them. */
+    public static List<InetSocketAddress> resolvConf(Path path) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(path)) {
+                String[] words = line.trim().split("\\s+");
+                if (words.length >= 2 && words[0].equals("nameserver")) {
+                    String host = words[1].contains("%") ? words[1].substring(0, words[1].indexOf('%')) : words[1];
+                    out.add(new InetSocketAddress(InetAddress.getByName(host), 53));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + path + " for default upstreams: " + e.getMessage()
+                    + " (give --upstream HOST[:PORT])");
+        }
+        return out;
+    }
+}

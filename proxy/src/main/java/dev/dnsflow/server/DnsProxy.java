@@ -1,0 +1,154 @@
+package dev.dnsflow.server;
+
+import dev.dnsflow.acl.AclStage;
+import dev.dnsflow.admin.AdminServer;
+import dev.dnsflow.flow.FlowSink;
+import dev.dnsflow.format.FormatStage;
+import dev.dnsflow.forward.ForwardStage;
+import dev.dnsflow.forward.Upstream;
+import dev.dnsflow.forward.UpstreamMetrics;
+import dev.dnsflow.log.JsonLinesSink;
+import dev.dnsflow.metrics.ProxyMetrics;
+import dev.dnsflow.net.Transports;
+import dev.dnsflow.pipeline.LoopContext;
+import dev.dnsflow.pipeline.Pipeline;
+import dev.dnsflow.record.FlowRecorder;
+import dev.dnsflow.record.FlowRing;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A running dnsflow proxy: event loops, UDP and TCP frontends on one port, the stage chain
+ * (acl → format → forward), the flow recorder with its sinks, and the admin server. The chain is
+ * assembled in {@link #stages} and nowhere else.
+ */
+public final class DnsProxy implements AutoCloseable {
+    private final ProxyConfig config;
+    private final ProxyMetrics metrics;
+    private final Transports transports = Transports.best();
+    private final EventLoopGroup group;
+    private final List<LoopContext> loops = new ArrayList<>();
+    private final FlowRecorder recorder;
+    private final ForwardStage forward;
+    private final Frontends frontends;
+    private final AdminServer admin;
+
+    private DnsProxy(ProxyConfig config, ProxyMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+        this.recorder = new FlowRecorder(new FlowRing(config.flowBuffer()), metrics);
+        this.group = transports.newGroup(config.eventLoops());
+        try {
+            int index = 0;
+            Map<EventLoop, LoopContext> byLoop = new IdentityHashMap<>();
+            for (EventExecutor executor : group) {
+                LoopContext loop = new LoopContext((EventLoop) executor, index++, metrics, recorder);
+                loops.add(loop);
+                byLoop.put(loop.eventLoop(), loop);
+            }
+            UpstreamMetrics.Factory upstreamMetrics = UpstreamMetrics.Factory.of(metrics.registry());
+            List<Upstream> upstreams = config.upstreams().stream()
+                    .map(a -> new Upstream(a, config.forward().maxFails(), upstreamMetrics)).toList();
+            this.forward = new ForwardStage(loops, upstreams, config.forward(), transports);
+            Pipeline pipeline = new Pipeline(stages(config, forward));
+            this.frontends = Frontends.bind(config, transports, group, byLoop, pipeline, metrics);
+            FlowSink log = openFlowLog(config);
+            if (log != null) {
+                recorder.addSink(log);
+            }
+            this.admin = config.admin() == null ? null : new AdminServer(config.admin()).start();
+        } catch (RuntimeException e) {
+            shutdown();
+            throw e;
+        }
+    }
+
+    public static DnsProxy start(ProxyConfig config) {
+        return start(config, ProxyMetrics.standalone());
+    }
+
+    public static DnsProxy start(ProxyConfig config, ProxyMetrics metrics) {
+        return new DnsProxy(config, metrics);
+    }
+
+    /** The query path, in order. Later stages (client context, chaos, cache) slot in here. */
+    static List<dev.dnsflow.pipeline.Stage> stages(ProxyConfig config, ForwardStage forward) {
+        return List.of(new AclStage(config.allow()), new FormatStage(), forward);
+    }
+
+    private static FlowSink openFlowLog(ProxyConfig config) {
+        if (config.flowLog() == null) {
+            return null;
+        }
+        return config.flowLog().equals("-") ? JsonLinesSink.stdout()
+                : JsonLinesSink.file(config.flowLogPath(), config.flowLogMaxBytes(), config.flowLogKeep());
+    }
+
+    /** The address actually bound (with the real port when 0 was asked for). */
+    public InetSocketAddress address() {
+        return frontends.address();
+    }
+
+    public InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.address();
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    public FlowRecorder recorder() {
+        return recorder;
+    }
+
+    public FlowRing ring() {
+        return recorder.ring();
+    }
+
+    public ForwardStage forward() {
+        return forward;
+    }
+
+    public AdminServer admin() {
+        return admin;
+    }
+
+    public String transportName() {
+        return transports.name();
+    }
+
+    /** UDP sockets listening (one per event loop under epoll). */
+    public List<Channel> udpChannels() {
+        return frontends.udp();
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+
+    private void shutdown() {
+        if (admin != null) {
+            admin.close();
+        }
+        if (frontends != null) {
+            frontends.close();
+        }
+        if (forward != null) {
+            forward.close();
+        }
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        recorder.close();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.dnsflow.server;
+
+import dev.dnsflow.metrics.ProxyMetrics;
+import dev.dnsflow.net.Transports;
+import dev.dnsflow.pipeline.LoopContext;
+import dev.dnsflow.pipeline.Pipeline;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The listening sockets: one UDP socket per event loop on the same port (SO_REUSEPORT; the kernel
+ * spreads clients by 4-tuple) or a single one under NIO, and one TCP listener on the same port.
+ */
+final class Frontends implements AutoCloseable {
+    private static final int BIND_TRIES = 8;
+
+    private final List<Channel> udp;
+    private final Channel tcp;
+    private final InetSocketAddress address;
+
+    private Frontends(List<Channel> udp, Channel tcp) {
+        this.udp = udp;
+        this.tcp = tcp;
+        this.address = (InetSocketAddress) tcp.localAddress();
+    }
+
+    static Frontends bind(ProxyConfig config, Transports transports, EventLoopGroup group,
+                          Map<EventLoop, LoopContext> loops, Pipeline pipeline, ProxyMetrics metrics) {
+        RuntimeException last = null;
+        // With port 0 the UDP port is picked first; TCP may find it taken, so try again a few times.
+        for (int attempt = 0; attempt < (config.listen().getPort() == 0 ? BIND_TRIES : 1); attempt++) {
+            List<Channel> udp = new ArrayList<>();
+            try {
+                InetSocketAddress at = config.listen();
+                for (LoopContext loop : loops.values()) {
+                    Channel ch = transports.reusePort(transports.datagram(at.getAddress())).group(loop.eventLoop())
+                            .handler(new UdpFrontend(loop, pipeline)).bind(at).syncUninterruptibly().channel();
+                    udp.add(ch);
+                    at = (InetSocketAddress) ch.localAddress();
+                    if (!transports.isEpoll()) {
+                        break; // without SO_REUSEPORT one socket serves all
+                    }
+                }
+                ConnectionLimit limit = new ConnectionLimit(config.maxTcpClients(), metrics);
+                Channel tcp = new ServerBootstrap().group(group).channel(transports.serverSocket())
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childHandler(new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                ch.pipeline().addLast(limit,
+                                        new IdleStateHandler(0, 0, config.tcpIdle().toMillis(), TimeUnit.MILLISECONDS),
+                                        new LengthFieldBasedFrameDecoder(65535, 0, 2, 0, 2),
+                                        new LengthFieldPrepender(2),
+                                        new TcpFrontend(loops.get(ch.eventLoop()), pipeline, config.maxPipelined()));
+                            }
+                        }).bind(at).syncUninterruptibly().channel();
+                return new Frontends(udp, tcp);
+            } catch (RuntimeException e) {
+                udp.forEach(Channel::close);
+                last = e;
+            }
+        }
+        throw new IllegalStateException("cannot listen on " + config.listen() + ": " + last.getMessage(), last);
+    }
+
+    InetSocketAddress address() {
+        return address;
+    }
+
+    List<Channel> udp() {
+        return udp;
+    }
+
+    @Override
+    public void close() {
+        udp.forEach(ch -> ch.close().syncUninterruptibly());
+        tcp.close().syncUninterruptibly();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.dnsflow.server;
+
+import dev.dnsflow.acl.AllowList;
+import dev.dnsflow.forward.ForwardOptions;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything {@code dnsflow proxy} is told, already parsed and checked.
+ *
+ * @param listen          UDP and TCP address (port 0 picks one free for both)
+ * @param flowLog         JSON lines destination: null for none, "-" for stdout, else a path
+ * @param flowBuffer      flows kept in memory
+ * @param admin           admin HTTP address, or null for none
+ * @param eventLoops      I/O threads (each with its own UDP socket under epoll)
+ * @param maxTcpClients   open client TCP connections at most
+ * @param maxPipelined    outstanding queries per client TCP connection before reading pauses
+ * @param tcpIdle         a client TCP connection with no traffic for this long is closed
+ */
+public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upstreams, ForwardOptions forward,
+                          AllowList allow, String flowLog, long flowLogMaxBytes, int flowLogKeep, int flowBuffer,
+                          InetSocketAddress admin, int eventLoops, int maxTcpClients, int maxPipelined,
+                          Duration tcpIdle) {
+
+    public static final int DEFAULT_PORT = 5353;
+    public static final int DEFAULT_FLOW_BUFFER = 100_000;
+    public static final InetSocketAddress DEFAULT_ADMIN = new InetSocketAddress("127.0.0.1", 9553);
+
+    public ProxyConfig {
+        upstreams = List.copyOf(upstreams);
+        if (upstreams.isEmpty()) {
+            throw new IllegalArgumentException("no upstream: give --upstream HOST[:PORT]");
+        }
+        if (upstreams.size() > 15) {
+            throw new IllegalArgumentException("at most 15 upstreams (as CoreDNS forward), got " + upstreams.size());
+        }
+        if (eventLoops < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1");
+        }
+        if (flowBuffer < 1) {
+            throw new IllegalArgumentException("--flow-buffer must be at least 1");
+        }
+        if (maxTcpClients < 1 || maxPipelined < 1) {
+            throw new IllegalArgumentException("--max-tcp-clients and --max-pipelined must be at least 1");
+        }
+    }
+
+    /** Defaults for everything but where to listen and forward. */
+    public static Builder builder(InetSocketAddress listen, List<InetSocketAddress> upstreams) {
+        return new Builder(listen, upstreams);
+    }
+
+    public static ProxyConfig of(InetSocketAddress listen, List<InetSocketAddress> upstreams) {
+        return builder(listen, upstreams).build();
+    }
+
+    /** Collects options with their defaults; {@link #build()} validates them together. */
+    public static final class Builder {
+        private final InetSocketAddress listen;
+        private final List<InetSocketAddress> upstreams;
+        private ForwardOptions forward = ForwardOptions.defaults();
+        private AllowList allow = AllowList.defaults();
+        private String flowLog;
+        private long flowLogMaxBytes = 100L << 20;
+        private int flowLogKeep = 3;
+        private int flowBuffer = DEFAULT_FLOW_BUFFER;
+        private InetSocketAddress admin;
+        private int eventLoops = Runtime.getRuntime().availableProcessors();
+        private int maxTcpClients = 1000;
+        private int maxPipelined = 128;
+        private Duration tcpIdle = Duration.ofSeconds(30);
+
+        private Builder(InetSocketAddress listen, List<InetSocketAddress> upstreams) {
+            this.listen = listen;
+            this.upstreams = upstreams;
+        }
+
+        public Builder forward(ForwardOptions forward) {
+            this.forward = forward;
+            return this;
+        }
+
+        public Builder allow(AllowList allow) {
+            this.allow = allow;
+            return this;
+        }
+
+        public Builder flowLog(String flowLog, long maxBytes, int keep) {
+            this.flowLog = flowLog;
+            this.flowLogMaxBytes = maxBytes;
+            this.flowLogKeep = keep;
+            return this;
+        }
+
+        public Builder flowBuffer(int flowBuffer) {
+            this.flowBuffer = flowBuffer;
+            return this;
+        }
+
+        public Builder admin(InetSocketAddress admin) {
+            this.admin = admin;
+            return this;
+        }
+
+        public Builder eventLoops(int eventLoops) {
+            this.eventLoops = eventLoops;
+            return this;
+        }
+
+        public Builder tcp(int maxClients, int maxPipelined, Duration idle) {
+            this.maxTcpClients = maxClients;
+            this.maxPipelined = maxPipelined;
+            this.tcpIdle = idle;
+            return this;
+        }
+
+        public ProxyConfig build() {
+            return new ProxyConfig(listen, upstreams, forward, allow, flowLog, flowLogMaxBytes, flowLogKeep, flowBuffer,
+                    admin, eventLoops, maxTcpClients, maxPipelined, tcpIdle);
+        }
+    }
+
+    public Path flowLogPath() {
+        return flowLog == null || flowLog.equals("-") ? null : Path.of(flowLog);
+    }
+}
