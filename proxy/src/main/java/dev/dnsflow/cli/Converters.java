@@ -3,18 +3,29 @@ package dev.dnsflow.cli;
 import dev.dnsflow.forward.Policy;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.function.Function;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 /** picocli adapters over {@link Values}; picocli reports their messages with the option's name. */
 public final class Converters {
     private Converters() {
     }
 
+    /** Runs a parser and turns its IllegalArgumentException into picocli's clean one-line error. */
+    static <T> T clean(String value, Function<String, T> parser) {
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
+        }
+    }
+
     /** {@code HOST[:PORT]}, port 53 unless given. */
     public static final class Upstream implements ITypeConverter<InetSocketAddress> {
         @Override
         public InetSocketAddress convert(String value) {
-            return Values.hostPort(value, 53);
+            return clean(value, v -> Values.hostPort(v, 53));
         }
     }
 
@@ -23,30 +34,30 @@ public final class Converters {
         @Override
         public InetSocketAddress convert(String value) {
             if (!value.trim().matches(".*[^:]:\\d+")) {
-                throw new IllegalArgumentException("'" + value + "': give HOST:PORT, e.g. 127.0.0.1:5353 or [::1]:5353");
+                throw new TypeConversionException("'" + value + "': give HOST:PORT, e.g. 127.0.0.1:5353 or [::1]:5353");
             }
-            return Values.hostPort(value, 0);
+            return clean(value, v -> Values.hostPort(v, 0));
         }
     }
 
     public static final class Time implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            return Values.duration(value);
+            return clean(value, Values::duration);
         }
     }
 
     public static final class Size implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            return Values.size(value);
+            return clean(value, Values::size);
         }
     }
 
     public static final class PolicyName implements ITypeConverter<Policy> {
         @Override
         public Policy convert(String value) {
-            return Policy.parse(value);
+            return clean(value, Policy::parse);
         }
     }
 }

@@ -26,13 +26,16 @@ import picocli.CommandLine.Spec;
             "Forward DNS queries to upstream servers and record every query as a flow.",
             "",
             "Put it behind CoreDNS with this Corefile line:  forward . 127.0.0.1:5353",
-            "UDP and TCP are served on the same port. Each query gets a fresh random ID upstream;",
-            "replies are accepted only from the upstream's address and port, with a known ID and",
-            "the same question. Flows go to the in-memory ring (--flow-buffer) and to --flow-log."},
+            "",
+            "UDP and TCP are served on the same port. Each upstream attempt gets a fresh random ID; replies are "
+                + "accepted only from the upstream's address and port, with a live ID and the same question. "
+                + "Flows go to the in-memory ring (--flow-buffer) and to --flow-log.",
+            ""},
         footer = {"", "Examples:",
             "  dnsflow proxy --upstream 10.96.0.10 --flow-log -",
-            "  dnsflow proxy --listen 127.0.0.1:5353 --upstream 8.8.8.8 --upstream 1.1.1.1 --policy sequential",
-            "  dnsflow proxy --upstream 127.0.0.1:5300 --timeout 500ms --deadline 1500ms --flow-log /var/log/dnsflow.jsonl"})
+            "  dnsflow proxy --upstream 10.0.0.2 --upstream 10.0.0.3 --policy sequential",
+            "  dnsflow proxy --upstream 127.0.0.1:5300 --timeout 500ms --deadline 1500ms \\",
+            "      --flow-log /var/log/dnsflow.jsonl"})
 public final class ProxyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -81,8 +84,8 @@ public final class ProxyCommand implements Callable<Integer> {
         InetSocketAddress listen;
 
         @Option(names = "--upstream", paramLabel = "HOST[:PORT]", converter = Converters.Upstream.class,
-                description = {"Upstream server, repeatable (port 53 unless given).",
-                    "Default: the nameservers in /etc/resolv.conf, like CoreDNS's forward . /etc/resolv.conf."})
+                description = "Upstream server, repeatable (port 53 unless given). Default: the nameservers in "
+                        + "/etc/resolv.conf, like CoreDNS's forward . /etc/resolv.conf.")
         List<InetSocketAddress> upstreams = new ArrayList<>();
 
         @Option(names = "--policy", paramLabel = "POLICY", converter = Converters.PolicyName.class,
@@ -94,8 +97,8 @@ public final class ProxyCommand implements Callable<Integer> {
         Duration timeout = ForwardOptions.DEFAULT_TIMEOUT;
 
         @Option(names = "--deadline", paramLabel = "DURATION", converter = Converters.Time.class,
-                description = {"The whole query's budget; SERVFAIL is sent before it passes (default: 1800ms,",
-                    "below CoreDNS's 2s read timeout, so CoreDNS gets SERVFAIL rather than silence)."})
+                description = "The whole query's budget; SERVFAIL is sent before it passes (default: 1800ms, below "
+                        + "CoreDNS's 2s read timeout, so CoreDNS gets SERVFAIL rather than silence).")
         Duration deadline = ForwardOptions.DEFAULT_DEADLINE;
 
         @Option(names = "--attempts", paramLabel = "N",
@@ -119,14 +122,14 @@ public final class ProxyCommand implements Callable<Integer> {
         int socketsPerUpstream = 2;
 
         @Option(names = "--socket-max-age", paramLabel = "DURATION", converter = Converters.Time.class,
-                description = {"Replace an upstream UDP socket after this long, and after a timeout on it (default: 60s).",
-                    "Guards against stale conntrack entries black-holing a Kubernetes service IP."})
+                description = "Replace an upstream UDP socket after this long, and after a timeout on it (default: 60s): "
+                        + "guards against stale conntrack entries black-holing a Kubernetes service IP.")
         Duration socketMaxAge = Duration.ofSeconds(60);
 
-        @Option(names = "--allow", paramLabel = "CIDR[,CIDR...]", split = ",",
-                description = {"Client ranges served; others get REFUSED.",
-                    "Default: loopback, RFC 1918, link-local and ULA (127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12,",
-                    "192.168.0.0/16, 169.254.0.0/16, ::1/128, fe80::/10, fc00::/7)."})
+        @Option(names = "--allow", paramLabel = "CIDR", split = ",", splitSynopsisLabel = ",",
+                description = "Client ranges served, comma-separated or repeated; others get REFUSED. Default: loopback, "
+                        + "RFC 1918, link-local and ULA (127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, "
+                        + "169.254.0.0/16, ::1/128, fe80::/10, fc00::/7).")
         List<String> allow = new ArrayList<>(AllowList.DEFAULT_RANGES);
 
         @Option(names = "--flow-log", paramLabel = "PATH|-",

@@ -89,6 +89,15 @@ public final class Values {
         return Duration.ofNanos((long) nanos);
     }
 
+    /** The short form operators type: {@code 700ms}, {@code 2s}, {@code 5m}. */
+    public static String text(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 && ms > 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
     public static long size(String text) {
         Matcher m = SIZE.matcher(text.trim().toUpperCase(Locale.ROOT));
         if (!m.matches()) {
