@@ -98,14 +98,17 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
         SimpleResolver udp = resolver(dnsflow, false);
         SimpleResolver tcp = resolver(dnsflow, true);
-        do {
+        while (true) {
             for (SimpleResolver client : List.of(udp, tcp)) {
                 for (String name : NAMES) {
                     client.send(Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN)));
                 }
             }
-        } while (System.nanoTime() < end && !stop.await(Math.min(interval.toNanos(), Math.max(0, end - System.nanoTime())),
-                TimeUnit.NANOSECONDS));
+            long left = end - System.nanoTime();
+            if (left <= interval.toNanos() || stop.await(interval.toNanos(), TimeUnit.NANOSECONDS)) {
+                break; // no room for another round, or Ctrl-C
+            }
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {

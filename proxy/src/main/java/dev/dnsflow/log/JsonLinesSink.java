@@ -121,6 +121,7 @@ public final class JsonLinesSink implements FlowSink {
             json = FlowJson.FACTORY.createGenerator(out);
             json.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
             json.configure(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM, false);
+            json.setRootValueSeparator(null); // lines must start with '{', not with Jackson's default space
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

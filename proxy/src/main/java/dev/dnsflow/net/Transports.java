@@ -59,7 +59,8 @@ public final class Transports {
     /** A UDP bootstrap for sockets of {@code address}'s family, with batched reads under epoll. */
     public Bootstrap datagram(InetAddress address) {
         SocketProtocolFamily family = address instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-        Bootstrap b = new Bootstrap();
+        // A large receive buffer absorbs bursts instead of dropping them in the kernel (capped by rmem_max).
+        Bootstrap b = new Bootstrap().option(io.netty.channel.ChannelOption.SO_RCVBUF, 4 << 20);
         if (epoll) {
             b.channelFactory((ChannelFactory<Channel>) () -> new EpollDatagramChannel(family))
                     .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_PAYLOAD)

@@ -9,22 +9,13 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import dev.dnsflow.testing.Flows;
 import org.junit.jupiter.api.Test;
 
 class FlowJsonTest {
-    private static final long T = 1_764_098_477_123_456_789L;
-
-    static Flow sample() {
-        return new Flow("01JF0000000000000000000000", T, new Endpoint("10.244.0.5", 50759, Transport.UDP),
-                new QueryInfo(29008, "example.com.", 1, 1, true, false, true, 1232, 52),
-                List.of(new Attempt("10.0.0.2:53", Transport.UDP, 4711, T + 1000, 300, AttemptOutcome.TIMEOUT),
-                        new Attempt("10.0.0.3:53", Transport.UDP, 17, T + 2000, 450, AttemptOutcome.ANSWERED)),
-                new FlowResponse(0, 1, 68, false, new byte[] {4, (byte) 192, 0, 2, 1}), 812, Outcome.ANSWERED);
-    }
-
     @Test
     void writesTheContractFieldNames() throws Exception {
-        JsonNode json = new ObjectMapper().readTree(FlowJson.toJson(sample()));
+        JsonNode json = new ObjectMapper().readTree(FlowJson.toJson(Flows.sample()));
         assertThat(names(json)).containsExactly("attempts", "client", "duration_us", "id", "outcome", "query", "response", "time");
         assertThat(names(json.get("client"))).containsExactly("ip", "port", "transport");
         assertThat(names(json.get("query"))).containsExactly("cd", "class", "do", "edns_size", "id", "name", "rd", "size", "type");
@@ -34,7 +25,7 @@ class FlowJsonTest {
 
     @Test
     void writesValuesAsOperatorsReadThem() throws Exception {
-        JsonNode json = new ObjectMapper().readTree(FlowJson.toJson(sample()));
+        JsonNode json = new ObjectMapper().readTree(FlowJson.toJson(Flows.sample()));
         assertThat(json.get("time").asText()).isEqualTo("2025-11-25T19:21:17.123456789Z");
         assertThat(json.get("client").get("transport").asText()).isEqualTo("udp");
         assertThat(json.get("query").get("type").asText()).isEqualTo("A");
