@@ -9,15 +9,15 @@ import java.util.SplittableRandom;
  * guessed from the last, and an ID is never handed out twice while its slot is live. When all are
  * in use, {@link #allocate} returns -1 and the caller counts it: nothing is overwritten.
  */
-final class IdSpace<T> {
-    static final int SIZE = 1 << 16;
+public final class IdSpace<T> {
+    public static final int SIZE = 1 << 16;
 
     private final Object[] slots = new Object[SIZE];
     private final char[] free = new char[SIZE];
     private final SplittableRandom random;
     private int freeCount = SIZE;
 
-    IdSpace() {
+    public IdSpace() {
         // Seeded from the system's secure source; sockets rotate, so seeds do too.
         this(new SplittableRandom(new SecureRandom().nextLong()));
     }
@@ -30,7 +30,7 @@ final class IdSpace<T> {
     }
 
     /** @return the ID now owned by {@code owner}, or -1 when none is free */
-    int allocate(T owner) {
+    public int allocate(T owner) {
         if (freeCount == 0) {
             return -1;
         }
@@ -42,12 +42,12 @@ final class IdSpace<T> {
     }
 
     @SuppressWarnings("unchecked")
-    T get(int id) {
+    public T get(int id) {
         return (T) slots[id];
     }
 
     /** Frees {@code id} if it is held by {@code owner}; returns whether it was. */
-    boolean release(int id, T owner) {
+    public boolean release(int id, T owner) {
         if (slots[id] != owner || owner == null) {
             return false;
         }
@@ -56,7 +56,7 @@ final class IdSpace<T> {
         return true;
     }
 
-    int inUse() {
+    public int inUse() {
         return SIZE - freeCount;
     }
 

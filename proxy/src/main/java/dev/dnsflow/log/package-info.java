@@ -1,0 +1,7 @@
+/**
+ * log — write flows as JSON lines (the flow record's contract form), to stdout or a size-rotated file.
+ *
+ * <p>Syntax: {@code --flow-log PATH|-} [{@code --flow-log-max-size 100MB}] [{@code --flow-log-keep 3}].
+ * Metric: {@code dnsflow_flows_dropped_total{sink}} when the recorder falls behind.
+ */
+package dev.dnsflow.log;

@@ -1,0 +1,43 @@
+package dev.dnsflow.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class MainTest {
+
+    private static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = Main.commandLine();
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        int code = cmd.execute(args);
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void helpListsEveryCommandAndPointsNewUsersAtTheDemo() {
+        String[] r = run("--help");
+        assertThat(r[0]).isEqualTo("0");
+        assertThat(r[1]).contains("proxy").contains("demo").contains("Start with:  dnsflow demo");
+    }
+
+    @Test
+    void aBadFlagGetsOneLineNamingItAndExitCode2() {
+        String[] r = run("proxy", "--timeout", "fast");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("--timeout").contains("fast").contains("Try 'dnsflow proxy --help'.");
+        assertThat(r[2].lines().count()).isEqualTo(2);
+    }
+
+    @Test
+    void aProxyWithoutUpstreamAndLoopingToItselfIsRefusedBeforeStarting() {
+        String[] r = run("proxy", "--listen", "127.0.0.1:5399", "--upstream", "127.0.0.1:5399", "--admin", "off");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("--upstream 127.0.0.1:5399").contains("loop");
+    }
+}
