@@ -22,6 +22,9 @@ import java.util.logging.Logger;
 public final class FlowRecorder implements Consumer<Flow>, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FlowRecorder.class.getName());
     private static final int QUEUE_CAPACITY = 1 << 16;
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int IDLE_ROUNDS_BEFORE_SLEEP = 200;
 
     private final Queue<Flow> queue = PlatformDependent.newFixedMpscQueue(QUEUE_CAPACITY);
     private final FlowRing ring;
@@ -29,7 +32,10 @@ public final class FlowRecorder implements Consumer<Flow>, AutoCloseable {
     private final ProxyMetrics metrics;
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile boolean parked;
+    /** True only after a long idle spell; producers wake the thread only then (a futex per flow costs more than the flow). */
+    private volatile boolean asleep;
+    /** Incremented whenever the thread finds the queue empty with every earlier flow delivered. */
+    private volatile long idlePasses;
 
     public FlowRecorder(FlowRing ring, ProxyMetrics metrics) {
         this.ring = ring;
@@ -49,38 +55,51 @@ public final class FlowRecorder implements Consumer<Flow>, AutoCloseable {
         sinks.add(sink);
     }
 
-    /** Called on an event loop: never blocks. */
+    /** Called on an event loop: never blocks, and under load makes no system call. */
     @Override
     public void accept(Flow flow) {
         if (!queue.offer(flow)) {
             metrics.flowDropped("recorder");
             return;
         }
-        if (parked) {
+        if (asleep) {
             LockSupport.unpark(thread);
         }
     }
 
     private void run() {
+        int idleRounds = 0;
         while (running || !queue.isEmpty()) {
             Flow flow = queue.poll();
-            if (flow == null) {
-                sinks.forEach(this::idle);
-                parked = true;
-                if (queue.isEmpty() && running) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-                }
-                parked = false;
+            if (flow != null) {
+                deliver(flow);
+                idleRounds = 0;
                 continue;
             }
-            ring.add(flow);
-            for (FlowSink sink : sinks) {
-                try {
-                    sink.accept(flow);
-                } catch (RuntimeException e) {
-                    metrics.flowDropped(sink.name());
-                    LOG.log(Level.WARNING, "flow sink " + sink.name() + " failed", e);
+            if (idleRounds++ == 0) {
+                sinks.forEach(this::idle);
+            }
+            idlePasses++;
+            if (idleRounds < IDLE_ROUNDS_BEFORE_SLEEP) {
+                LockSupport.parkNanos(POLL_NANOS);
+            } else {
+                asleep = true;
+                if (queue.isEmpty() && running) {
+                    LockSupport.parkNanos(SLEEP_NANOS);
                 }
+                asleep = false;
+            }
+        }
+    }
+
+    private void deliver(Flow flow) {
+        ring.add(flow);
+        for (FlowSink sink : sinks) {
+            try {
+                sink.accept(flow);
+            } catch (RuntimeException e) {
+                metrics.flowDropped(sink.name());
+                LOG.log(Level.WARNING, "flow sink " + sink.name() + " failed", e);
             }
         }
     }
@@ -96,7 +115,12 @@ public final class FlowRecorder implements Consumer<Flow>, AutoCloseable {
     /** Waits until every flow accepted so far has reached the ring and the sinks (tests, shutdown). */
     public void drain(long timeoutMillis) {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while ((!queue.isEmpty() || !parked) && System.nanoTime() < until) {
+        while (!queue.isEmpty() && System.nanoTime() < until) {
+            LockSupport.unpark(thread);
+            Thread.onSpinWait();
+        }
+        long seen = idlePasses;
+        while (idlePasses == seen && thread.isAlive() && System.nanoTime() < until) {
             LockSupport.unpark(thread);
             Thread.onSpinWait();
         }
