@@ -45,6 +45,9 @@ final class Frontends implements AutoCloseable {
             List<Channel> udp = new ArrayList<>();
             try {
                 InetSocketAddress at = config.listen();
+                if (at.getPort() == 0 && transports.isEpoll()) {
+                    at = freeUdpPort(at);
+                }
                 for (LoopContext loop : loops.values()) {
                     Channel ch = transports.reusePort(transports.datagram(at.getAddress())).group(loop.eventLoop())
                             .handler(new UdpFrontend(loop, pipeline)).bind(at).syncUninterruptibly().channel();
@@ -75,6 +78,20 @@ final class Frontends implements AutoCloseable {
             }
         }
         throw new IllegalStateException("cannot listen on " + config.listen() + ": " + last.getMessage(), last);
+    }
+
+    /**
+     * A port no UDP socket holds. Binding port 0 with SO_REUSEPORT already set lets the kernel hand out
+     * a port that another SO_REUSEPORT socket of the same user holds, which would then share our
+     * queries; a plain socket is given only a truly free port. It is closed again at once, so the
+     * reuse-port group can take it (a bind that loses the race fails and is retried).
+     */
+    private static InetSocketAddress freeUdpPort(InetSocketAddress at) {
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(at)) {
+            return new InetSocketAddress(at.getAddress(), probe.getLocalPort());
+        } catch (java.net.SocketException e) {
+            throw new IllegalStateException("cannot bind UDP on " + at + ": " + e.getMessage(), e);
+        }
     }
 
     InetSocketAddress address() {
