@@ -1,7 +1,5 @@
 package dev.dnsflow.flow;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,11 +17,7 @@ public record FlowResponse(int rcode, int answers, int size, boolean truncated, 
             byte[] address = new byte[length];
             System.arraycopy(rawAddresses, i, address, 0, length);
             i += length;
-            try {
-                out.add(InetAddress.getByAddress(address).getHostAddress());
-            } catch (UnknownHostException impossible) {
-                throw new IllegalStateException("address of length " + length, impossible);
-            }
+            out.add(dev.dnsflow.util.Addresses.text(address));
         }
         return out;
     }

@@ -17,7 +17,8 @@ public final class Upstream {
 
     public Upstream(InetSocketAddress address, int maxFails, UpstreamMetrics.Factory metrics) {
         this.address = address;
-        this.label = address.getAddress().getHostAddress() + ":" + address.getPort();
+        String host = dev.dnsflow.util.Addresses.text(address.getAddress());
+        this.label = (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
         this.maxFails = maxFails;
         this.metrics = metrics.create(this);
     }

@@ -8,6 +8,7 @@ import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.flow.WallClock;
+import dev.dnsflow.util.Addresses;
 import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.Names;
 import dev.dnsflow.wire.ParsedQuery;
@@ -116,7 +117,7 @@ public final class Exchange {
             Responses.truncate(response, questionEnd);
         }
         FlowResponse summary = ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes()));
-        loop.metrics().response(outcome, summary.rcode());
+        loop.metrics().response(outcome, summary.rcode(), System.nanoTime() - receivedNanos);
         Object message = transport == Transport.UDP ? new DatagramPacket(response, client) : response;
         loop.flusher().write(channel, message);
         finish(summary, outcome);
@@ -128,7 +129,7 @@ public final class Exchange {
             return;
         }
         done = true;
-        loop.metrics().drop(reason);
+        loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
         release();
         if (listener != null) {
             listener.completed(this);
@@ -139,7 +140,7 @@ public final class Exchange {
         long now = System.nanoTime();
         loop.record(new Flow(loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000),
                 WallClock.epochNanos(receivedNanos),
-                new Endpoint(client.getAddress().getHostAddress(), client.getPort(), transport),
+                new Endpoint(Addresses.text(client.getAddress()), client.getPort(), transport),
                 queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome));
         release();
         if (listener != null) {
