@@ -19,7 +19,6 @@ import java.util.regex.Pattern;
  * expected; picocli puts the flag name in front.
  */
 public final class Values {
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(us|µs|ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|KIB|K|MB|MIB|M|GB|GIB|G)?");
 
     private Values() {
@@ -74,28 +73,12 @@ public final class Values {
     }
 
     public static Duration duration(String text) {
-        Matcher m = DURATION.matcher(text.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration (examples: 500ms, 2s, 1.5s, 5m)");
-        }
-        double amount = Double.parseDouble(m.group(1));
-        double nanos = switch (m.group(2)) {
-            case "us", "µs" -> amount * 1e3;
-            case "ms" -> amount * 1e6;
-            case "s" -> amount * 1e9;
-            case "m" -> amount * 60e9;
-            default -> amount * 3600e9;
-        };
-        return Duration.ofNanos((long) nanos);
+        return dev.dnsflow.util.Durations.parse(text);
     }
 
     /** The short form operators type: {@code 700ms}, {@code 2s}, {@code 5m}. */
     public static String text(Duration d) {
-        long ms = d.toMillis();
-        if (ms % 60_000 == 0 && ms > 0) {
-            return ms / 60_000 + "m";
-        }
-        return ms % 1000 == 0 && ms > 0 ? ms / 1000 + "s" : ms + "ms";
+        return dev.dnsflow.util.Durations.text(d);
     }
 
     public static long size(String text) {

@@ -186,6 +186,7 @@ final class Forwarder {
         Upstream u = f.upstream;
         u.succeeded();
         u.metrics().response(DnsHeader.rcode(reply));
+        u.metrics().answeredAfter(now - f.sentNanos);
         boolean truncated = DnsHeader.isTruncated(reply);
         Transport was = f.attemptTransport;
         attemptTimers.remove(f.attemptTimer);

@@ -25,6 +25,7 @@ public final class UpstreamMetrics {
     private final Counter[] requests = new Counter[Transport.values().length];
     private final AtomicReferenceArray<Counter> responses = new AtomicReferenceArray<>(16);
     private final Counter timeouts;
+    private final io.micrometer.core.instrument.Timer rtt;
     private final Map<String, Counter> noncompliant = new ConcurrentHashMap<>();
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private final LongAdder inflight = new LongAdder();
@@ -38,6 +39,8 @@ public final class UpstreamMetrics {
         }
         timeouts = Counter.builder("dnsflow.upstream.timeouts").tag("upstream", label)
                 .description("Attempts that got no valid answer in time").register(registry);
+        rtt = dev.dnsflow.metrics.ProxyMetrics.latency(registry, "dnsflow.upstream.rtt", "upstream", label,
+                "Time from attempt sent to valid answer");
         Gauge.builder("dnsflow.upstream.healthy", upstream, u -> u.isHealthy() ? 1 : 0).tag("upstream", label)
                 .description("1 while the upstream is considered up").register(registry);
         Gauge.builder("dnsflow.upstream.inflight", inflight, LongAdder::sum).tag("upstream", label)
@@ -51,6 +54,10 @@ public final class UpstreamMetrics {
 
     void settled() {
         inflight.decrement();
+    }
+
+    void answeredAfter(long nanos) {
+        rtt.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     void response(int rcode) {

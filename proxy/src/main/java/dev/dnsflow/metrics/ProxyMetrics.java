@@ -4,25 +4,36 @@ import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.Transport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The proxy's counters. Names follow the metric contract (micrometer adds {@code _total} in
- * Prometheus form). Counters for fixed label sets are created once and kept in arrays, so the hot
- * path only increments; label values are always bounded (no query names).
+ * The proxy's meters. Names are a contract (Prometheus form: {@code dnsflow_queries_total},
+ * {@code dnsflow_request_duration_seconds}, …). Meters for fixed label sets are created once and kept
+ * in arrays, so the hot path only increments; label values are always bounded (no query names).
  *
- * <p>Conservation: every query received is either answered ({@code dnsflow.responses}) or dropped
- * ({@code dnsflow.drops}, by reason) — exactly, which tests check.
+ * <p>Conservation: every query received is either answered ({@code dnsflow_responses_total}) or
+ * dropped ({@code dnsflow_drops_total}, by reason) — exactly, which tests check.
  */
 public final class ProxyMetrics {
+    /** Histogram buckets from 50 µs to 8 s: fine enough for sub-millisecond p99s, wide enough for timeouts. */
+    public static final Duration[] LATENCY_BUCKETS = {
+        micros(50), micros(100), micros(250), micros(500), millis(1), millis(2), millis(5), millis(10), millis(25),
+        millis(50), millis(100), millis(250), millis(500), millis(1000), millis(2000), millis(4000), millis(8000)};
+    /** The outcome label for queries that got no answer at all. */
+    public static final String DROPPED = "dropped";
+
     private final MeterRegistry registry;
-    private final Counter[] queries = new Counter[Transport.values().length];
+    private final Counter[] queries = new Counter[Transport.values().length * TypeLabels.SLOTS];
     private final Counter[] malformed = new Counter[Transport.values().length];
-    private final AtomicReferenceArray<Counter> responses =
-            new AtomicReferenceArray<>(Outcome.values().length * 16);
+    private final AtomicReferenceArray<Counter> responses = new AtomicReferenceArray<>(Outcome.values().length * 16);
+    private final Timer[] durations = new Timer[Outcome.values().length + 1];
     private final Map<String, Counter> drops = new ConcurrentHashMap<>();
     private final Map<String, Counter> refused = new ConcurrentHashMap<>();
     private final Map<String, Counter> flowDrops = new ConcurrentHashMap<>();
@@ -30,30 +41,61 @@ public final class ProxyMetrics {
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
         for (Transport t : Transport.values()) {
-            queries[t.ordinal()] = Counter.builder("dnsflow.queries").tag("transport", t.json())
-                    .description("Client queries received").register(registry);
             malformed[t.ordinal()] = Counter.builder("dnsflow.malformed").tag("transport", t.json())
                     .description("Client messages that could not be parsed").register(registry);
         }
+        for (Outcome o : Outcome.values()) {
+            durations[o.ordinal()] = latency(registry, "dnsflow.request.duration", "outcome", o.json(),
+                    "Time from query received to answer sent (or dropped), every query included");
+        }
+        durations[Outcome.values().length] = latency(registry, "dnsflow.request.duration", "outcome", DROPPED,
+                "Time from query received to answer sent (or dropped), every query included");
     }
 
+    /** Metrics kept in a Prometheus registry, ready for {@code /metrics}. */
+    public static ProxyMetrics prometheus() {
+        return new ProxyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** Kept for tests and tools that never scrape. */
     public static ProxyMetrics standalone() {
-        return new ProxyMetrics(new SimpleMeterRegistry());
+        return prometheus();
+    }
+
+    /** A latency histogram with the standard buckets. */
+    public static Timer latency(MeterRegistry registry, String name, String tag, String value, String help) {
+        return Timer.builder(name).tag(tag, value).description(help).serviceLevelObjectives(LATENCY_BUCKETS)
+                .minimumExpectedValue(LATENCY_BUCKETS[0]).maximumExpectedValue(LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1])
+                .register(registry);
     }
 
     public MeterRegistry registry() {
         return registry;
     }
 
-    public void query(Transport transport) {
-        queries[transport.ordinal()].increment();
+    /** The Prometheus text exposition, or null when the registry is not a Prometheus one. */
+    public String scrape() {
+        return registry instanceof PrometheusMeterRegistry p ? p.scrape() : null;
+    }
+
+    /** @param qtype the query's type, or -1 when it had no readable question */
+    public void query(Transport transport, int qtype) {
+        int slot = transport.ordinal() * TypeLabels.SLOTS + TypeLabels.slot(qtype);
+        Counter c = queries[slot];
+        if (c == null) {
+            c = Counter.builder("dnsflow.queries").tag("transport", transport.json())
+                    .tag("type", TypeLabels.label(TypeLabels.slot(qtype))).description("Client queries received")
+                    .register(registry);
+            queries[slot] = c;
+        }
+        c.increment();
     }
 
     public void malformed(Transport transport) {
         malformed[transport.ordinal()].increment();
     }
 
-    public void response(Outcome outcome, int rcode) {
+    public void response(Outcome outcome, int rcode, long durationNanos) {
         int slot = outcome.ordinal() * 16 + (rcode & 0xF);
         Counter c = responses.get(slot);
         if (c == null) {
@@ -63,15 +105,17 @@ public final class ProxyMetrics {
             responses.set(slot, c);
         }
         c.increment();
+        durations[outcome.ordinal()].record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
     /** A query that got no answer at all; {@code reason} is one of a fixed set of constants. */
-    public void drop(String reason) {
+    public void drop(String reason, long durationNanos) {
         counter(drops, "dnsflow.drops", "reason", reason, "Client queries dropped without an answer").increment();
+        durations[Outcome.values().length].record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
     public void refused(String reason) {
-        counter(refused, "dnsflow.refused", "reason", reason, "Client queries refused").increment();
+        counter(refused, "dnsflow.refused", "reason", reason, "Client queries or connections refused").increment();
     }
 
     public void flowDropped(String sink) {
@@ -94,5 +138,13 @@ public final class ProxyMetrics {
             c = cache.computeIfAbsent(value, v -> Counter.builder(name).tag(tag, v).description(help).register(registry));
         }
         return c;
+    }
+
+    private static Duration micros(long n) {
+        return Duration.ofNanos(n * 1000);
+    }
+
+    private static Duration millis(long n) {
+        return Duration.ofMillis(n);
     }
 }

@@ -43,12 +43,12 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter implements Exchange
             return;
         }
         long now = System.nanoTime();
-        loop.metrics().query(Transport.TCP);
         ParsedQuery parsed = new ParsedQuery();
         QueryParser.parse(frame, parsed);
+        loop.metrics().query(Transport.TCP, parsed.hasQuestion() ? parsed.qtype : -1);
         if (parsed.verdict == ParsedQuery.Verdict.DROP) {
             loop.metrics().malformed(Transport.TCP);
-            loop.metrics().drop(parsed.problem);
+            loop.metrics().drop(parsed.problem, System.nanoTime() - now);
             frame.release();
             if ("too_short".equals(parsed.problem)) {
                 ctx.close();

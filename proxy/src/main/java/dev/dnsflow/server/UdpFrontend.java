@@ -33,13 +33,13 @@ final class UdpFrontend extends ChannelInboundHandlerAdapter {
             return;
         }
         long now = System.nanoTime();
-        loop.metrics().query(Transport.UDP);
         ByteBuf content = packet.content();
         ParsedQuery parsed = new ParsedQuery();
         QueryParser.parse(content, parsed);
+        loop.metrics().query(Transport.UDP, parsed.hasQuestion() ? parsed.qtype : -1);
         if (parsed.verdict == ParsedQuery.Verdict.DROP) {
             loop.metrics().malformed(Transport.UDP);
-            loop.metrics().drop(parsed.problem);
+            loop.metrics().drop(parsed.problem, System.nanoTime() - now);
             packet.release();
             return;
         }
