@@ -319,11 +319,14 @@ class ForwardingTest {
         ScriptedUpstream up = upstream(answers("192.0.2.1"));
         DnsProxy proxy = proxy(f -> f, c -> c.tcp(1, 16, Duration.ofSeconds(30)), up);
 
-        try (DnsClient.Tcp first = new DnsClient.Tcp(proxy.address());
-             DnsClient.Tcp second = new DnsClient.Tcp(proxy.address())) {
-            assertThat(second.readRaw()).as("closed by dnsflow").isEqualTo(-1);
+        try (DnsClient.Tcp first = new DnsClient.Tcp(proxy.address())) {
             first.send(Wire.query("example.com.", Type.A, 1).toWire());
-            assertThat(first.read().getRcode()).isEqualTo(Rcode.NOERROR);
+            assertThat(first.read().getRcode()).as("the first connection is served").isEqualTo(Rcode.NOERROR);
+            try (DnsClient.Tcp second = new DnsClient.Tcp(proxy.address())) {
+                assertThat(second.readRaw()).as("the one over the limit is closed by dnsflow").isEqualTo(-1);
+            }
+            first.send(Wire.query("example.com.", Type.A, 2).toWire());
+            assertThat(first.read().getHeader().getID()).as("the first connection still works").isEqualTo(2);
         }
         assertThat(proxy.metrics().count("dnsflow.refused", "reason", "tcp_connection_limit")).isEqualTo(1.0);
     }
