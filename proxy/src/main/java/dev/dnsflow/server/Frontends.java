@@ -39,7 +39,7 @@ final class Frontends implements AutoCloseable {
 
     static Frontends bind(ProxyConfig config, Transports transports, EventLoopGroup group,
                           Map<EventLoop, LoopContext> loops, Pipeline pipeline, ProxyMetrics metrics) {
-        RuntimeException last = null;
+        Exception last = null;
         // With port 0 the UDP port is picked first; TCP may find it taken, so try again a few times.
         for (int attempt = 0; attempt < (config.listen().getPort() == 0 ? BIND_TRIES : 1); attempt++) {
             List<Channel> udp = new ArrayList<>();
@@ -72,7 +72,7 @@ final class Frontends implements AutoCloseable {
                             }
                         }).bind(at).syncUninterruptibly().channel();
                 return new Frontends(udp, tcp);
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Netty rethrows bind's IOException unchecked-style: catch it all
                 udp.forEach(Channel::close);
                 last = e;
             }

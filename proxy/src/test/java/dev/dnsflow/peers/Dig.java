@@ -142,8 +142,8 @@ public final class Dig {
         return new DigResult(header.group(1), flags, answers(reply), Integer.parseInt(header.group(2)), output);
     }
 
-    /** The rdata of every record between {@code ;; ANSWER SECTION:} and the next blank line. */
-    private static List<String> answers(String reply) {
+    /** The rdata of every record between {@code ;; ANSWER SECTION:} and the next blank line (dig and kdig). */
+    public static List<String> answers(String reply) {
         List<String> answers = new ArrayList<>();
         boolean inAnswer = false;
         for (String line : reply.split("\n")) {

@@ -387,30 +387,9 @@ class RealPeersTest {
             if (!header.find()) {
                 continue;
             }
-            replies.add(new KdigReply(header.group(1), Integer.parseInt(header.group(2)), answers(block)));
+            replies.add(new KdigReply(header.group(1), Integer.parseInt(header.group(2)), Dig.answers(block)));
         }
         assertThat(replies).as("one reply per query in:\n" + output).hasSize(nameTypePairs.length / 2);
         return replies;
-    }
-
-    /** The rdata of each record in the block's answer section ({@code owner ttl class type rdata}). */
-    private static List<String> answers(String block) {
-        List<String> answers = new ArrayList<>();
-        boolean inAnswer = false;
-        for (String line : block.split("\n")) {
-            String trimmed = line.strip();
-            if (trimmed.startsWith(";; ANSWER SECTION")) {
-                inAnswer = true;
-            } else if (inAnswer) {
-                if (trimmed.isEmpty() || trimmed.startsWith(";;")) {
-                    break;
-                }
-                String[] fields = trimmed.split("\\s+", 5);
-                if (fields.length == 5) {
-                    answers.add(fields[4]);
-                }
-            }
-        }
-        return answers;
     }
 }

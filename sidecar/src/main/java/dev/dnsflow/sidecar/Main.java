@@ -24,7 +24,20 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).setUsageHelpWidth(100)
-                .setParameterExceptionHandler(Main::shortError);
+                .setParameterExceptionHandler(Main::shortError).setExecutionExceptionHandler(Main::failure);
+    }
+
+    /**
+     * A failure the user can act on (port in use, file not writable, server unreachable) is one line
+     * and exit code 1; anything else is a bug and keeps its stack trace.
+     */
+    private static int failure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
+        if (e instanceof IllegalStateException || e instanceof IllegalArgumentException
+                || e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException) {
+            cmd.getErr().println(cmd.getColorScheme().errorText("dnsflow " + cmd.getCommandName() + ": " + e.getMessage()));
+            return 1;
+        }
+        throw e;
     }
 
     /** A bad flag gets one line naming it and a pointer to --help, not the whole usage. */

@@ -40,4 +40,15 @@ class MainTest {
         assertThat(r[0]).isEqualTo("2");
         assertThat(r[2]).contains("--upstream 127.0.0.1:5399").contains("loop");
     }
+
+    @Test
+    void aPortInUseIsOneLineAndExitCode1() throws Exception {
+        try (java.net.DatagramSocket taken = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            String[] r = run("proxy", "--listen", "127.0.0.1:" + taken.getLocalPort(), "--upstream", "127.0.0.1:53",
+                    "--admin", "off");
+            assertThat(r[0]).isEqualTo("1");
+            assertThat(r[2]).contains("cannot listen on").contains(String.valueOf(taken.getLocalPort()))
+                    .doesNotContain("\tat ");
+        }
+    }
 }
