@@ -1,22 +1,33 @@
 package dev.dnsflow.admin;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The admin HTTP server ({@code --admin}, loopback by default). Serves {@code GET /health} now;
- * later features register more routes with {@link #route}. Runs on its own small thread pool,
- * never on the DNS event loops.
+ * The admin HTTP server ({@code --admin}, loopback by default). Routes are registered by path
+ * prefix with the methods they accept; everything runs on the server's own threads, never on the
+ * DNS event loops. A handler that throws {@link IllegalArgumentException} produces a 400 with its
+ * message, so bad input is always answered with what was wrong.
  */
 public final class AdminServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(AdminServer.class.getName());
+
+    /** A route's work; it writes the whole response. */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(HttpExchange exchange) throws IOException;
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -26,25 +37,35 @@ public final class AdminServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen for --admin on " + bind + ": " + e.getMessage(), e);
         }
-        executor = Executors.newFixedThreadPool(2, r -> {
+        // Cached: each live flow stream holds a thread while it waits for flows.
+        executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "dnsflow-admin");
             t.setDaemon(true);
             return t;
         });
         server.setExecutor(executor);
-        route("/health", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
-        route("/", exchange -> respond(exchange, 404, "text/plain", "no such endpoint: " + exchange.getRequestURI().getPath() + "\n"));
+        route("/health", Set.of("GET", "HEAD"), exchange -> respond(exchange, 200, "text/plain", "ok\n"));
+        route("/", Set.of("GET", "HEAD", "POST", "PUT", "DELETE"), exchange ->
+                respond(exchange, 404, "text/plain", "no such endpoint: " + exchange.getRequestURI().getPath() + "\n"));
     }
 
-    public AdminServer route(String path, HttpHandler handler) {
+    public AdminServer route(String path, Set<String> methods, Handler handler) {
         server.createContext(path, exchange -> {
             try (exchange) {
-                if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())
-                        && path.equals("/health")) {
-                    respond(exchange, 405, "text/plain", "use GET\n");
+                if (!methods.contains(exchange.getRequestMethod())) {
+                    exchange.getResponseHeaders().set("Allow", String.join(", ", methods));
+                    respond(exchange, 405, "text/plain", exchange.getRequestMethod() + " is not allowed here; use "
+                            + String.join(" or ", methods) + "\n");
                     return;
                 }
                 handler.handle(exchange);
+            } catch (IllegalArgumentException e) {
+                respondQuietly(exchange, 400, e.getMessage() + "\n");
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "admin client went away", e);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "admin handler failed for " + exchange.getRequestURI(), e);
+                respondQuietly(exchange, 500, "internal error: " + e + "\n");
             }
         });
         return this;
@@ -62,9 +83,19 @@ public final class AdminServer implements AutoCloseable {
     public static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", contentType + "; charset=utf-8");
-        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.sendResponseHeaders(status, "HEAD".equals(exchange.getRequestMethod()) ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+            if (!"HEAD".equals(exchange.getRequestMethod())) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    private static void respondQuietly(HttpExchange exchange, int status, String body) {
+        try {
+            respond(exchange, status, "text/plain", body);
+        } catch (IOException | IllegalStateException alreadyStarted) {
+            // headers already sent or client gone: nothing more to say
         }
     }
 

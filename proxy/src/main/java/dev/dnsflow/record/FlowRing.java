@@ -41,6 +41,19 @@ public final class FlowRing {
         return (int) Math.min(written, slots.length());
     }
 
+    /** Up to {@code limit} of the oldest flows still held, oldest first. */
+    public List<Flow> oldest(int limit) {
+        List<Flow> out = new ArrayList<>(Math.min(limit, 256));
+        long end = written;
+        for (long i = Math.max(0, end - slots.length()); i < end && out.size() < limit; i++) {
+            Flow f = slots.get((int) (i % slots.length()));
+            if (f != null) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
     /** Up to {@code limit} flows matching {@code filter}, newest first. */
     public List<Flow> newest(int limit, Predicate<Flow> filter) {
         List<Flow> out = new ArrayList<>(Math.min(limit, 256));

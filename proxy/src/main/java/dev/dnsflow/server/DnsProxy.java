@@ -39,11 +39,13 @@ public final class DnsProxy implements AutoCloseable {
     private final ForwardStage forward;
     private final Frontends frontends;
     private final AdminServer admin;
+    private final dev.dnsflow.metrics.RuntimeMetrics runtime;
 
     private DnsProxy(ProxyConfig config, ProxyMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
         this.recorder = new FlowRecorder(new FlowRing(config.flowBuffer()), metrics);
+        this.runtime = new dev.dnsflow.metrics.RuntimeMetrics(metrics.registry());
         this.group = transports.newGroup(config.eventLoops());
         try {
             int index = 0;
@@ -63,7 +65,7 @@ public final class DnsProxy implements AutoCloseable {
             if (log != null) {
                 recorder.addSink(log);
             }
-            this.admin = config.admin() == null ? null : new AdminServer(config.admin()).start();
+            this.admin = config.admin() == null ? null : startAdmin(config.admin());
         } catch (RuntimeException e) {
             shutdown();
             throw e;
@@ -71,11 +73,17 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     public static DnsProxy start(ProxyConfig config) {
-        return start(config, ProxyMetrics.standalone());
+        return start(config, ProxyMetrics.prometheus());
     }
 
     public static DnsProxy start(ProxyConfig config, ProxyMetrics metrics) {
         return new DnsProxy(config, metrics);
+    }
+
+    private AdminServer startAdmin(java.net.InetSocketAddress address) {
+        AdminServer server = new AdminServer(address);
+        dev.dnsflow.admin.AdminApi.register(server, metrics, recorder, forward::anyHealthy);
+        return server.start();
     }
 
     /** The query path, in order. Later stages (client context, chaos, cache) slot in here. */
@@ -150,5 +158,6 @@ public final class DnsProxy implements AutoCloseable {
         }
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         recorder.close();
+        runtime.close();
     }
 }

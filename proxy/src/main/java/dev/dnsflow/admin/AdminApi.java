@@ -1,0 +1,52 @@
+package dev.dnsflow.admin;
+
+import dev.dnsflow.metrics.ProxyMetrics;
+import dev.dnsflow.record.FlowRecorder;
+import java.time.Clock;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The admin endpoints, registered in one place:
+ * <pre>
+ * GET /health                  process alive
+ * GET /ready                   at least one upstream healthy (503 otherwise)
+ * GET /metrics                 Prometheus text format
+ * GET /api/v1/flows            newest first; filters name, type, rcode, outcome, client, upstream,
+ *                              min_duration, since, until; limit (default 100)
+ * GET /api/v1/flows/stream     the same filters, live: NDJSON, or SSE with Accept: text/event-stream
+ * GET /api/v1/flows/{id}       one flow, 404 if gone
+ * GET /api/v1/top              by=name|client|upstream, window=5m, limit=10, plus the filters
+ * </pre>
+ */
+public final class AdminApi {
+    private static final Set<String> GET = Set.of("GET", "HEAD");
+
+    private AdminApi() {
+    }
+
+    public static void register(AdminServer server, ProxyMetrics metrics, FlowRecorder recorder, BooleanSupplier ready) {
+        Clock clock = Clock.systemUTC();
+        FlowsApi flows = new FlowsApi(recorder.ring(), clock);
+        FlowStreams streams = new FlowStreams(metrics, clock);
+        TopApi top = new TopApi(recorder.ring(), clock);
+        recorder.addSink(streams);
+        server.route("/ready", GET, exchange -> {
+            boolean ok = ready.getAsBoolean();
+            AdminServer.respond(exchange, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "no upstream is healthy\n");
+        });
+        server.route("/metrics", GET, exchange ->
+                AdminServer.respond(exchange, 200, "text/plain; version=0.0.4", metrics.scrape()));
+        server.route(FlowsApi.PREFIX, GET, exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            if (path.equals(FlowsApi.PREFIX) || path.equals(FlowsApi.PREFIX + "/")) {
+                flows.list(exchange);
+            } else if (path.equals(FlowStreams.PATH)) {
+                streams.stream(exchange);
+            } else {
+                flows.one(exchange, path.substring(FlowsApi.PREFIX.length() + 1));
+            }
+        });
+        server.route(TopApi.PATH, GET, top::top);
+    }
+}

@@ -1,0 +1,221 @@
+package dev.dnsflow.admin;
+
+import dev.dnsflow.acl.Cidr;
+import dev.dnsflow.flow.Attempt;
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.Outcome;
+import dev.dnsflow.util.Durations;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+/**
+ * The flow filters of the API ({@code name}, {@code type}, {@code rcode}, {@code outcome},
+ * {@code client}, {@code upstream}, {@code min_duration}, {@code since}, {@code until}) parsed from
+ * query parameters into one predicate. A parameter it does not know, or a value it cannot read, is an
+ * {@link IllegalArgumentException} whose message names the parameter (the API answers 400 with it).
+ */
+public final class FlowFilter implements Predicate<Flow> {
+    public static final Set<String> PARAMETERS =
+            Set.of("name", "type", "rcode", "outcome", "client", "upstream", "min_duration", "since", "until");
+
+    private final Map<String, Predicate<Flow>> tests = new LinkedHashMap<>();
+    private Long sinceNanos;
+
+    private FlowFilter() {
+    }
+
+    /**
+     * @param params the filters; parameters in {@code alsoAllowed} (e.g. {@code limit}) are skipped here
+     * @param now    for relative times such as {@code since=5m}
+     */
+    public static FlowFilter parse(Map<String, String> params, Set<String> alsoAllowed, Instant now) {
+        FlowFilter f = new FlowFilter();
+        for (Map.Entry<String, String> e : params.entrySet()) {
+            String key = e.getKey();
+            String value = e.getValue();
+            if (alsoAllowed.contains(key)) {
+                continue;
+            }
+            if (!PARAMETERS.contains(key)) {
+                throw new IllegalArgumentException("unknown filter '" + key + "' (known: " + String.join(", ", sorted(PARAMETERS))
+                        + (alsoAllowed.isEmpty() ? "" : ", " + String.join(", ", sorted(alsoAllowed))) + ")");
+            }
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException(key + ": needs a value");
+            }
+            f.tests.put(key, f.test(key, value.trim(), now));
+        }
+        return f;
+    }
+
+    /** The earliest arrival time asked for, in epoch nanoseconds, or null. */
+    public Long sinceNanos() {
+        return sinceNanos;
+    }
+
+    @Override
+    public boolean test(Flow flow) {
+        for (Predicate<Flow> t : tests.values()) {
+            if (!t.test(flow)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Predicate<Flow> test(String key, String value, Instant now) {
+        return switch (key) {
+            case "name" -> name(value);
+            case "type" -> {
+                Set<Integer> types = codes(key, value, Type::value);
+                yield flow -> flow.query().name() != null && types.contains(flow.query().type());
+            }
+            case "rcode" -> {
+                Set<Integer> rcodes = codes(key, value, Rcode::value);
+                yield flow -> flow.response() != null && rcodes.contains(flow.response().rcode());
+            }
+            case "outcome" -> outcome(value);
+            case "client" -> client(value);
+            case "upstream" -> upstream(value);
+            case "min_duration" -> {
+                long micros = duration(key, value) / 1000;
+                yield flow -> flow.durationMicros() >= micros;
+            }
+            case "since" -> {
+                long at = time(key, value, now);
+                sinceNanos = at;
+                yield flow -> flow.timeEpochNanos() >= at;
+            }
+            case "until" -> {
+                long at = time(key, value, now);
+                yield flow -> flow.timeEpochNanos() <= at;
+            }
+            default -> throw new IllegalStateException(key);
+        };
+    }
+
+    /** {@code example.com} exactly, {@code *.example.com} for names under it, {@code ~regex} for a search. */
+    private static Predicate<Flow> name(String value) {
+        if (value.startsWith("~")) {
+            Pattern pattern;
+            try {
+                pattern = Pattern.compile(value.substring(1), Pattern.CASE_INSENSITIVE);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("name: bad regular expression '" + value.substring(1) + "': "
+                        + e.getDescription());
+            }
+            return flow -> flow.query().name() != null && pattern.matcher(flow.query().name()).find();
+        }
+        String fqdn = absolute(value.toLowerCase(Locale.ROOT));
+        if (fqdn.startsWith("*.")) {
+            String suffix = fqdn.substring(1);
+            return flow -> flow.query().name() != null && flow.query().name().toLowerCase(Locale.ROOT).endsWith(suffix);
+        }
+        return flow -> fqdn.equalsIgnoreCase(flow.query().name());
+    }
+
+    private static Predicate<Flow> outcome(String value) {
+        Set<Outcome> wanted = new HashSet<>();
+        for (String part : value.split(",")) {
+            Outcome match = null;
+            for (Outcome o : Outcome.values()) {
+                if (o.json().equalsIgnoreCase(part.trim())) {
+                    match = o;
+                }
+            }
+            if (match == null) {
+                throw new IllegalArgumentException("outcome: unknown value '" + part.trim() + "' (answered, servfail, refused, "
+                        + "formerr, notimp)");
+            }
+            wanted.add(match);
+        }
+        return flow -> wanted.contains(flow.outcome());
+    }
+
+    private static Predicate<Flow> client(String value) {
+        Cidr range;
+        try {
+            range = Cidr.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("client: " + e.getMessage());
+        }
+        return flow -> {
+            try {
+                return range.contains(InetAddress.getByName(flow.client().ip()));
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        };
+    }
+
+    /** {@code 10.0.0.2:53} exactly, or {@code 10.0.0.2} for any port. */
+    private static Predicate<Flow> upstream(String value) {
+        boolean withPort = value.matches(".*:\\d+") && !value.matches("[0-9a-fA-F:]+") || value.startsWith("[");
+        String wanted = value.startsWith("[") ? value.substring(1).replace("]", "") : value;
+        return flow -> {
+            for (Attempt a : flow.attempts()) {
+                String host = a.upstream().substring(0, a.upstream().lastIndexOf(':'));
+                if (withPort ? a.upstream().equals(wanted) : host.equals(wanted)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    private static Set<Integer> codes(String key, String value, java.util.function.ToIntFunction<String> lookup) {
+        Set<Integer> out = new HashSet<>();
+        for (String part : value.split(",")) {
+            int code = lookup.applyAsInt(part.trim().toUpperCase(Locale.ROOT));
+            if (code < 0) {
+                throw new IllegalArgumentException(key + ": unknown value '" + part.trim() + "'");
+            }
+            out.add(code);
+        }
+        return out;
+    }
+
+    private static long duration(String key, String value) {
+        try {
+            return Durations.parse(value).toNanos();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage());
+        }
+    }
+
+    /** RFC 3339, or a duration meaning that long ago. */
+    static long time(String key, String value, Instant now) {
+        if (Character.isDigit(value.charAt(0)) && value.contains("-")) {
+            try {
+                Instant t = OffsetDateTime.parse(value).toInstant();
+                return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException(key + ": '" + value + "' is not an RFC 3339 time (e.g. 2026-11-25T19:21:17Z)"
+                        + " or a duration (e.g. 5m)");
+            }
+        }
+        Instant t = now.minusNanos(duration(key, value));
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    private static String absolute(String name) {
+        return name.endsWith(".") ? name : name + ".";
+    }
+
+    private static java.util.List<String> sorted(Set<String> names) {
+        return names.stream().sorted().toList();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.dnsflow.admin;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.sun.net.httpserver.HttpExchange;
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowJson;
+import dev.dnsflow.record.FlowRing;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code GET /api/v1/flows} (newest first, filtered, {@code limit} default 100) and
+ * {@code GET /api/v1/flows/{id}}. When the ring has already overwritten flows the caller may be
+ * asking for, the answer carries a {@code Dnsflow-Ring-Gap} header saying so: no silent gaps.
+ */
+final class FlowsApi {
+    static final String PREFIX = "/api/v1/flows";
+    static final String GAP_HEADER = "Dnsflow-Ring-Gap";
+    private static final int DEFAULT_LIMIT = 100;
+
+    private final FlowRing ring;
+    private final Clock clock;
+
+    FlowsApi(FlowRing ring, Clock clock) {
+        this.ring = ring;
+        this.clock = clock;
+    }
+
+    void list(HttpExchange exchange) throws IOException {
+        Map<String, String> params = Params.of(exchange.getRequestURI());
+        FlowFilter filter = FlowFilter.parse(params, Set.of("limit"), clock.instant());
+        int limit = Params.positive(params, "limit", DEFAULT_LIMIT, ring.capacity());
+        List<Flow> flows = ring.newest(limit, filter);
+        String gap = gap(filter, flows.size() < limit);
+        if (gap != null) {
+            exchange.getResponseHeaders().set(GAP_HEADER, gap);
+        }
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.sendResponseHeaders(200, 0);
+        try (OutputStream out = exchange.getResponseBody(); JsonGenerator json = FlowJson.FACTORY.createGenerator(out)) {
+            json.writeStartArray();
+            for (Flow f : flows) {
+                FlowJson.write(f, json);
+            }
+            json.writeEndArray();
+            json.writeRaw('\n');
+        }
+    }
+
+    void one(HttpExchange exchange, String id) throws IOException {
+        List<Flow> found = ring.newest(1, f -> f.id().equals(id));
+        if (found.isEmpty()) {
+            String why = ring.written() > ring.capacity() ? " (not in the ring: it holds the newest " + ring.capacity()
+                    + " flows, older ones were overwritten)" : "";
+            AdminServer.respond(exchange, 404, "text/plain", "no flow " + id + why + "\n");
+            return;
+        }
+        AdminServer.respond(exchange, 200, "application/json", FlowJson.toJson(found.get(0)) + "\n");
+    }
+
+    /**
+     * Why the answer may be incomplete: the ring wrapped, and the caller asked for flows older than
+     * the oldest kept, or got fewer than asked for.
+     */
+    private String gap(FlowFilter filter, boolean fewerThanAsked) {
+        long overwritten = ring.written() - ring.capacity();
+        if (overwritten <= 0) {
+            return null;
+        }
+        List<Flow> oldest = ring.oldest(1);
+        if (oldest.isEmpty()) {
+            return null;
+        }
+        long oldestTime = oldest.get(0).timeEpochNanos();
+        boolean before = filter.sinceNanos() != null && filter.sinceNanos() < oldestTime;
+        if (!before && !fewerThanAsked) {
+            return null;
+        }
+        return overwritten + " older flows were overwritten; the oldest kept is from " + FlowJson.time(oldestTime)
+                + " (raise --flow-buffer to keep more)";
+    }
+}

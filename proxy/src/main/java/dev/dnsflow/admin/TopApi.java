@@ -1,0 +1,127 @@
+package dev.dnsflow.admin;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.sun.net.httpserver.HttpExchange;
+import dev.dnsflow.flow.Attempt;
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowJson;
+import dev.dnsflow.record.FlowRing;
+import dev.dnsflow.util.Durations;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * {@code GET /api/v1/top?by=name|client|upstream&window=5m&limit=10} plus any flow filter: who is
+ * asking, failing or slow right now (dnsdist's topQueries / topSlow / topTimeouts in one). By name or
+ * client it counts flows; by upstream it counts attempts, so a timing-out upstream stands out even
+ * when a retry elsewhere saved the query.
+ */
+final class TopApi {
+    static final String PATH = "/api/v1/top";
+    private static final Set<String> OWN = Set.of("by", "window", "limit");
+
+    private final FlowRing ring;
+    private final Clock clock;
+
+    TopApi(FlowRing ring, Clock clock) {
+        this.ring = ring;
+        this.clock = clock;
+    }
+
+    void top(HttpExchange exchange) throws IOException {
+        Map<String, String> params = Params.of(exchange.getRequestURI());
+        String by = params.getOrDefault("by", "name");
+        if (!Set.of("name", "client", "upstream").contains(by)) {
+            throw new IllegalArgumentException("by: '" + by + "' must be name, client or upstream");
+        }
+        Duration window;
+        try {
+            window = Durations.parse(params.getOrDefault("window", "5m"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("window: " + e.getMessage());
+        }
+        int limit = Params.positive(params, "limit", 10, 1000);
+        Instant now = clock.instant();
+        FlowFilter filter = FlowFilter.parse(params, OWN, now);
+        Instant from = now.minus(window);
+        long fromNanos = from.getEpochSecond() * 1_000_000_000L + from.getNano();
+
+        Map<String, Row> rows = new HashMap<>();
+        int flows = 0;
+        for (Flow f : ring.newest(ring.capacity(), f -> f.timeEpochNanos() >= fromNanos && filter.test(f))) {
+            flows++;
+            switch (by) {
+                case "name" -> rows.computeIfAbsent(String.valueOf(f.query().name()), Row::new).add(f.outcome().json(),
+                        f.durationMicros());
+                case "client" -> rows.computeIfAbsent(f.client().ip(), Row::new).add(f.outcome().json(), f.durationMicros());
+                default -> {
+                    for (Attempt a : f.attempts()) {
+                        rows.computeIfAbsent(a.upstream(), Row::new).add(a.outcome().json(), a.rttMicros());
+                    }
+                }
+            }
+        }
+        List<Row> top = rows.values().stream()
+                .sorted(Comparator.comparingLong((Row r) -> r.count).reversed().thenComparing(r -> r.key)).limit(limit).toList();
+
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.sendResponseHeaders(200, 0);
+        try (OutputStream out = exchange.getResponseBody(); JsonGenerator json = FlowJson.FACTORY.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("by", by);
+            json.writeStringField("window", Durations.text(window));
+            json.writeStringField("since", FlowJson.time(fromNanos));
+            json.writeNumberField("flows", flows);
+            json.writeArrayFieldStart("items");
+            for (Row r : top) {
+                r.write(json);
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+            json.writeRaw('\n');
+        }
+    }
+
+    /** Counts for one key. */
+    private static final class Row {
+        final String key;
+        long count;
+        long totalMicros;
+        long maxMicros;
+        final Map<String, Long> outcomes = new TreeMap<>();
+
+        Row(String key) {
+            this.key = key;
+        }
+
+        void add(String outcome, long micros) {
+            count++;
+            totalMicros += micros;
+            maxMicros = Math.max(maxMicros, micros);
+            outcomes.merge(outcome, 1L, Long::sum);
+        }
+
+        void write(JsonGenerator json) throws IOException {
+            json.writeStartObject();
+            json.writeStringField("key", key);
+            json.writeNumberField("count", count);
+            json.writeObjectFieldStart("outcomes");
+            for (Map.Entry<String, Long> e : outcomes.entrySet()) {
+                json.writeNumberField(e.getKey(), e.getValue());
+            }
+            json.writeEndObject();
+            json.writeNumberField("avg_us", count == 0 ? 0 : totalMicros / count);
+            json.writeNumberField("max_us", maxMicros);
+            json.writeEndObject();
+        }
+    }
+}
