@@ -51,7 +51,7 @@ public final class AdminServer implements AutoCloseable {
 
     public AdminServer route(String path, Set<String> methods, Handler handler) {
         server.createContext(path, exchange -> {
-            try (exchange) {
+            try {
                 if (!methods.contains(exchange.getRequestMethod())) {
                     exchange.getResponseHeaders().set("Allow", String.join(", ", methods));
                     respond(exchange, 405, "text/plain", exchange.getRequestMethod() + " is not allowed here; use "
@@ -66,6 +66,8 @@ public final class AdminServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "admin handler failed for " + exchange.getRequestURI(), e);
                 respondQuietly(exchange, 500, "internal error: " + e + "\n");
+            } finally {
+                exchange.close(); // after the catch blocks: they may still have to answer
             }
         });
         return this;

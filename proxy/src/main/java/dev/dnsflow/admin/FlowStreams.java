@@ -71,10 +71,10 @@ final class FlowStreams implements FlowSink {
         exchange.getResponseHeaders().set("Content-Type", sse ? "text/event-stream; charset=utf-8"
                 : "application/x-ndjson; charset=utf-8");
         exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-        exchange.sendResponseHeaders(200, 0);
         Subscriber s = new Subscriber(filter);
-        subscribers.add(s);
+        subscribers.add(s); // before the headers: a client that has them will not miss a flow
         try (OutputStream out = exchange.getResponseBody()) {
+            exchange.sendResponseHeaders(200, 0);
             out.flush();
             pump(s, out, sse);
         } finally {

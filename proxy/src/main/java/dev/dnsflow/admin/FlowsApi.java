@@ -21,6 +21,7 @@ final class FlowsApi {
     static final String PREFIX = "/api/v1/flows";
     static final String GAP_HEADER = "Dnsflow-Ring-Gap";
     private static final int DEFAULT_LIMIT = 100;
+    private static final int MAX_LIMIT = 10_000_000;
 
     private final FlowRing ring;
     private final Clock clock;
@@ -33,9 +34,9 @@ final class FlowsApi {
     void list(HttpExchange exchange) throws IOException {
         Map<String, String> params = Params.of(exchange.getRequestURI());
         FlowFilter filter = FlowFilter.parse(params, Set.of("limit"), clock.instant());
-        int limit = Params.positive(params, "limit", DEFAULT_LIMIT, ring.capacity());
-        List<Flow> flows = ring.newest(limit, filter);
-        String gap = gap(filter, flows.size() < limit);
+        int asked = Params.positive(params, "limit", DEFAULT_LIMIT, MAX_LIMIT);
+        List<Flow> flows = ring.newest(Math.min(asked, ring.capacity()), filter);
+        String gap = gap(filter, flows.size() < asked);
         if (gap != null) {
             exchange.getResponseHeaders().set(GAP_HEADER, gap);
         }
