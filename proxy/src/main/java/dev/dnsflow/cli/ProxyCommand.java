@@ -169,6 +169,12 @@ public final class ProxyCommand implements Callable<Integer> {
                 description = "Close a client TCP connection idle for this long (default: 30s).")
         Duration tcpIdle = Duration.ofSeconds(30);
 
+        @Option(names = "--metrics-name-label", paramLabel = "CAP", arity = "0..1", fallbackValue = "1000",
+                description = "Also count queries by name (dnsflow_queries_by_name_total{name}); opt-in because names "
+                        + "are unbounded: the first CAP distinct names (default 1000) get a series, the rest count as "
+                        + "name=\"other\".")
+        int metricsNameCap;
+
         /** Validates across options; errors name the flag. */
         public ProxyConfig toConfig(CommandSpec spec) {
             try {
@@ -193,7 +199,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 InetSocketAddress adminAddress = "off".equalsIgnoreCase(admin) ? null : new Converters.Listen().convert(admin);
                 return ProxyConfig.builder(listen, up).forward(forward).allow(allowList)
                         .flowLog(flowLog, flowLogMaxSize, flowLogKeep).flowBuffer(flowBuffer).admin(adminAddress)
-                        .eventLoops(threads).tcp(maxTcpClients, maxPipelined, tcpIdle).build();
+                        .eventLoops(threads).tcp(maxTcpClients, maxPipelined, tcpIdle).metricsNameCap(metricsNameCap).build();
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }

@@ -61,6 +61,9 @@ public final class DnsProxy implements AutoCloseable {
             this.forward = new ForwardStage(loops, upstreams, config.forward(), transports);
             Pipeline pipeline = new Pipeline(stages(config, forward));
             this.frontends = Frontends.bind(config, transports, group, byLoop, pipeline, metrics);
+            if (config.metricsNameCap() > 0) {
+                recorder.addSink(new dev.dnsflow.metrics.NameMetrics(metrics.registry(), config.metricsNameCap()));
+            }
             FlowSink log = openFlowLog(config);
             if (log != null) {
                 recorder.addSink(log);

@@ -18,11 +18,12 @@ import java.util.List;
  * @param maxTcpClients   open client TCP connections at most
  * @param maxPipelined    outstanding queries per client TCP connection before reading pauses
  * @param tcpIdle         a client TCP connection with no traffic for this long is closed
+ * @param metricsNameCap  distinct query names given their own metric label; 0 for no name label
  */
 public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upstreams, ForwardOptions forward,
                           AllowList allow, String flowLog, long flowLogMaxBytes, int flowLogKeep, int flowBuffer,
                           InetSocketAddress admin, int eventLoops, int maxTcpClients, int maxPipelined,
-                          Duration tcpIdle) {
+                          Duration tcpIdle, int metricsNameCap) {
 
     public static final int DEFAULT_PORT = 5353;
     public static final int DEFAULT_FLOW_BUFFER = 100_000;
@@ -41,6 +42,9 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         }
         if (flowBuffer < 1) {
             throw new IllegalArgumentException("--flow-buffer must be at least 1");
+        }
+        if (metricsNameCap < 0) {
+            throw new IllegalArgumentException("--metrics-name-label cap must not be negative");
         }
         if (maxTcpClients < 1 || maxPipelined < 1) {
             throw new IllegalArgumentException("--max-tcp-clients and --max-pipelined must be at least 1");
@@ -71,6 +75,7 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         private int maxTcpClients = 1000;
         private int maxPipelined = 128;
         private Duration tcpIdle = Duration.ofSeconds(30);
+        private int metricsNameCap;
 
         private Builder(InetSocketAddress listen, List<InetSocketAddress> upstreams) {
             this.listen = listen;
@@ -116,9 +121,14 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
             return this;
         }
 
+        public Builder metricsNameCap(int cap) {
+            this.metricsNameCap = cap;
+            return this;
+        }
+
         public ProxyConfig build() {
             return new ProxyConfig(listen, upstreams, forward, allow, flowLog, flowLogMaxBytes, flowLogKeep, flowBuffer,
-                    admin, eventLoops, maxTcpClients, maxPipelined, tcpIdle);
+                    admin, eventLoops, maxTcpClients, maxPipelined, tcpIdle, metricsNameCap);
         }
     }
 
