@@ -17,6 +17,7 @@ import java.util.function.BooleanSupplier;
  * GET /api/v1/flows/stream     the same filters, live: NDJSON, or SSE with Accept: text/event-stream
  * GET /api/v1/flows/{id}       one flow, 404 if gone
  * GET /api/v1/top              by=name|client|upstream, window=5m, limit=10, plus the filters
+ * GET /api/v1/chaos[/NAME]     chaos rules; PUT (JSON rule) and DELETE need the admin token
  * </pre>
  */
 public final class AdminApi {
@@ -25,7 +26,8 @@ public final class AdminApi {
     private AdminApi() {
     }
 
-    public static void register(AdminServer server, ProxyMetrics metrics, FlowRecorder recorder, BooleanSupplier ready) {
+    public static void register(AdminServer server, ProxyMetrics metrics, FlowRecorder recorder, BooleanSupplier ready,
+                                dev.dnsflow.chaos.ChaosApi chaos, AdminToken token) {
         Clock clock = Clock.systemUTC();
         FlowsApi flows = new FlowsApi(recorder.ring(), clock);
         FlowStreams streams = new FlowStreams(metrics, clock);
@@ -48,5 +50,7 @@ public final class AdminApi {
             }
         });
         server.route(TopApi.PATH, GET, top::top);
+        server.route(dev.dnsflow.chaos.ChaosApi.PREFIX, Set.of("GET", "HEAD", "PUT", "DELETE"),
+                exchange -> chaos.handle(exchange, token::permits));
     }
 }

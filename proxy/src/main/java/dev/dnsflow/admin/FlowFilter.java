@@ -5,6 +5,7 @@ import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.util.Durations;
+import dev.dnsflow.util.NamePattern;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Instant;
@@ -16,8 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 
@@ -107,24 +106,13 @@ public final class FlowFilter implements Predicate<Flow> {
         };
     }
 
-    /** {@code example.com} exactly, {@code *.example.com} for names under it, {@code ~regex} for a search. */
     private static Predicate<Flow> name(String value) {
-        if (value.startsWith("~")) {
-            Pattern pattern;
-            try {
-                pattern = Pattern.compile(value.substring(1), Pattern.CASE_INSENSITIVE);
-            } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("name: bad regular expression '" + value.substring(1) + "': "
-                        + e.getDescription());
-            }
-            return flow -> flow.query().name() != null && pattern.matcher(flow.query().name()).find();
+        try {
+            NamePattern pattern = NamePattern.parse(value);
+            return flow -> pattern.test(flow.query().name());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("name: " + e.getMessage());
         }
-        String fqdn = absolute(value.toLowerCase(Locale.ROOT));
-        if (fqdn.startsWith("*.")) {
-            String suffix = fqdn.substring(1);
-            return flow -> flow.query().name() != null && flow.query().name().toLowerCase(Locale.ROOT).endsWith(suffix);
-        }
-        return flow -> fqdn.equalsIgnoreCase(flow.query().name());
     }
 
     private static Predicate<Flow> outcome(String value) {
@@ -137,8 +125,9 @@ public final class FlowFilter implements Predicate<Flow> {
                 }
             }
             if (match == null) {
-                throw new IllegalArgumentException("outcome: unknown value '" + part.trim() + "' (answered, servfail, refused, "
-                        + "formerr, notimp)");
+                throw new IllegalArgumentException("outcome: unknown value '" + part.trim() + "' ("
+                        + java.util.Arrays.stream(Outcome.values()).map(Outcome::json).collect(java.util.stream.Collectors.joining(", "))
+                        + ")");
             }
             wanted.add(match);
         }

@@ -175,6 +175,23 @@ public final class ProxyCommand implements Callable<Integer> {
                         + "name=\"other\".")
         int metricsNameCap;
 
+        @Option(names = "--chaos", paramLabel = "FILE",
+                description = "Chaos rules from a YAML file (rules: [...]), reloaded when it changes (a mounted ConfigMap "
+                        + "works). A file with an error is rejected whole and the running rules stay.")
+        Path chaosFile;
+
+        @Option(names = "--chaos-rule", paramLabel = "'ACTION key=value ...'",
+                description = "A chaos rule, repeatable, named cli-1, cli-2, ... unless rule=NAME is given. ACTION is drop, "
+                        + "delay, delay-response, rcode, truncate or upstream-drop; keys: name, type, client, transport, "
+                        + "every, probability, delay, jitter, rcode, for, include-probes. Example: "
+                        + "--chaos-rule 'drop name=*.w.example.com every=2'")
+        List<String> chaosRules = new ArrayList<>();
+
+        @Option(names = "--admin-token-file", paramLabel = "PATH",
+                description = "Bearer token that changes through the admin API (chaos rules) require; also read from "
+                        + "$DNSFLOW_ADMIN_TOKEN. Without one, changes are refused.")
+        Path adminTokenFile;
+
         /** Validates across options; errors name the flag. */
         public ProxyConfig toConfig(CommandSpec spec) {
             try {
@@ -187,6 +204,7 @@ public final class ProxyCommand implements Callable<Integer> {
                         throw new IllegalArgumentException("--upstream " + text(u) + " is dnsflow's own --listen address: it would loop");
                     }
                 }
+                new dev.dnsflow.chaos.ChaosRules(java.time.Clock.systemUTC()).loadFlags(chaosRules); // errors name the flag
                 ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(timeout, deadline).policy(policy)
                         .maxAttempts(attempts).health(maxFails, healthCheck).sockets(socketsPerUpstream, socketMaxAge)
                         .tcpOnTruncation(tcpOnTruncation).build();
@@ -199,7 +217,8 @@ public final class ProxyCommand implements Callable<Integer> {
                 InetSocketAddress adminAddress = "off".equalsIgnoreCase(admin) ? null : new Converters.Listen().convert(admin);
                 return ProxyConfig.builder(listen, up).forward(forward).allow(allowList)
                         .flowLog(flowLog, flowLogMaxSize, flowLogKeep).flowBuffer(flowBuffer).admin(adminAddress)
-                        .eventLoops(threads).tcp(maxTcpClients, maxPipelined, tcpIdle).metricsNameCap(metricsNameCap).build();
+                        .eventLoops(threads).tcp(maxTcpClients, maxPipelined, tcpIdle).metricsNameCap(metricsNameCap)
+                        .chaos(chaosFile, chaosRules).adminToken(dev.dnsflow.admin.AdminToken.load(adminTokenFile)).build();
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }

@@ -4,16 +4,24 @@ import java.util.List;
 
 /**
  * One client query from arrival to answer: the record every sink, API and later feature shares.
- * Immutable. {@code response} is null only when no answer was sent.
+ * Immutable. {@code response} is null only when no answer was sent; {@code chaos} is null unless a chaos
+ * rule touched the query.
  *
  * @param id             unique and sortable by time (see {@link FlowIds})
  * @param timeEpochNanos when the query arrived, nanoseconds since the epoch
  * @param client         whoever sent the packet to dnsflow
  */
 public record Flow(String id, long timeEpochNanos, Endpoint client, QueryInfo query,
-                   List<Attempt> attempts, FlowResponse response, long durationMicros, Outcome outcome) {
+                   List<Attempt> attempts, FlowResponse response, long durationMicros, Outcome outcome,
+                   ChaosMark chaos) {
 
     public Flow {
         attempts = List.copyOf(attempts);
+    }
+
+    /** A flow no chaos rule touched. */
+    public Flow(String id, long timeEpochNanos, Endpoint client, QueryInfo query, List<Attempt> attempts,
+                FlowResponse response, long durationMicros, Outcome outcome) {
+        this(id, timeEpochNanos, client, query, attempts, response, durationMicros, outcome, null);
     }
 }

@@ -74,6 +74,15 @@ public final class FlowJson {
             g.writeBooleanField("truncated", r.truncated());
             g.writeEndObject();
         }
+        if (f.chaos() != null) {
+            g.writeObjectFieldStart("chaos");
+            g.writeStringField("rule", f.chaos().rule());
+            g.writeStringField("action", f.chaos().action());
+            if (f.chaos().delayMicros() > 0) {
+                g.writeNumberField("delay_us", f.chaos().delayMicros());
+            }
+            g.writeEndObject();
+        }
         g.writeNumberField("duration_us", f.durationMicros());
         g.writeStringField("outcome", f.outcome().json());
         g.writeEndObject();

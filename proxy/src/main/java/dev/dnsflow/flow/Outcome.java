@@ -16,7 +16,15 @@ public enum Outcome {
     /** The query was malformed: dnsflow answered FORMERR. */
     FORMERR,
     /** The opcode is not QUERY: dnsflow answered NOTIMP. */
-    NOTIMP;
+    NOTIMP,
+    /** A chaos rule dropped the query: no answer, nothing sent upstream. */
+    CHAOS_DROP,
+    /** A chaos rule answered with its rcode instead of asking upstream. */
+    CHAOS_RCODE,
+    /** A chaos rule answered with an empty truncated answer (TC=1) so the client retries over TCP. */
+    CHAOS_TRUNCATE,
+    /** A chaos rule let the query reach the upstream and discarded the answer: a lost reply. */
+    CHAOS_UPSTREAM_DROP;
 
     private final String json = name().toLowerCase(Locale.ROOT);
 

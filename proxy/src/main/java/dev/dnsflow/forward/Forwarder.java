@@ -202,6 +202,11 @@ final class Forwarder {
             }
         }
         deadlines.remove(f.deadlineTimer);
+        if (f.exchange.discardsAnswers()) {
+            reply.release(); // chaos upstream-drop: the upstream answered, the client never hears of it
+            f.exchange.dropRecorded("chaos", Outcome.CHAOS_UPSTREAM_DROP);
+            return;
+        }
         f.exchange.respond(reply, Outcome.ANSWERED);
     }
 

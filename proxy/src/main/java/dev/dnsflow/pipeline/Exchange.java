@@ -1,6 +1,7 @@
 package dev.dnsflow.pipeline;
 
 import dev.dnsflow.flow.Attempt;
+import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.Endpoint;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowResponse;
@@ -20,6 +21,7 @@ import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client query on its way through the pipeline: the raw bytes (owned until the answer is sent),
@@ -42,6 +44,10 @@ public final class Exchange {
     private final Listener listener;
     private List<Attempt> attempts = List.of();
     private boolean done;
+    private ChaosMark chaos;
+    private String name;
+    private long responseDelayNanos;
+    private boolean discardAnswers;
 
     /** Takes ownership of {@code query}. */
     public Exchange(LoopContext loop, Channel channel, InetSocketAddress client, Transport transport,
@@ -77,6 +83,15 @@ public final class Exchange {
         return parsed;
     }
 
+    /** The question's name in presentation form ({@code example.com.}), decoded once; null without one. */
+    public String name() {
+        if (name == null && parsed.hasQuestion()) {
+            int base = query.readerIndex();
+            name = Names.toText(query, base, base + DnsHeader.SIZE, base + parsed.nameEnd);
+        }
+        return name;
+    }
+
     public long receivedNanos() {
         return receivedNanos;
     }
@@ -101,9 +116,17 @@ public final class Exchange {
         respond(Responses.error(channel.alloc(), query, parsed, rcode), outcome);
     }
 
+    /** Answers with no records and TC=1, so the client retries over TCP. */
+    public void respondTruncated(Outcome outcome) {
+        ByteBuf answer = Responses.error(channel.alloc(), query, parsed, Responses.NOERROR);
+        DnsHeader.setFlags(answer, DnsHeader.flags(answer) | DnsHeader.FLAG_TC);
+        respond(answer, outcome);
+    }
+
     /**
      * Sends {@code response} (ownership passes here) with the client's own ID, truncated with TC=1 if
-     * a UDP client cannot take its size, then records the flow. Later calls only release.
+     * a UDP client cannot take its size, then records the flow. Later calls only release. A chaos
+     * delay-response holds the answer back first.
      */
     public void respond(ByteBuf response, Outcome outcome) {
         if (done) {
@@ -111,6 +134,17 @@ public final class Exchange {
             return;
         }
         done = true;
+        if (responseDelayNanos > 0) {
+            loop.eventLoop().schedule(() -> {
+                send(response, outcome);
+                loop.flusher().flush();
+            }, responseDelayNanos, TimeUnit.NANOSECONDS);
+            return;
+        }
+        send(response, outcome);
+    }
+
+    private void send(ByteBuf response, Outcome outcome) {
         DnsHeader.setId(response, parsed.id);
         int questionEnd = parsed.hasQuestion() ? parsed.questionEnd : DnsHeader.SIZE;
         if (transport == Transport.UDP && response.readableBytes() > parsed.udpSize && parsed.hasQuestion()) {
@@ -123,7 +157,7 @@ public final class Exchange {
         finish(summary, outcome);
     }
 
-    /** Ends the exchange without any answer; the drop is counted under {@code reason}. */
+    /** Ends the exchange without any answer and without a flow; the drop is counted under {@code reason}. */
     public void drop(String reason) {
         if (done) {
             return;
@@ -136,12 +170,45 @@ public final class Exchange {
         }
     }
 
+    /** Ends the exchange without any answer on purpose (chaos): counted as a drop, recorded as a flow. */
+    public void dropRecorded(String reason, Outcome outcome) {
+        if (done) {
+            return;
+        }
+        done = true;
+        loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
+        finish(null, outcome);
+    }
+
+    /** Marks the exchange as touched by a chaos rule; the flow will say so. */
+    public void markChaos(ChaosMark mark) {
+        this.chaos = mark;
+    }
+
+    public ChaosMark chaos() {
+        return chaos;
+    }
+
+    /** Holds the answer back this long before sending it (chaos delay-response). */
+    public void delayResponse(long nanos) {
+        this.responseDelayNanos = nanos;
+    }
+
+    /** Whether upstream answers must be thrown away (chaos upstream-drop: a lost reply). */
+    public boolean discardsAnswers() {
+        return discardAnswers;
+    }
+
+    public void discardAnswers() {
+        this.discardAnswers = true;
+    }
+
     private void finish(FlowResponse summary, Outcome outcome) {
         long now = System.nanoTime();
         loop.record(new Flow(loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000),
                 WallClock.epochNanos(receivedNanos),
                 new Endpoint(Addresses.text(client.getAddress()), client.getPort(), transport),
-                queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome));
+                queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome, chaos));
         release();
         if (listener != null) {
             listener.completed(this);
@@ -149,12 +216,7 @@ public final class Exchange {
     }
 
     private QueryInfo queryInfo() {
-        String name = null;
-        if (parsed.hasQuestion()) {
-            int base = query.readerIndex();
-            name = Names.toText(query, base, base + DnsHeader.SIZE, base + parsed.nameEnd);
-        }
-        return new QueryInfo(parsed.id, name, parsed.qtype, parsed.qclass, parsed.recursionDesired(),
+        return new QueryInfo(parsed.id, name(), parsed.qtype, parsed.qclass, parsed.recursionDesired(),
                 parsed.checkingDisabled(), parsed.dnssecOk, parsed.advertisedEdnsSize(), parsed.size);
     }
 

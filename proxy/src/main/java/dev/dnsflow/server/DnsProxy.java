@@ -40,6 +40,8 @@ public final class DnsProxy implements AutoCloseable {
     private final Frontends frontends;
     private final AdminServer admin;
     private final dev.dnsflow.metrics.RuntimeMetrics runtime;
+    private dev.dnsflow.chaos.ChaosRules chaosRules;
+    private dev.dnsflow.chaos.ChaosFile chaosFile;
 
     private DnsProxy(ProxyConfig config, ProxyMetrics metrics) {
         this.config = config;
@@ -59,7 +61,12 @@ public final class DnsProxy implements AutoCloseable {
             List<Upstream> upstreams = config.upstreams().stream()
                     .map(a -> new Upstream(a, config.forward().maxFails(), upstreamMetrics)).toList();
             this.forward = new ForwardStage(loops, upstreams, config.forward(), transports);
-            Pipeline pipeline = new Pipeline(stages(config, forward));
+            this.chaosRules = new dev.dnsflow.chaos.ChaosRules(java.time.Clock.systemUTC());
+            chaosRules.loadFlags(config.chaosRules());
+            this.chaosFile = config.chaosFile() == null ? null
+                    : new dev.dnsflow.chaos.ChaosFile(config.chaosFile(), chaosRules, java.time.Clock.systemUTC(), 1000);
+            Pipeline pipeline = new Pipeline(stages(config, new dev.dnsflow.chaos.ChaosStage(chaosRules, metrics.registry()),
+                    forward));
             this.frontends = Frontends.bind(config, transports, group, byLoop, pipeline, metrics);
             if (config.metricsNameCap() > 0) {
                 recorder.addSink(new dev.dnsflow.metrics.NameMetrics(metrics.registry(), config.metricsNameCap()));
@@ -85,13 +92,15 @@ public final class DnsProxy implements AutoCloseable {
 
     private AdminServer startAdmin(java.net.InetSocketAddress address) {
         AdminServer server = new AdminServer(address);
-        dev.dnsflow.admin.AdminApi.register(server, metrics, recorder, forward::anyHealthy);
+        dev.dnsflow.admin.AdminApi.register(server, metrics, recorder, forward::anyHealthy,
+                new dev.dnsflow.chaos.ChaosApi(chaosRules, java.time.Clock.systemUTC()), config.adminToken());
         return server.start();
     }
 
-    /** The query path, in order. Later stages (client context, chaos, cache) slot in here. */
-    static List<dev.dnsflow.pipeline.Stage> stages(ProxyConfig config, ForwardStage forward) {
-        return List.of(new AclStage(config.allow()), new FormatStage(), forward);
+    /** The query path, in order. Later stages (client context, cache) slot in here. */
+    static List<dev.dnsflow.pipeline.Stage> stages(ProxyConfig config, dev.dnsflow.chaos.ChaosStage chaos,
+                                                    ForwardStage forward) {
+        return List.of(new AclStage(config.allow()), new FormatStage(), chaos, forward);
     }
 
     private static FlowSink openFlowLog(ProxyConfig config) {
@@ -131,6 +140,10 @@ public final class DnsProxy implements AutoCloseable {
         return forward;
     }
 
+    public dev.dnsflow.chaos.ChaosRules chaos() {
+        return chaosRules;
+    }
+
     public AdminServer admin() {
         return admin;
     }
@@ -155,6 +168,9 @@ public final class DnsProxy implements AutoCloseable {
         }
         if (frontends != null) {
             frontends.close();
+        }
+        if (chaosFile != null) {
+            chaosFile.close();
         }
         if (forward != null) {
             forward.close();

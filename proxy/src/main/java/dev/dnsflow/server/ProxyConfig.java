@@ -19,11 +19,15 @@ import java.util.List;
  * @param maxPipelined    outstanding queries per client TCP connection before reading pauses
  * @param tcpIdle         a client TCP connection with no traffic for this long is closed
  * @param metricsNameCap  distinct query names given their own metric label; 0 for no name label
+ * @param chaosFile       YAML chaos rules, watched for changes; null for none
+ * @param chaosRules      {@code --chaos-rule} texts
+ * @param adminToken      what mutating admin endpoints require
  */
 public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upstreams, ForwardOptions forward,
                           AllowList allow, String flowLog, long flowLogMaxBytes, int flowLogKeep, int flowBuffer,
                           InetSocketAddress admin, int eventLoops, int maxTcpClients, int maxPipelined,
-                          Duration tcpIdle, int metricsNameCap) {
+                          Duration tcpIdle, int metricsNameCap, Path chaosFile, List<String> chaosRules,
+                          dev.dnsflow.admin.AdminToken adminToken) {
 
     public static final int DEFAULT_PORT = 5353;
     public static final int DEFAULT_FLOW_BUFFER = 100_000;
@@ -31,6 +35,7 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
 
     public ProxyConfig {
         upstreams = List.copyOf(upstreams);
+        chaosRules = List.copyOf(chaosRules);
         if (upstreams.isEmpty()) {
             throw new IllegalArgumentException("no upstream: give --upstream HOST[:PORT]");
         }
@@ -76,6 +81,9 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         private int maxPipelined = 128;
         private Duration tcpIdle = Duration.ofSeconds(30);
         private int metricsNameCap;
+        private Path chaosFile;
+        private List<String> chaosRules = List.of();
+        private dev.dnsflow.admin.AdminToken adminToken = dev.dnsflow.admin.AdminToken.none();
 
         private Builder(InetSocketAddress listen, List<InetSocketAddress> upstreams) {
             this.listen = listen;
@@ -126,9 +134,21 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
             return this;
         }
 
+        public Builder chaos(Path file, List<String> rules) {
+            this.chaosFile = file;
+            this.chaosRules = rules;
+            return this;
+        }
+
+        public Builder adminToken(dev.dnsflow.admin.AdminToken token) {
+            this.adminToken = token;
+            return this;
+        }
+
         public ProxyConfig build() {
             return new ProxyConfig(listen, upstreams, forward, allow, flowLog, flowLogMaxBytes, flowLogKeep, flowBuffer,
-                    admin, eventLoops, maxTcpClients, maxPipelined, tcpIdle, metricsNameCap);
+                    admin, eventLoops, maxTcpClients, maxPipelined, tcpIdle, metricsNameCap, chaosFile, chaosRules,
+                    adminToken);
         }
     }
 
