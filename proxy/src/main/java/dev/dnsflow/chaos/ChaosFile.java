@@ -78,7 +78,7 @@ public final class ChaosFile implements AutoCloseable {
                 while (p.nextToken() != JsonToken.END_ARRAY) {
                     int line = p.currentLocation().getLineNr();
                     JsonNode node = YAML.readTree(p);
-                    out.add(RuleParser.fromJson(node, origin + " rules[" + index + "] (line " + line + ")", null, "file",
+                    out.add(RuleParser.fromJson(node, origin + " rules[" + index + "] (line " + line + ")", "file-" + (index + 1), "file",
                             clock.instant()));
                     index++;
                 }
