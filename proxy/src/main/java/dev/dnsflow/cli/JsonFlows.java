@@ -57,7 +57,17 @@ final class JsonFlows {
         return new Flow(f.path("id").asText(), nanos(f.path("time").asText()),
                 new Endpoint(client.path("ip").asText(), client.path("port").asInt(), transport(client.path("transport").asText())),
                 query, attempts, response, f.path("duration_us").asLong(),
-                enumValue(Outcome.class, "outcome", f.path("outcome").asText()), chaos(f.get("chaos")));
+                enumValue(Outcome.class, "outcome", f.path("outcome").asText()), chaos(f.get("chaos")), origin(f.get("origin")));
+    }
+
+    private static dev.dnsflow.flow.Origin origin(JsonNode o) {
+        if (o == null || !o.isObject()) {
+            return null;
+        }
+        return new dev.dnsflow.flow.Origin(o.path("ip").asText(), o.path("port").asInt(),
+                o.hasNonNull("transport") ? transport(o.path("transport").asText()) : null, o.path("source").asText(),
+                o.hasNonNull("pod") ? o.path("pod").asText() : null, o.hasNonNull("namespace") ? o.path("namespace").asText() : null,
+                o.hasNonNull("prefix") ? o.path("prefix").asInt() : null);
     }
 
     private static ChaosMark chaos(JsonNode c) {

@@ -192,6 +192,22 @@ public final class ProxyCommand implements Callable<Integer> {
                         + "$DNSFLOW_ADMIN_TOKEN. Without one, changes are refused.")
         Path adminTokenFile;
 
+        @Option(names = "--context-option", paramLabel = "FIELD=CODE",
+                description = "EDNS0 local option code carrying the real client (from CoreDNS's rewrite), repeatable. "
+                        + "Defaults: client_ip=65518 (0xffee), client_port=65519, protocol=65520, pod=65521, namespace=65522. "
+                        + "The options are stripped before forwarding.")
+        List<String> contextOptions = new ArrayList<>();
+
+        @Option(names = "--ecs", paramLabel = "strip|keep",
+                description = "EDNS Client Subnet in queries: read it as the origin and strip it (default), or keep "
+                        + "forwarding it for geo-aware upstreams.")
+        String ecs = "strip";
+
+        @Option(names = "--proxy-protocol-from", paramLabel = "CIDR", split = ",", splitSynopsisLabel = ",",
+                description = "Senders whose PROXY protocol v2 header (dnsdist's useProxyProtocol) is believed; from "
+                        + "anyone else such a header is malformed input and dropped. Default: none.")
+        List<String> proxyProtocolFrom = new ArrayList<>();
+
         /** Validates across options; errors name the flag. */
         public ProxyConfig toConfig(CommandSpec spec) {
             try {
@@ -208,19 +224,32 @@ public final class ProxyCommand implements Callable<Integer> {
                 ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(timeout, deadline).policy(policy)
                         .maxAttempts(attempts).health(maxFails, healthCheck).sockets(socketsPerUpstream, socketMaxAge)
                         .tcpOnTruncation(tcpOnTruncation).build();
-                AllowList allowList;
-                try {
-                    allowList = AllowList.parse(allow);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--allow: " + e.getMessage());
-                }
+                AllowList allowList = named("--allow", allow);
                 InetSocketAddress adminAddress = "off".equalsIgnoreCase(admin) ? null : new Converters.Listen().convert(admin);
                 return ProxyConfig.builder(listen, up).forward(forward).allow(allowList)
                         .flowLog(flowLog, flowLogMaxSize, flowLogKeep).flowBuffer(flowBuffer).admin(adminAddress)
                         .eventLoops(threads).tcp(maxTcpClients, maxPipelined, tcpIdle).metricsNameCap(metricsNameCap)
-                        .chaos(chaosFile, chaosRules).adminToken(dev.dnsflow.admin.AdminToken.load(adminTokenFile)).build();
+                        .chaos(chaosFile, chaosRules).adminToken(dev.dnsflow.admin.AdminToken.load(adminTokenFile))
+                        .context(dev.dnsflow.context.ContextCodes.parse(contextOptions), keepEcs(),
+                                proxyProtocolFrom.isEmpty() ? null : named("--proxy-protocol-from", proxyProtocolFrom))
+                        .build();
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+        }
+
+        private boolean keepEcs() {
+            if (!ecs.equals("strip") && !ecs.equals("keep")) {
+                throw new IllegalArgumentException("--ecs: '" + ecs + "' must be strip or keep");
+            }
+            return ecs.equals("keep");
+        }
+
+        private static AllowList named(String flag, List<String> ranges) {
+            try {
+                return AllowList.parse(ranges);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(flag + ": " + e.getMessage());
             }
         }
 

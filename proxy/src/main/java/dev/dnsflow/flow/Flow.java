@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * One client query from arrival to answer: the record every sink, API and later feature shares.
  * Immutable. {@code response} is null only when no answer was sent; {@code chaos} is null unless a chaos
- * rule touched the query.
+ * rule touched the query; {@code origin} is null unless the sender told us who really asked.
  *
  * @param id             unique and sortable by time (see {@link FlowIds})
  * @param timeEpochNanos when the query arrived, nanoseconds since the epoch
@@ -13,7 +13,7 @@ import java.util.List;
  */
 public record Flow(String id, long timeEpochNanos, Endpoint client, QueryInfo query,
                    List<Attempt> attempts, FlowResponse response, long durationMicros, Outcome outcome,
-                   ChaosMark chaos) {
+                   ChaosMark chaos, Origin origin) {
 
     public Flow {
         attempts = List.copyOf(attempts);
@@ -22,6 +22,6 @@ public record Flow(String id, long timeEpochNanos, Endpoint client, QueryInfo qu
     /** A flow no chaos rule touched. */
     public Flow(String id, long timeEpochNanos, Endpoint client, QueryInfo query, List<Attempt> attempts,
                 FlowResponse response, long durationMicros, Outcome outcome) {
-        this(id, timeEpochNanos, client, query, attempts, response, durationMicros, outcome, null);
+        this(id, timeEpochNanos, client, query, attempts, response, durationMicros, outcome, null, null);
     }
 }

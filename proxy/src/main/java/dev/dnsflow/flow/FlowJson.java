@@ -47,6 +47,9 @@ public final class FlowJson {
         g.writeNumberField("port", f.client().port());
         g.writeStringField("transport", f.client().transport().json());
         g.writeEndObject();
+        if (f.origin() != null) {
+            writeOrigin(f.origin(), g);
+        }
         writeQuery(f.query(), g);
         g.writeArrayFieldStart("attempts");
         for (Attempt a : f.attempts()) {
@@ -85,6 +88,29 @@ public final class FlowJson {
         }
         g.writeNumberField("duration_us", f.durationMicros());
         g.writeStringField("outcome", f.outcome().json());
+        g.writeEndObject();
+    }
+
+    private static void writeOrigin(Origin o, JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("origin");
+        g.writeStringField("ip", o.ip());
+        if (o.port() > 0) {
+            g.writeNumberField("port", o.port());
+        }
+        if (o.transport() != null) {
+            g.writeStringField("transport", o.transport().json());
+        }
+        g.writeStringField("source", o.source());
+        if (o.pod() != null) {
+            g.writeStringField("pod", o.pod());
+        }
+        if (o.namespace() != null) {
+            g.writeStringField("namespace", o.namespace());
+        }
+        if (o.prefix() != null) {
+            g.writeNumberField("prefix", o.prefix());
+            g.writeBooleanField("subnet", o.isSubnet());
+        }
         g.writeEndObject();
     }
 

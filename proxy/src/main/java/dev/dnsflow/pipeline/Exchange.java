@@ -5,6 +5,7 @@ import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.Endpoint;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowResponse;
+import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.Transport;
@@ -45,6 +46,8 @@ public final class Exchange {
     private List<Attempt> attempts = List.of();
     private boolean done;
     private ChaosMark chaos;
+    private Origin origin;
+    private java.net.InetAddress originAddress;
     private String name;
     private long responseDelayNanos;
     private boolean discardAnswers;
@@ -180,6 +183,23 @@ public final class Exchange {
         finish(null, outcome);
     }
 
+    /** Records who really asked (client context); the first source to say so wins. */
+    public void origin(Origin origin, java.net.InetAddress address) {
+        if (this.origin == null) {
+            this.origin = origin;
+            this.originAddress = address;
+        }
+    }
+
+    public Origin origin() {
+        return origin;
+    }
+
+    /** The real client when known from client context, else the packet's sender. */
+    public java.net.InetAddress clientAddress() {
+        return originAddress != null ? originAddress : client.getAddress();
+    }
+
     /** Marks the exchange as touched by a chaos rule; the flow will say so. */
     public void markChaos(ChaosMark mark) {
         this.chaos = mark;
@@ -208,7 +228,7 @@ public final class Exchange {
         loop.record(new Flow(loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000),
                 WallClock.epochNanos(receivedNanos),
                 new Endpoint(Addresses.text(client.getAddress()), client.getPort(), transport),
-                queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome, chaos));
+                queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome, chaos, origin));
         release();
         if (listener != null) {
             listener.completed(this);

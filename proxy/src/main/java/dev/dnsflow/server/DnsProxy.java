@@ -97,10 +97,11 @@ public final class DnsProxy implements AutoCloseable {
         return server.start();
     }
 
-    /** The query path, in order. Later stages (client context, cache) slot in here. */
+    /** The query path, in order: acl → format → context → chaos → forward. A cache would slot in before forward. */
     static List<dev.dnsflow.pipeline.Stage> stages(ProxyConfig config, dev.dnsflow.chaos.ChaosStage chaos,
                                                     ForwardStage forward) {
-        return List.of(new AclStage(config.allow()), new FormatStage(), chaos, forward);
+        return List.of(new AclStage(config.allow()), new FormatStage(),
+                new dev.dnsflow.context.ContextStage(config.contextCodes(), config.keepEcs()), chaos, forward);
     }
 
     private static FlowSink openFlowLog(ProxyConfig config) {

@@ -1,5 +1,6 @@
 package dev.dnsflow.server;
 
+import dev.dnsflow.context.ProxyV2TcpDecoder;
 import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.net.Transports;
 import dev.dnsflow.pipeline.LoopContext;
@@ -50,7 +51,7 @@ final class Frontends implements AutoCloseable {
                 }
                 for (LoopContext loop : loops.values()) {
                     Channel ch = transports.reusePort(transports.datagram(at.getAddress())).group(loop.eventLoop())
-                            .handler(new UdpFrontend(loop, pipeline)).bind(at).syncUninterruptibly().channel();
+                            .handler(new UdpFrontend(loop, pipeline, config.proxyProtocolFrom())).bind(at).syncUninterruptibly().channel();
                     udp.add(ch);
                     at = (InetSocketAddress) ch.localAddress();
                     if (!transports.isEpoll()) {
@@ -64,7 +65,11 @@ final class Frontends implements AutoCloseable {
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
-                                ch.pipeline().addLast(limit,
+                                ch.pipeline().addLast(limit);
+                                if (config.proxyProtocolFrom() != null) {
+                                    ch.pipeline().addLast(new ProxyV2TcpDecoder(config.proxyProtocolFrom(), metrics));
+                                }
+                                ch.pipeline().addLast(
                                         new IdleStateHandler(0, 0, config.tcpIdle().toMillis(), TimeUnit.MILLISECONDS),
                                         new LengthFieldBasedFrameDecoder(65535, 0, 2, 0, 2),
                                         new LengthFieldPrepender(2),

@@ -22,12 +22,16 @@ import java.util.List;
  * @param chaosFile       YAML chaos rules, watched for changes; null for none
  * @param chaosRules      {@code --chaos-rule} texts
  * @param adminToken      what mutating admin endpoints require
+ * @param contextCodes    EDNS0 local option codes carrying the real client
+ * @param keepEcs         forward ECS upstream unchanged instead of stripping it
+ * @param proxyProtocolFrom senders whose PROXY v2 headers are believed; null for none
  */
 public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upstreams, ForwardOptions forward,
                           AllowList allow, String flowLog, long flowLogMaxBytes, int flowLogKeep, int flowBuffer,
                           InetSocketAddress admin, int eventLoops, int maxTcpClients, int maxPipelined,
                           Duration tcpIdle, int metricsNameCap, Path chaosFile, List<String> chaosRules,
-                          dev.dnsflow.admin.AdminToken adminToken) {
+                          dev.dnsflow.admin.AdminToken adminToken, dev.dnsflow.context.ContextCodes contextCodes,
+                          boolean keepEcs, AllowList proxyProtocolFrom) {
 
     public static final int DEFAULT_PORT = 5353;
     public static final int DEFAULT_FLOW_BUFFER = 100_000;
@@ -84,6 +88,9 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         private Path chaosFile;
         private List<String> chaosRules = List.of();
         private dev.dnsflow.admin.AdminToken adminToken = dev.dnsflow.admin.AdminToken.none();
+        private dev.dnsflow.context.ContextCodes contextCodes = dev.dnsflow.context.ContextCodes.DEFAULT;
+        private boolean keepEcs;
+        private AllowList proxyProtocolFrom;
 
         private Builder(InetSocketAddress listen, List<InetSocketAddress> upstreams) {
             this.listen = listen;
@@ -145,10 +152,17 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
             return this;
         }
 
+        public Builder context(dev.dnsflow.context.ContextCodes codes, boolean keepEcs, AllowList proxyProtocolFrom) {
+            this.contextCodes = codes;
+            this.keepEcs = keepEcs;
+            this.proxyProtocolFrom = proxyProtocolFrom;
+            return this;
+        }
+
         public ProxyConfig build() {
             return new ProxyConfig(listen, upstreams, forward, allow, flowLog, flowLogMaxBytes, flowLogKeep, flowBuffer,
                     admin, eventLoops, maxTcpClients, maxPipelined, tcpIdle, metricsNameCap, chaosFile, chaosRules,
-                    adminToken);
+                    adminToken, contextCodes, keepEcs, proxyProtocolFrom);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.dnsflow.server;
 
+import dev.dnsflow.context.ProxyV2;
+import dev.dnsflow.context.ProxyV2TcpDecoder;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.pipeline.Exchange;
 import dev.dnsflow.pipeline.LoopContext;
@@ -58,8 +60,13 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter implements Exchange
         if (++outstanding >= maxPipelined) {
             ctx.channel().config().setAutoRead(false);
         }
-        pipeline.serve(new Exchange(loop, ctx.channel(), (InetSocketAddress) ctx.channel().remoteAddress(),
-                Transport.TCP, frame, parsed, now, this));
+        Exchange exchange = new Exchange(loop, ctx.channel(), (InetSocketAddress) ctx.channel().remoteAddress(),
+                Transport.TCP, frame, parsed, now, this);
+        ProxyV2.Header proxied = ctx.channel().attr(ProxyV2TcpDecoder.ORIGIN).get();
+        if (proxied != null && proxied.origin() != null) {
+            exchange.origin(proxied.origin(), proxied.address());
+        }
+        pipeline.serve(exchange);
     }
 
     @Override

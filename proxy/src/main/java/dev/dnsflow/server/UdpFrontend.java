@@ -1,5 +1,7 @@
 package dev.dnsflow.server;
 
+import dev.dnsflow.acl.AllowList;
+import dev.dnsflow.context.ProxyV2;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.pipeline.Exchange;
 import dev.dnsflow.pipeline.LoopContext;
@@ -20,10 +22,13 @@ import io.netty.util.ReferenceCountUtil;
 final class UdpFrontend extends ChannelInboundHandlerAdapter {
     private final LoopContext loop;
     private final Pipeline pipeline;
+    private final AllowList proxyFrom;
 
-    UdpFrontend(LoopContext loop, Pipeline pipeline) {
+    /** @param proxyFrom senders whose PROXY v2 headers are believed; null when none are */
+    UdpFrontend(LoopContext loop, Pipeline pipeline, AllowList proxyFrom) {
         this.loop = loop;
         this.pipeline = pipeline;
+        this.proxyFrom = proxyFrom;
     }
 
     @Override
@@ -34,6 +39,14 @@ final class UdpFrontend extends ChannelInboundHandlerAdapter {
         }
         long now = System.nanoTime();
         ByteBuf content = packet.content();
+        ProxyV2.Header proxied = null;
+        if (ProxyV2.startsWithSignature(content)) {
+            proxied = proxyHeader(packet, now);
+            if (proxied == null) {
+                return;
+            }
+            content.skipBytes(proxied.length());
+        }
         ParsedQuery parsed = new ParsedQuery();
         QueryParser.parse(content, parsed);
         loop.metrics().query(Transport.UDP, parsed.hasQuestion() ? parsed.qtype : -1);
@@ -45,7 +58,34 @@ final class UdpFrontend extends ChannelInboundHandlerAdapter {
         }
         ByteBuf query = ctx.alloc().buffer(content.readableBytes()).writeBytes(content);
         packet.release();
-        pipeline.serve(new Exchange(loop, ctx.channel(), packet.sender(), Transport.UDP, query, parsed, now, null));
+        Exchange exchange = new Exchange(loop, ctx.channel(), packet.sender(), Transport.UDP, query, parsed, now, null);
+        if (proxied != null && proxied.origin() != null) {
+            exchange.origin(proxied.origin(), proxied.address());
+        }
+        pipeline.serve(exchange);
+    }
+
+    /** The PROXY v2 header of a trusted sender, or null after counting the datagram as a malformed drop. */
+    private ProxyV2.Header proxyHeader(DatagramPacket packet, long now) {
+        String problem;
+        try {
+            if (proxyFrom == null || !proxyFrom.allows(packet.sender().getAddress())) {
+                problem = "proxy_untrusted";
+            } else {
+                ProxyV2.Header header = ProxyV2.parse(packet.content());
+                if (header != null) {
+                    return header;
+                }
+                problem = "proxy_malformed";
+            }
+        } catch (IllegalArgumentException e) {
+            problem = "proxy_malformed";
+        }
+        loop.metrics().query(Transport.UDP, -1);
+        loop.metrics().malformed(Transport.UDP);
+        loop.metrics().drop(problem, System.nanoTime() - now);
+        packet.release();
+        return null;
     }
 
     @Override

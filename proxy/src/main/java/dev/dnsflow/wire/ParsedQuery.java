@@ -34,6 +34,11 @@ public final class ParsedQuery {
     /** The requester's UDP payload size: from OPT, or 512 without one (RFC 6891 6.2.5). */
     public int udpSize = 512;
     public boolean dnssecOk;
+    /** Offset of the OPT record (its root owner byte), or 0 without one. */
+    public int optStart;
+    /** Offset of the OPT record's RDATA (its EDNS options) and the RDATA's length. */
+    public int optRdata;
+    public int optRdLength;
 
     public boolean hasQuestion() {
         return questionEnd > 0;

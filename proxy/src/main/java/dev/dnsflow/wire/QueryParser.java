@@ -82,6 +82,9 @@ public final class QueryParser {
                     return false;
                 }
                 out.edns = true;
+                out.optStart = pos - base;
+                out.optRdata = nameEnd + 10 - base;
+                out.optRdLength = next - (nameEnd + 10);
                 out.udpSize = Math.max(MIN_OPT_UDP_SIZE, m.getUnsignedShort(nameEnd + 2));
                 out.dnssecOk = (m.getUnsignedShort(nameEnd + 6) & 0x8000) != 0;
             }
