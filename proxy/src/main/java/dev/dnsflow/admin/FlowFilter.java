@@ -32,6 +32,7 @@ public final class FlowFilter implements Predicate<Flow> {
 
     private final Map<String, Predicate<Flow>> tests = new LinkedHashMap<>();
     private Long sinceNanos;
+    private Long untilNanos;
 
     private FlowFilter() {
     }
@@ -57,7 +58,20 @@ public final class FlowFilter implements Predicate<Flow> {
             }
             f.tests.put(key, f.test(key, value.trim(), now));
         }
+        f.checkRange(f.untilNanos);
         return f;
+    }
+
+    /** Rejects combinations that can never match: {@code until} before {@code since}. */
+    private void checkRange(Long until) {
+        if (until != null && sinceNanos != null && until < sinceNanos) {
+            throw new IllegalArgumentException("until: before since, so nothing can match");
+        }
+    }
+
+    /** Whether the filter limits arrival time from above (meaningless for a live stream). */
+    public boolean hasUntil() {
+        return untilNanos != null;
     }
 
     /** The earliest arrival time asked for, in epoch nanoseconds, or null. */
@@ -100,6 +114,7 @@ public final class FlowFilter implements Predicate<Flow> {
             }
             case "until" -> {
                 long at = time(key, value, now);
+                untilNanos = at;
                 yield flow -> flow.timeEpochNanos() <= at;
             }
             default -> throw new IllegalStateException(key);
@@ -150,19 +165,40 @@ public final class FlowFilter implements Predicate<Flow> {
         };
     }
 
-    /** {@code 10.0.0.2:53} exactly, or {@code 10.0.0.2} for any port. */
+    /** {@code 10.0.0.2:53} or {@code [fd00::53]:53} exactly, or just the address for any port. */
     private static Predicate<Flow> upstream(String value) {
-        boolean withPort = value.matches(".*:\\d+") && !value.matches("[0-9a-fA-F:]+") || value.startsWith("[");
-        String wanted = value.startsWith("[") ? value.substring(1).replace("]", "") : value;
+        String[] wanted = hostPort(value);
+        if (!wanted[0].matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            throw new IllegalArgumentException("upstream: '" + value + "' must be an IP address, optionally with :port "
+                    + "(flows name upstreams by address)");
+        }
+        String address;
+        try {
+            address = dev.dnsflow.util.Addresses.text(InetAddress.getByName(wanted[0]));
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("upstream: '" + value + "' is not an IP address");
+        }
         return flow -> {
             for (Attempt a : flow.attempts()) {
-                String host = a.upstream().substring(0, a.upstream().lastIndexOf(':'));
-                if (withPort ? a.upstream().equals(wanted) : host.equals(wanted)) {
+                String[] seen = hostPort(a.upstream());
+                if (seen[0].equals(address) && (wanted[1] == null || wanted[1].equals(seen[1]))) {
                     return true;
                 }
             }
             return false;
         };
+    }
+
+    /** {@code [v6]:port}, {@code v4:port}, or a bare address (port null). */
+    private static String[] hostPort(String s) {
+        if (s.startsWith("[") && s.contains("]")) {
+            int close = s.indexOf(']');
+            return new String[] {s.substring(1, close), s.startsWith("]:", close) ? s.substring(close + 2) : null};
+        }
+        if (s.matches("[^:]+:\\d+")) {
+            return new String[] {s.substring(0, s.indexOf(':')), s.substring(s.indexOf(':') + 1)};
+        }
+        return new String[] {s, null};
     }
 
     private static Set<Integer> codes(String key, String value, java.util.function.ToIntFunction<String> lookup) {
@@ -189,7 +225,8 @@ public final class FlowFilter implements Predicate<Flow> {
     static long time(String key, String value, Instant now) {
         if (Character.isDigit(value.charAt(0)) && value.contains("-")) {
             try {
-                Instant t = OffsetDateTime.parse(value).toInstant();
+                // A '+' in an offset arrives as a space when the caller did not URL-encode it.
+                Instant t = OffsetDateTime.parse(value.replace(' ', '+')).toInstant();
                 return t.getEpochSecond() * 1_000_000_000L + t.getNano();
             } catch (DateTimeParseException e) {
                 throw new IllegalArgumentException(key + ": '" + value + "' is not an RFC 3339 time (e.g. 2026-11-25T19:21:17Z)"

@@ -62,6 +62,9 @@ final class FlowStreams implements FlowSink {
 
     void stream(HttpExchange exchange) throws IOException {
         FlowFilter filter = FlowFilter.parse(Params.of(exchange.getRequestURI()), Set.of(), clock.instant());
+        if (filter.hasUntil()) {
+            throw new IllegalArgumentException("until: a live stream has no end; use GET " + FlowsApi.PREFIX + " for a range");
+        }
         if (subscribers.size() >= MAX_CLIENTS) {
             AdminServer.respond(exchange, 503, "text/plain", "too many flow streams open (" + MAX_CLIENTS + ")\n");
             return;

@@ -14,12 +14,14 @@ import java.util.Set;
 
 /**
  * {@code GET /api/v1/flows} (newest first, filtered, {@code limit} default 100) and
- * {@code GET /api/v1/flows/{id}}. When the ring has already overwritten flows the caller may be
- * asking for, the answer carries a {@code Dnsflow-Ring-Gap} header saying so: no silent gaps.
+ * {@code GET /api/v1/flows/{id}}. When the ring has already overwritten flows the caller asked for
+ * ({@code since} older than the oldest kept), the answer carries a {@code Dnsflow-Ring-Gap} header
+ * saying so: no silent gaps.
  */
 final class FlowsApi {
     static final String PREFIX = "/api/v1/flows";
     static final String GAP_HEADER = "Dnsflow-Ring-Gap";
+    static final String OLDEST_HEADER = "Dnsflow-Ring-Oldest";
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 10_000_000;
 
@@ -36,7 +38,7 @@ final class FlowsApi {
         FlowFilter filter = FlowFilter.parse(params, Set.of("limit"), clock.instant());
         int asked = Params.positive(params, "limit", DEFAULT_LIMIT, MAX_LIMIT);
         List<Flow> flows = ring.newest(Math.min(asked, ring.capacity()), filter);
-        String gap = gap(filter, flows.size() < asked);
+        String gap = gap(exchange, filter);
         if (gap != null) {
             exchange.getResponseHeaders().set(GAP_HEADER, gap);
         }
@@ -64,21 +66,19 @@ final class FlowsApi {
     }
 
     /**
-     * Why the answer may be incomplete: the ring wrapped, and the caller asked for flows older than
-     * the oldest kept, or got fewer than asked for.
+     * Why the answer may be incomplete: the ring wrapped and the caller asked for flows ({@code since})
+     * older than the oldest it still holds. A wrapped ring also announces its oldest flow in
+     * {@code Dnsflow-Ring-Oldest}, so a caller can tell for itself.
      */
-    private String gap(FlowFilter filter, boolean fewerThanAsked) {
+    private String gap(HttpExchange exchange, FlowFilter filter) {
         long overwritten = ring.written() - ring.capacity();
-        if (overwritten <= 0) {
-            return null;
-        }
-        List<Flow> oldest = ring.oldest(1);
+        List<Flow> oldest = overwritten > 0 ? ring.oldest(1) : List.of();
         if (oldest.isEmpty()) {
             return null;
         }
         long oldestTime = oldest.get(0).timeEpochNanos();
-        boolean before = filter.sinceNanos() != null && filter.sinceNanos() < oldestTime;
-        if (!before && !fewerThanAsked) {
+        exchange.getResponseHeaders().set(OLDEST_HEADER, FlowJson.time(oldestTime));
+        if (filter.sinceNanos() == null || filter.sinceNanos() >= oldestTime) {
             return null;
         }
         return overwritten + " older flows were overwritten; the oldest kept is from " + FlowJson.time(oldestTime)

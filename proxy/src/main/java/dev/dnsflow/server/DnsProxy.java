@@ -42,6 +42,7 @@ public final class DnsProxy implements AutoCloseable {
     private final dev.dnsflow.metrics.RuntimeMetrics runtime;
     private dev.dnsflow.chaos.ChaosRules chaosRules;
     private dev.dnsflow.chaos.ChaosFile chaosFile;
+    private boolean closed;
 
     private DnsProxy(ProxyConfig config, ProxyMetrics metrics) {
         this.config = config;
@@ -158,9 +159,13 @@ public final class DnsProxy implements AutoCloseable {
         return frontends.udp();
     }
 
+    /** Stops everything; calling it again does nothing. */
     @Override
-    public void close() {
-        shutdown();
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            shutdown();
+        }
     }
 
     private void shutdown() {

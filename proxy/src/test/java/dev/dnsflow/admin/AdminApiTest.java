@@ -112,6 +112,8 @@ class AdminApiTest {
         assertThat(names("?upstream=127.0.0.1:" + upstream.address().getPort() + "&name=a.example.com")).hasSize(1);
         assertThat(names("?since=5m")).hasSize(4);
         assertThat(names("?until=2000-01-01T00:00:00Z")).isEmpty();
+        assertThat(names("?since=2000-01-01T00:00:00+00:00")).as("an unencoded + in the offset").hasSize(4);
+        assertThat(names("?min_duration=0&since=1m30s")).hasSize(4);
     }
 
     @Test
@@ -119,7 +121,8 @@ class AdminApiTest {
         for (String[] c : new String[][] {
             {"?nmae=x", "unknown filter 'nmae'"}, {"?type=NOPE", "type"}, {"?rcode=BAD", "rcode"},
             {"?outcome=lost", "outcome"}, {"?client=10.0.0.0/99", "client"}, {"?min_duration=5", "min_duration"},
-            {"?since=yesterday", "since"}, {"?limit=0", "limit"}, {"?name=~(", "name"}, {"?type=A&type=AAAA", "type"}}) {
+            {"?since=yesterday", "since"}, {"?limit=0", "limit"}, {"?name=~(", "name"}, {"?type=A&type=AAAA", "type"},
+            {"?upstream=localhost", "upstream"}, {"?since=1m&until=2m", "until: before since"}}) {
             HttpResponse<String> r = get("/api/v1/flows" + c[0]);
             assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
             assertThat(r.body()).as(c[0]).contains(c[1]);
@@ -143,11 +146,13 @@ class AdminApiTest {
         for (int i = 0; i < 6; i++) {
             ask("n" + i + ".example.com.", Type.A);
         }
-        HttpResponse<String> r = get("/api/v1/flows?limit=10");
+        HttpResponse<String> r = get("/api/v1/flows?limit=10&since=1h");
         assertThat(JSON.readTree(r.body())).hasSize(3);
         assertThat(r.headers().firstValue(FlowsApi.GAP_HEADER)).hasValueSatisfying(v ->
                 assertThat(v).contains("3 older flows were overwritten").contains("--flow-buffer"));
-        assertThat(get("/api/v1/flows?limit=2").headers().firstValue(FlowsApi.GAP_HEADER)).isEmpty();
+        HttpResponse<String> recent = get("/api/v1/flows?limit=2");
+        assertThat(recent.headers().firstValue(FlowsApi.GAP_HEADER)).as("nothing asked for is missing").isEmpty();
+        assertThat(recent.headers().firstValue(FlowsApi.OLDEST_HEADER)).isPresent();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.dnsflow.sidecar;
 
 import dev.dnsflow.cli.DemoCommand;
+import dev.dnsflow.cli.ObserveCommand;
 import dev.dnsflow.cli.ProxyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +14,7 @@ import picocli.CommandLine.HelpCommand;
             "who asked, the ID CoreDNS used, the ID sent upstream, each attempt and how it ended.",
             "",
             "Start with:  dnsflow demo"},
-        subcommands = {ProxyCommand.class, DemoCommand.class, HelpCommand.class})
+        subcommands = {ProxyCommand.class, DemoCommand.class, ObserveCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
