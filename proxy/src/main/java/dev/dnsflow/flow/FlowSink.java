@@ -10,6 +10,16 @@ public interface FlowSink extends AutoCloseable {
 
     void accept(Flow flow);
 
+    /** Whether this sink needs the bytes behind each flow ({@link #accept(Flow, WireCapture)}). */
+    default boolean wantsWire() {
+        return false;
+    }
+
+    /** With the bytes, for sinks that {@link #wantsWire() want them}; {@code wire} may be null. */
+    default void accept(Flow flow, WireCapture wire) {
+        accept(flow);
+    }
+
     /** Called when the recorder's queue is momentarily empty: a good time to flush buffers. */
     default void idle() {
     }

@@ -114,6 +114,9 @@ final class Forwarder {
         }
         u.metrics().request(transport);
         attemptTimers.add(f.attemptTimer, now + timeoutNanos);
+        if (f.exchange.wire() != null) {
+            f.exchange.wire().forwarded(f.exchange.query());
+        }
         if (transport == Transport.UDP) {
             DnsHeader.setId(f.exchange.query(), f.wireId);
             UdpUpstreamSocket s = (UdpUpstreamSocket) f.carrier;
@@ -190,6 +193,9 @@ final class Forwarder {
         boolean truncated = DnsHeader.isTruncated(reply);
         Transport was = f.attemptTransport;
         attemptTimers.remove(f.attemptTimer);
+        if (f.exchange.wire() != null) {
+            f.exchange.wire().answer(f.exchange.attempts().size(), reply);
+        }
         f.settle(truncated ? AttemptOutcome.TRUNCATED : AttemptOutcome.ANSWERED, now);
         if (truncated && was == Transport.UDP && options.tcpOnTruncation()
                 && f.attempts < maxAttempts && f.deadline - now > 0) {

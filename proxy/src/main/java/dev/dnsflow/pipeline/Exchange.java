@@ -10,6 +10,7 @@ import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.flow.WallClock;
+import dev.dnsflow.flow.WireCapture;
 import dev.dnsflow.util.Addresses;
 import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.Names;
@@ -49,6 +50,7 @@ public final class Exchange {
     private Origin origin;
     private java.net.InetAddress originAddress;
     private String name;
+    private WireCapture wire;
     private long responseDelayNanos;
     private boolean discardAnswers;
 
@@ -63,6 +65,15 @@ public final class Exchange {
         this.parsed = parsed;
         this.receivedNanos = receivedNanos;
         this.listener = listener;
+        if (loop.capturesWire()) {
+            wire = new WireCapture();
+            wire.query(query);
+        }
+    }
+
+    /** The bytes behind the flow, or null when no sink wants them. */
+    public WireCapture wire() {
+        return wire;
     }
 
     public LoopContext loop() {
@@ -155,6 +166,9 @@ public final class Exchange {
         }
         FlowResponse summary = ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes()));
         loop.metrics().response(outcome, summary.rcode(), System.nanoTime() - receivedNanos);
+        if (wire != null) {
+            wire.response(response);
+        }
         Object message = transport == Transport.UDP ? new DatagramPacket(response, client) : response;
         loop.flusher().write(channel, message);
         finish(summary, outcome);
@@ -228,7 +242,7 @@ public final class Exchange {
         loop.record(new Flow(loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000),
                 WallClock.epochNanos(receivedNanos),
                 new Endpoint(Addresses.text(client.getAddress()), client.getPort(), transport),
-                queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome, chaos, origin));
+                queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome, chaos, origin), wire);
         release();
         if (listener != null) {
             listener.completed(this);

@@ -4,6 +4,8 @@ import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowIds;
 import dev.dnsflow.metrics.ProxyMetrics;
 import io.netty.channel.EventLoop;
+import dev.dnsflow.flow.WireCapture;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -16,14 +18,26 @@ public final class LoopContext {
     private final Flusher flusher = new Flusher();
     private final FlowIds flowIds;
     private final ProxyMetrics metrics;
-    private final Consumer<Flow> recorder;
+    private final BiConsumer<Flow, WireCapture> recorder;
+    private final boolean captureWire;
 
     public LoopContext(EventLoop eventLoop, int index, ProxyMetrics metrics, Consumer<Flow> recorder) {
+        this(eventLoop, index, metrics, (flow, wire) -> recorder.accept(flow), false);
+    }
+
+    /** @param captureWire keep the bytes behind each flow (only when a sink such as dnstap wants them) */
+    public LoopContext(EventLoop eventLoop, int index, ProxyMetrics metrics, BiConsumer<Flow, WireCapture> recorder,
+                       boolean captureWire) {
         this.eventLoop = eventLoop;
         this.index = index;
         this.flowIds = new FlowIds(index);
         this.metrics = metrics;
         this.recorder = recorder;
+        this.captureWire = captureWire;
+    }
+
+    public boolean capturesWire() {
+        return captureWire;
     }
 
     public EventLoop eventLoop() {
@@ -47,7 +61,7 @@ public final class LoopContext {
         return metrics;
     }
 
-    public void record(Flow flow) {
-        recorder.accept(flow);
+    public void record(Flow flow, WireCapture wire) {
+        recorder.accept(flow, wire);
     }
 }

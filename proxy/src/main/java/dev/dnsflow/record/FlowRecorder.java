@@ -2,6 +2,7 @@ package dev.dnsflow.record;
 
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowSink;
+import dev.dnsflow.flow.WireCapture;
 import dev.dnsflow.metrics.ProxyMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.netty.util.internal.PlatformDependent;
@@ -19,14 +20,15 @@ import java.util.logging.Logger;
  * thread. The hand-off is a bounded lock-free queue: when it is full the flow is dropped and counted
  * ({@code dnsflow_flows_dropped_total{sink="recorder"}}), so a slow sink never slows forwarding.
  */
-public final class FlowRecorder implements Consumer<Flow>, AutoCloseable {
+public final class FlowRecorder implements Consumer<Flow>, java.util.function.BiConsumer<Flow, WireCapture>, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FlowRecorder.class.getName());
     private static final int QUEUE_CAPACITY = 1 << 16;
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int IDLE_ROUNDS_BEFORE_SLEEP = 200;
 
-    private final Queue<Flow> queue = PlatformDependent.newFixedMpscQueue(QUEUE_CAPACITY);
+    /** Flows, or {@link Captured} when the bytes travel along. */
+    private final Queue<Object> queue = PlatformDependent.newFixedMpscQueue(QUEUE_CAPACITY);
     private final FlowRing ring;
     private final List<FlowSink> sinks = new CopyOnWriteArrayList<>();
     private final ProxyMetrics metrics;
@@ -55,10 +57,24 @@ public final class FlowRecorder implements Consumer<Flow>, AutoCloseable {
         sinks.add(sink);
     }
 
-    /** Called on an event loop: never blocks, and under load makes no system call. */
+    /** A flow with the bytes behind it. */
+    private record Captured(Flow flow, WireCapture wire) {
+    }
+
+    /** Whether any sink wants the bytes behind flows (then the event loops keep them). */
+    public boolean wantsWire() {
+        return sinks.stream().anyMatch(FlowSink::wantsWire);
+    }
+
     @Override
     public void accept(Flow flow) {
-        if (!queue.offer(flow)) {
+        accept(flow, null);
+    }
+
+    /** Called on an event loop: never blocks, and under load makes no system call. */
+    @Override
+    public void accept(Flow flow, WireCapture wire) {
+        if (!queue.offer(wire == null ? flow : new Captured(flow, wire))) {
             metrics.flowDropped("recorder");
             return;
         }
@@ -70,9 +86,13 @@ public final class FlowRecorder implements Consumer<Flow>, AutoCloseable {
     private void run() {
         int idleRounds = 0;
         while (running || !queue.isEmpty()) {
-            Flow flow = queue.poll();
-            if (flow != null) {
-                deliver(flow);
+            Object next = queue.poll();
+            if (next != null) {
+                if (next instanceof Captured c) {
+                    deliver(c.flow(), c.wire());
+                } else {
+                    deliver((Flow) next, null);
+                }
                 idleRounds = 0;
                 continue;
             }
@@ -92,11 +112,15 @@ public final class FlowRecorder implements Consumer<Flow>, AutoCloseable {
         }
     }
 
-    private void deliver(Flow flow) {
+    private void deliver(Flow flow, WireCapture wire) {
         ring.add(flow);
         for (FlowSink sink : sinks) {
             try {
-                sink.accept(flow);
+                if (sink.wantsWire()) {
+                    sink.accept(flow, wire);
+                } else {
+                    sink.accept(flow);
+                }
             } catch (RuntimeException e) {
                 metrics.flowDropped(sink.name());
                 LOG.log(Level.WARNING, "flow sink " + sink.name() + " failed", e);
