@@ -45,22 +45,33 @@ public final class ProxyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ProxyConfig config = options.toConfig(spec);
-        PrintWriter err = spec.commandLine().getErr();
-        try (DnsProxy proxy = DnsProxy.start(config)) {
-            err.println(banner(proxy));
-            err.flush();
-            CountDownLatch stop = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                stop.countDown();
-                proxy.close();
-            }, "dnsflow-shutdown"));
-            stop.await();
+        try (DnsProxy proxy = DnsProxy.start(options.toConfig(spec))) {
+            serveUntilStopped(proxy, spec.commandLine().getErr(), banner(proxy));
         }
         return 0;
     }
 
-    static String banner(DnsProxy proxy) {
+    /** Prints the banner and waits for Ctrl-C or SIGTERM, then closes the proxy (and whatever else the hook closes). */
+    public static void serveUntilStopped(DnsProxy proxy, PrintWriter err, String banner, AutoCloseable... alsoClose)
+            throws InterruptedException {
+        err.println(banner);
+        err.flush();
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            for (AutoCloseable c : alsoClose) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // shutting down anyway
+                }
+            }
+            proxy.close();
+        }, "dnsflow-shutdown"));
+        stop.await();
+    }
+
+    public static String banner(DnsProxy proxy) {
         ProxyConfig c = proxy.config();
         StringBuilder sb = new StringBuilder();
         sb.append("dnsflow proxy listening on ").append(ProxyOptions.text(proxy.address())).append(" (udp+tcp, ")
@@ -208,6 +219,16 @@ public final class ProxyCommand implements Callable<Integer> {
                         + "anyone else such a header is malformed input and dropped. Default: none.")
         List<String> proxyProtocolFrom = new ArrayList<>();
 
+        @Option(names = "--dnstap", paramLabel = "unix:PATH|tcp:HOST:PORT|file:PATH",
+                description = "Also send every flow as dnstap: CLIENT_QUERY/RESPONSE for the leg to dnsflow and "
+                        + "FORWARDER_QUERY/RESPONSE per upstream attempt (the bytes sent, with our ID). extra carries the "
+                        + "flow id. Frame Streams with handshake on sockets; reconnects; drops (counted) rather than blocks.")
+        String dnstap;
+
+        @Option(names = "--dnstap-identity", paramLabel = "NAME",
+                description = "The dnstap identity field (default: the host name).")
+        String dnstapIdentity;
+
         /** Validates across options; errors name the flag. */
         public ProxyConfig toConfig(CommandSpec spec) {
             try {
@@ -232,7 +253,7 @@ public final class ProxyCommand implements Callable<Integer> {
                         .chaos(chaosFile, chaosRules).adminToken(dev.dnsflow.admin.AdminToken.load(adminTokenFile))
                         .context(dev.dnsflow.context.ContextCodes.parse(contextOptions), keepEcs(),
                                 proxyProtocolFrom.isEmpty() ? null : named("--proxy-protocol-from", proxyProtocolFrom))
-                        .build();
+                        .dnstap(dnstap, dnstapIdentity).build();
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }

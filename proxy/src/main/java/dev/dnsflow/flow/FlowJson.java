@@ -86,6 +86,9 @@ public final class FlowJson {
             }
             g.writeEndObject();
         }
+        if (f.coredns() != null) {
+            writeCoredns(f.coredns(), g);
+        }
         g.writeNumberField("duration_us", f.durationMicros());
         g.writeStringField("outcome", f.outcome().json());
         g.writeEndObject();
@@ -111,6 +114,21 @@ public final class FlowJson {
             g.writeNumberField("prefix", o.prefix());
             g.writeBooleanField("subnet", o.isSubnet());
         }
+        if (o.id() != null) {
+            g.writeNumberField("id", o.id());
+        }
+        g.writeEndObject();
+    }
+
+    private static void writeCoredns(CorednsSide c, JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("coredns");
+        g.writeStringField("received", time(c.receivedEpochNanos()));
+        if (c.respondedEpochNanos() > 0) {
+            g.writeStringField("responded", time(c.respondedEpochNanos()));
+            g.writeStringField("rcode", Rcode.string(c.rcode()));
+            g.writeNumberField("duration_us", c.durationMicros());
+        }
+        g.writeBooleanField("forwarded", c.forwarded());
         g.writeEndObject();
     }
 

@@ -24,7 +24,11 @@ public enum Outcome {
     /** A chaos rule answered with an empty truncated answer (TC=1) so the client retries over TCP. */
     CHAOS_TRUNCATE,
     /** A chaos rule let the query reach the upstream and discarded the answer: a lost reply. */
-    CHAOS_UPSTREAM_DROP;
+    CHAOS_UPSTREAM_DROP,
+    /** (Sidecar) CoreDNS answered the pod itself — cache, kubernetes plugin — and never asked dnsflow. */
+    ANSWERED_AT_COREDNS,
+    /** (Sidecar) CoreDNS received the pod's query and never answered it within the join window. */
+    UNANSWERED_AT_COREDNS;
 
     private final String json = name().toLowerCase(Locale.ROOT);
 

@@ -26,6 +26,7 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int IDLE_ROUNDS_BEFORE_SLEEP = 200;
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /** Flows, or {@link Captured} when the bytes travel along. */
     private final Queue<Object> queue = PlatformDependent.newFixedMpscQueue(QUEUE_CAPACITY);
@@ -33,6 +34,7 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
     private final List<FlowSink> sinks = new CopyOnWriteArrayList<>();
     private final ProxyMetrics metrics;
     private final Thread thread;
+    private volatile FlowStage stage;
     private volatile boolean running = true;
     /** True only after a long idle spell; producers wake the thread only then (a futex per flow costs more than the flow). */
     private volatile boolean asleep;
@@ -55,6 +57,11 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
 
     public void addSink(FlowSink sink) {
         sinks.add(sink);
+    }
+
+    /** Puts a step (e.g. the sidecar's dnstap join) between the event loops and the ring and sinks. */
+    public void stage(FlowStage stage) {
+        this.stage = stage;
     }
 
     /** A flow with the bytes behind it. */
@@ -85,13 +92,21 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
 
     private void run() {
         int idleRounds = 0;
+        long lastTick = 0;
         while (running || !queue.isEmpty()) {
             Object next = queue.poll();
+            FlowStage s = stage;
+            if (s != null && (next == null || System.nanoTime() - lastTick > TICK_NANOS)) {
+                lastTick = System.nanoTime();
+                s.tick(dev.dnsflow.flow.WallClock.nowEpochNanos(), this::deliver);
+            }
             if (next != null) {
-                if (next instanceof Captured c) {
-                    deliver(c.flow(), c.wire());
+                Flow flow = next instanceof Captured c ? c.flow() : (Flow) next;
+                WireCapture wire = next instanceof Captured c ? c.wire() : null;
+                if (s != null) {
+                    s.accept(flow, wire, this::deliver);
                 } else {
-                    deliver((Flow) next, null);
+                    deliver(flow, wire);
                 }
                 idleRounds = 0;
                 continue;
@@ -158,6 +173,10 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
             thread.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        FlowStage s = stage;
+        if (s != null) {
+            s.flush(this::deliver); // the thread has ended: nothing else touches the stage now
         }
         sinks.forEach(FlowSink::close);
     }

@@ -54,7 +54,7 @@ public final class DnsProxy implements AutoCloseable {
             int index = 0;
             Map<EventLoop, LoopContext> byLoop = new IdentityHashMap<>();
             for (EventExecutor executor : group) {
-                LoopContext loop = new LoopContext((EventLoop) executor, index++, metrics, recorder);
+                LoopContext loop = new LoopContext((EventLoop) executor, index++, metrics, recorder, config.dnstap() != null);
                 loops.add(loop);
                 byLoop.put(loop.eventLoop(), loop);
             }
@@ -71,6 +71,9 @@ public final class DnsProxy implements AutoCloseable {
             this.frontends = Frontends.bind(config, transports, group, byLoop, pipeline, metrics);
             if (config.metricsNameCap() > 0) {
                 recorder.addSink(new dev.dnsflow.metrics.NameMetrics(metrics.registry(), config.metricsNameCap()));
+            }
+            if (config.dnstap() != null) {
+                recorder.addSink(openDnstap(config, frontends.address(), metrics));
             }
             FlowSink log = openFlowLog(config);
             if (log != null) {
@@ -103,6 +106,32 @@ public final class DnsProxy implements AutoCloseable {
                                                     ForwardStage forward) {
         return List.of(new AclStage(config.allow()), new FormatStage(),
                 new dev.dnsflow.context.ContextStage(config.contextCodes(), config.keepEcs()), chaos, forward);
+    }
+
+    private static FlowSink openDnstap(ProxyConfig config, java.net.InetSocketAddress local, ProxyMetrics metrics) {
+        io.micrometer.core.instrument.Counter dropped = io.micrometer.core.instrument.Counter
+                .builder("dnsflow.dnstap.dropped").description("dnstap messages dropped: queue full or no reader")
+                .register(metrics.registry());
+        dev.dnsflow.dnstap.FrameStreamsWriter writer = new dev.dnsflow.dnstap.FrameStreamsWriter(
+                dev.dnsflow.dnstap.Destination.parse(config.dnstap()), dev.dnsflow.dnstap.FrameStreamsWriter.DEFAULT_QUEUE_CAPACITY,
+                dropped::increment);
+        String identity = config.dnstapIdentity() != null ? config.dnstapIdentity() : hostname();
+        return new dev.dnsflow.dnstap.DnstapSink(writer, dev.dnsflow.dnstap.DnstapEncoder.of(identity, "dnsflow " + version()),
+                local);
+    }
+
+    /** The version from the jar's manifest, or "dev" when run from classes. */
+    public static String version() {
+        String v = DnsProxy.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return System.getenv().getOrDefault("HOSTNAME", "dnsflow");
+        }
     }
 
     private static FlowSink openFlowLog(ProxyConfig config) {

@@ -25,13 +25,15 @@ import java.util.List;
  * @param contextCodes    EDNS0 local option codes carrying the real client
  * @param keepEcs         forward ECS upstream unchanged instead of stripping it
  * @param proxyProtocolFrom senders whose PROXY v2 headers are believed; null for none
+ * @param dnstap          dnstap output ({@code unix:PATH}, {@code tcp:HOST:PORT}, {@code file:PATH}), or null
+ * @param dnstapIdentity  the dnstap identity field (default: the host name)
  */
 public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upstreams, ForwardOptions forward,
                           AllowList allow, String flowLog, long flowLogMaxBytes, int flowLogKeep, int flowBuffer,
                           InetSocketAddress admin, int eventLoops, int maxTcpClients, int maxPipelined,
                           Duration tcpIdle, int metricsNameCap, Path chaosFile, List<String> chaosRules,
                           dev.dnsflow.admin.AdminToken adminToken, dev.dnsflow.context.ContextCodes contextCodes,
-                          boolean keepEcs, AllowList proxyProtocolFrom) {
+                          boolean keepEcs, AllowList proxyProtocolFrom, String dnstap, String dnstapIdentity) {
 
     public static final int DEFAULT_PORT = 5353;
     public static final int DEFAULT_FLOW_BUFFER = 100_000;
@@ -51,6 +53,9 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         }
         if (flowBuffer < 1) {
             throw new IllegalArgumentException("--flow-buffer must be at least 1");
+        }
+        if (dnstap != null) {
+            dev.dnsflow.dnstap.Destination.parse(dnstap); // fails now, naming --dnstap, rather than at start-up
         }
         if (metricsNameCap < 0) {
             throw new IllegalArgumentException("--metrics-name-label cap must not be negative");
@@ -91,6 +96,8 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         private dev.dnsflow.context.ContextCodes contextCodes = dev.dnsflow.context.ContextCodes.DEFAULT;
         private boolean keepEcs;
         private AllowList proxyProtocolFrom;
+        private String dnstap;
+        private String dnstapIdentity;
 
         private Builder(InetSocketAddress listen, List<InetSocketAddress> upstreams) {
             this.listen = listen;
@@ -159,10 +166,16 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
             return this;
         }
 
+        public Builder dnstap(String destination, String identity) {
+            this.dnstap = destination;
+            this.dnstapIdentity = identity;
+            return this;
+        }
+
         public ProxyConfig build() {
             return new ProxyConfig(listen, upstreams, forward, allow, flowLog, flowLogMaxBytes, flowLogKeep, flowBuffer,
                     admin, eventLoops, maxTcpClients, maxPipelined, tcpIdle, metricsNameCap, chaosFile, chaosRules,
-                    adminToken, contextCodes, keepEcs, proxyProtocolFrom);
+                    adminToken, contextCodes, keepEcs, proxyProtocolFrom, dnstap, dnstapIdentity);
         }
     }
 

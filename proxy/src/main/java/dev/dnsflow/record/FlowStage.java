@@ -1,0 +1,26 @@
+package dev.dnsflow.record;
+
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.WireCapture;
+
+/**
+ * A step between the event loops and the ring and sinks, on the recorder's thread: it may hold flows
+ * back, change them or add flows of its own (the sidecar joins CoreDNS's dnstap in here). Single-threaded
+ * by construction, so it needs no locks.
+ */
+public interface FlowStage {
+    /** Where finished flows go: the ring and every sink. */
+    @FunctionalInterface
+    interface Output {
+        void deliver(Flow flow, WireCapture wire);
+    }
+
+    /** A flow from the event loops. */
+    void accept(Flow flow, WireCapture wire, Output out);
+
+    /** Called at least every few milliseconds: time to release held flows whose wait is over. */
+    void tick(long nowEpochNanos, Output out);
+
+    /** Releases everything still held (shutdown). */
+    void flush(Output out);
+}
