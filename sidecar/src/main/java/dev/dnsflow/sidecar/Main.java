@@ -14,7 +14,8 @@ import picocli.CommandLine.HelpCommand;
             "who asked, the ID CoreDNS used, the ID sent upstream, each attempt and how it ended.",
             "",
             "Start with:  dnsflow demo"},
-        subcommands = {ProxyCommand.class, DemoCommand.class, ObserveCommand.class, HelpCommand.class})
+        subcommands = {ProxyCommand.class, SidecarCommand.class, DemoCommand.class, ObserveCommand.class, dev.dnsflow.cli.CorefileCommand.class,
+            HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,64 @@
+package dev.dnsflow.sidecar;
+
+import dev.dnsflow.cli.Converters;
+import dev.dnsflow.cli.ProxyCommand;
+import dev.dnsflow.server.DnsProxy;
+import dev.dnsflow.sidecar.join.Joiner;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dnsflow sidecar}: the proxy plus CoreDNS's own dnstap, joined, so a flow says where a query died. */
+@Command(name = "sidecar", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Run as the second container of the CoreDNS pod: everything 'dnsflow proxy' does, plus a dnstap "
+                + "receiver for CoreDNS's own dnstap. Each flow is joined with CoreDNS's record of the pod's query: "
+                + "the pod and its own message ID, when CoreDNS received and answered it, and whether it forwarded "
+                + "at all. Pod queries CoreDNS answered itself, or never answered, become flows of their own.",
+            "",
+            "Corefile:  dnstap tcp://127.0.0.1:6000 full   and   forward . 127.0.0.1:5353",
+            ""},
+        footer = {"", "Example:",
+            "  dnsflow sidecar --upstream 10.0.0.2 --dnstap-listen tcp:127.0.0.1:6000 --flow-log -"})
+public final class SidecarCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ProxyCommand.ProxyOptions options;
+
+    @Option(names = "--dnstap-listen", paramLabel = "unix:PATH|tcp:HOST:PORT", required = true,
+            description = "Where CoreDNS's dnstap plugin sends its stream (Frame Streams, bidirectional).")
+    String dnstapListen;
+
+    @Option(names = "--join-window", paramLabel = "DURATION", converter = Converters.Time.class,
+            description = "How long a flow waits for CoreDNS's side, and a pod query for dnsflow's (default: 3s).")
+    Duration joinWindow = Duration.ofSeconds(3);
+
+    @Option(names = "--join-max", paramLabel = "N",
+            description = "Flows and pod queries the join holds at most; more are counted and passed on unjoined "
+                    + "(default: 100000).")
+    int joinMax = 100_000;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        DnsProxy proxy = DnsProxy.start(options.toConfig(spec));
+        Joiner joiner = new Joiner(joinWindow, joinMax, proxy.metrics().registry());
+        proxy.recorder().stage(joiner);
+        FrameStreamsReceiver receiver;
+        try {
+            receiver = new FrameStreamsReceiver(dnstapListen, joiner::offer);
+        } catch (RuntimeException e) {
+            proxy.close();
+            throw e;
+        }
+        ProxyCommand.serveUntilStopped(proxy, spec.commandLine().getErr(),
+                ProxyCommand.banner(proxy).replace("dnsflow proxy", "dnsflow sidecar")
+                        + "\n  CoreDNS dnstap: " + dnstapListen + " (join window " + joinWindow.toMillis() + "ms)", receiver);
+        return 0;
+    }
+}
