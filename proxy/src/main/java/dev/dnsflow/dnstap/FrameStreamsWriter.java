@@ -154,7 +154,7 @@ public final class FrameStreamsWriter implements AutoCloseable {
                 if (closing) {
                     // one more try so that frames offered just before close() are not lost
                     // only because the first connection was still being made
-                    if (lastAttempt || (pending == null && queue.isEmpty())) {
+                    if (lastAttempt || (pending == null && queue.stream().allMatch(f -> f == WAKE))) {
                         break;
                     }
                     lastAttempt = true;
