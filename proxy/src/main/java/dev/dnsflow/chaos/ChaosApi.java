@@ -29,6 +29,11 @@ public final class ChaosApi {
     /** @param mayChange checks the token and answers 401/403 itself when it says no */
     public void handle(HttpExchange exchange, Gate mayChange) throws IOException {
         String path = exchange.getRequestURI().getPath();
+        if (path.equals(PREFIX + "/")) {
+            // An empty name (a script's unset $NAME) must not mean "all rules".
+            throw new IllegalArgumentException("no rule name after " + PREFIX + "/ (use " + PREFIX + " without the slash "
+                    + "to list or remove all rules)");
+        }
         String name = path.length() > PREFIX.length() + 1 ? path.substring(PREFIX.length() + 1) : null;
         switch (exchange.getRequestMethod()) {
             case "GET", "HEAD" -> get(exchange, name);

@@ -197,6 +197,10 @@ class ChaosTest {
         assertThat(send("DELETE", "/api/v1/chaos/drop-example", null, TOKEN).statusCode()).isEqualTo(200);
         assertThat(ask("example.com.", 12, 2000)).as("resolution is back").isNotNull();
         assertThat(send("DELETE", "/api/v1/chaos/drop-example", null, TOKEN).statusCode()).isEqualTo(404);
+        put("keep-me", rule, TOKEN);
+        HttpResponse<String> emptyName = send("DELETE", "/api/v1/chaos/", null, TOKEN);
+        assertThat(emptyName.statusCode()).as("an empty name is not 'all'").isEqualTo(400);
+        assertThat(proxy.chaos().get("keep-me")).isNotNull();
     }
 
     @Test
