@@ -21,6 +21,7 @@ public final class ProxyV2TcpDecoder extends ByteToMessageDecoder {
     private final AllowList trusted;
     private final ProxyMetrics metrics;
 
+    /** @param trusted senders whose headers are believed; null when nobody's are */
     public ProxyV2TcpDecoder(AllowList trusted, ProxyMetrics metrics) {
         this.trusted = trusted;
         this.metrics = metrics;
@@ -36,7 +37,7 @@ public final class ProxyV2TcpDecoder extends ByteToMessageDecoder {
             return;
         }
         InetSocketAddress sender = (InetSocketAddress) ctx.channel().remoteAddress();
-        if (!trusted.allows(sender.getAddress())) {
+        if (trusted == null || !trusted.allows(sender.getAddress())) {
             metrics.refused("proxy_untrusted");
             in.skipBytes(in.readableBytes());
             ctx.close();

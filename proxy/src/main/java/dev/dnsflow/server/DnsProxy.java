@@ -115,6 +115,9 @@ public final class DnsProxy implements AutoCloseable {
         dev.dnsflow.dnstap.FrameStreamsWriter writer = new dev.dnsflow.dnstap.FrameStreamsWriter(
                 dev.dnsflow.dnstap.Destination.parse(config.dnstap()), dev.dnsflow.dnstap.FrameStreamsWriter.DEFAULT_QUEUE_CAPACITY,
                 dropped::increment);
+        io.micrometer.core.instrument.FunctionCounter.builder("dnsflow.dnstap.written", writer,
+                        dev.dnsflow.dnstap.FrameStreamsWriter::written)
+                .description("dnstap messages handed to the reader's socket or the file").register(metrics.registry());
         String identity = config.dnstapIdentity() != null ? config.dnstapIdentity() : hostname();
         return new dev.dnsflow.dnstap.DnstapSink(writer, dev.dnsflow.dnstap.DnstapEncoder.of(identity, "dnsflow " + version()),
                 local);

@@ -65,10 +65,8 @@ final class Frontends implements AutoCloseable {
                         .childHandler(new ChannelInitializer<SocketChannel>() {
                             @Override
                             protected void initChannel(SocketChannel ch) {
-                                ch.pipeline().addLast(limit);
-                                if (config.proxyProtocolFrom() != null) {
-                                    ch.pipeline().addLast(new ProxyV2TcpDecoder(config.proxyProtocolFrom(), metrics));
-                                }
+                                // Always: without trusted senders a PROXY header must be refused, not read as DNS.
+                                ch.pipeline().addLast(limit, new ProxyV2TcpDecoder(config.proxyProtocolFrom(), metrics));
                                 ch.pipeline().addLast(
                                         new IdleStateHandler(0, 0, config.tcpIdle().toMillis(), TimeUnit.MILLISECONDS),
                                         new LengthFieldBasedFrameDecoder(65535, 0, 2, 0, 2),

@@ -30,7 +30,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -86,13 +89,18 @@ class DnstapOutputTest {
      * answers every name with 192.0.2.1, except names starting with "silent", which it never answers.
      */
     private DnsProxy proxy(String destination) throws IOException {
+        // generous: on a loaded machine an answer must not turn into a timeout
+        return proxy(destination, Duration.ofSeconds(2), Duration.ofMillis(2500));
+    }
+
+    private DnsProxy proxy(String destination, Duration timeout, Duration deadline) throws IOException {
         upstream = ScriptedUpstream.start((q, reply) -> {
             if (!q.message().getQuestion().getName().toString().startsWith("silent")) {
                 reply.send(Wire.answer(q.message(), "192.0.2.1"));
             }
         });
         ForwardOptions forward = ForwardOptions.defaults().toBuilder()
-                .timeouts(Duration.ofMillis(150), Duration.ofMillis(400))
+                .timeouts(timeout, deadline)
                 .health(1000, Duration.ofSeconds(60)) // timeouts must not take the only upstream out
                 .build();
         proxy = DnsProxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(upstream.address()))
@@ -120,18 +128,9 @@ class DnstapOutputTest {
         return newestFirst;
     }
 
-    private FrameStreamsWriter writer() throws Exception {
-        java.lang.reflect.Field sinks = dev.dnsflow.record.FlowRecorder.class.getDeclaredField("sinks");
-        sinks.setAccessible(true);
-        Object sink = ((List<?>) sinks.get(proxy.recorder())).stream().filter(x -> x instanceof DnstapSink).findFirst().get();
-        java.lang.reflect.Field w = DnstapSink.class.getDeclaredField("writer");
-        w.setAccessible(true);
-        return (FrameStreamsWriter) w.get(sink);
-    }
-
-    private static String lastNames(ReaderProcess r) {
-        List<Tap> t = parse(r.lines());
-        return t.subList(Math.max(0, t.size() - 3), t.size()).stream().map(x -> x.type() + ":" + x.name()).toList().toString();
+    private static long epochNanos() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     private double dnstapDropped() {
@@ -182,7 +181,7 @@ class DnstapOutputTest {
     void aTimedOutAttemptHasAForwarderQueryAndNoForwarderResponse() throws Exception {
         Path socket = dir.resolve("timeout.sock");
         ReaderProcess reader = dnstapReader("timeout", socket);
-        proxy("unix:" + socket);
+        proxy("unix:" + socket, Duration.ofMillis(700), Duration.ofMillis(1500));
 
         assertThat(ask("silent.example.com.", 501).getRcode()).isEqualTo(Rcode.SERVFAIL);
         assertThat(ask("loud.example.com.", 502).getRcode()).isEqualTo(Rcode.NOERROR);
@@ -208,9 +207,13 @@ class DnstapOutputTest {
     }
 
     /**
-     * The reader is killed and started again on the same path while queries keep coming. Every
-     * message dnsflow produced is either printed by one of the two readers or counted in
-     * {@code dnsflow_dnstap_dropped_total}: nothing vanishes unaccounted.
+     * The reader is killed and started again on the same path, with flows before, during and after
+     * the outage. Every message dnsflow produced is printed by one of the two readers or counted in
+     * {@code dnsflow_dnstap_dropped_total}, exactly.
+     *
+     * <p>The reader is killed once it has printed everything sent to it. Killed while frames are on
+     * their way, it takes with it those the writer had already handed to the socket: Frame Streams
+     * has no per-frame acknowledgement, so no writer can count them (see the next test).
      */
     @Test
     void theWriterReconnectsToARestartedReaderAndEveryMessageIsPrintedOrCountedAsDropped() throws Exception {
@@ -239,7 +242,7 @@ class DnstapOutputTest {
                 .containsExactly(AttemptOutcome.ANSWERED));
         long produced = 4L * flows.size();
 
-        awaitQuietly(() -> first.lines().size() + second.lines().size() + (long) dnstapDropped() >= produced);
+        await(() -> first.lines().size() + second.lines().size() + (long) dnstapDropped(), produced, null);
         Thread.sleep(300); // nothing more may arrive
 
         List<Tap> printed = new ArrayList<>(parse(first.lines()));
@@ -254,36 +257,60 @@ class DnstapOutputTest {
                 .contains(flows.get(flows.size() - 1).query().name());
     }
 
-    @org.junit.jupiter.api.RepeatedTest(8)
-    void explorationContinuous() throws Exception {
-        Path socket = dir.resolve("cont.sock");
-        ReaderProcess first = dnstapReader("first", socket);
+    /**
+     * A reader killed in the middle of a stream loses what the writer had already handed to its
+     * socket (the kernel accepted it; the reader died before printing it): those messages are
+     * neither printed nor counted as dropped. Measured here: 0 to 184 messages per kill at about
+     * 300 flows/s, while the writer's own {@code written + dropped} always equalled what was
+     * offered. What the writer owes the user is that nothing is printed twice and, once a new
+     * reader is there, every later flow arrives whole.
+     */
+    @Test
+    void aReaderKilledUnderTrafficLosesOnlyWhatWasOnItsWayAndTheNextReaderGetsEveryLaterFlow() throws Exception {
+        Path socket = dir.resolve("traffic.sock");
+        ReaderProcess first = dnstapReader("busy1", socket);
         proxy("unix:" + socket);
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(1);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger next = new AtomicInteger(1);
         Thread sender = new Thread(() -> {
             while (!stop.get()) {
                 int n = next.getAndIncrement();
-                ask("c" + n + ".example.com.", n & 0xFFFF);
-                try { Thread.sleep(2); } catch (InterruptedException e) { return; }
+                ask("t" + n + ".example.com.", n);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
             }
-        });
+        }, "dnstap-traffic");
         sender.start();
-        Thread.sleep(300);
-        first.close();
-        Thread.sleep(300);
-        ReaderProcess second = dnstapReader("second", socket);
-        Thread.sleep(1500);
-        stop.set(true);
-        sender.join();
-        List<Flow> flows = flows();
+        List<Flow> flows;
+        long reconnectedNanos;
+        ReaderProcess second;
+        try {
+            first.awaitLines(40, WAIT);
+            first.close(); // SIGTERM in mid-stream
+            Thread.sleep(200);
+            second = dnstapReader("busy2", socket);
+            second.awaitLines(1, WAIT);
+            reconnectedNanos = epochNanos();
+            Thread.sleep(300);
+        } finally {
+            stop.set(true);
+            sender.join();
+        }
+        flows = flows();
         long produced = 4L * flows.size();
-        awaitQuietly(() -> first.lines().size() + second.lines().size() + (long) dnstapDropped() >= produced);
+        await(() -> first.lines().size() + second.lines().size() + (long) dnstapDropped(), produced,
+                Duration.ofMillis(500));
         Thread.sleep(300);
-        System.out.println("EXPLORE flows=" + flows.size() + " produced=" + produced + " first=" + first.lines().size()
-            + " second=" + second.lines().size() + " dropped=" + dnstapDropped()
-            + " diff=" + (produced - first.lines().size() - second.lines().size() - (long) dnstapDropped())
-            + " written=" + writer().written() + " writerDropped=" + writer().dropped() + " firstLast=" + lastNames(first) );
+
+        List<Tap> printed = new ArrayList<>(parse(first.lines()));
+        printed.addAll(parse(second.lines()));
+        assertThat(printed).extracting(t -> t.type() + " " + t.name()).as("nothing printed twice").doesNotHaveDuplicates();
+        assertThat(printed.size() + (long) dnstapDropped()).as("printed + dropped").isLessThanOrEqualTo(produced);
+        Map<String, List<Tap>> bySecond = byName(parse(second.lines()));
+        List<Flow> later = flows.stream().filter(f -> f.timeEpochNanos() > reconnectedNanos).toList();
+        assertThat(later).as("flows after the new reader was printing").isNotEmpty();
+        assertThat(later).allSatisfy(f -> assertThat(bySecond.get(f.query().name())).extracting(Tap::type)
+                .as(f.query().name())
+                .containsExactly("CLIENT_QUERY", "FORWARDER_QUERY", "FORWARDER_RESPONSE", "CLIENT_RESPONSE"));
     }
 
     @Test
@@ -430,9 +457,25 @@ class DnstapOutputTest {
         return extras;
     }
 
-    private static void awaitQuietly(BooleanSupplier condition) throws InterruptedException {
+    /**
+     * Waits until {@code count} reaches {@code target}, or (when {@code settle} is not null) has not
+     * changed for that long; gives up after {@link #WAIT} and lets the caller's assertion explain.
+     */
+    private static void await(LongSupplier count, long target, Duration settle) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+        long last = -1;
+        long since = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            long now = count.getAsLong();
+            if (now >= target) {
+                return;
+            }
+            if (now != last) {
+                last = now;
+                since = System.nanoTime();
+            } else if (settle != null && System.nanoTime() - since > settle.toNanos()) {
+                return;
+            }
             Thread.sleep(20);
         }
     }
