@@ -1,0 +1,176 @@
+package dev.dnsflow.benchmarks.harness;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * {@code benchmarks/run}: NSD direct against dnsflow (recording on and off) and dnsdist (default and
+ * tuned), throughput with dnsperf and latency with an open-loop generator; writes RESULTS.md and a
+ * latency plot. Run from the repository root. Skips (exit 0) when nsd, dnsdist or dnsperf is missing.
+ */
+public final class Harness {
+    private static final PrintStream OUT = System.out;
+    /** Set by the shutdown hook (Ctrl-C, SIGTERM): failures of killed children are then expected. */
+    private static volatile boolean interrupted;
+
+    private Harness() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("benchmarks/run: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (o.help) {
+            OUT.println(Options.USAGE);
+            return;
+        }
+        Map<String, Path> tools = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        for (String t : Tools.PACKAGES.keySet().stream().sorted().toList()) {
+            Optional<Path> p = Tools.find(t);
+            p.ifPresentOrElse(path -> tools.put(t, path), () -> missing.add(t));
+        }
+        if (!missing.isEmpty()) {
+            OUT.println("benchmarks/run: skipped: " + String.join(", ", missing) + " not installed (apt-get install -y "
+                    + String.join(" ", missing.stream().map(Tools.PACKAGES::get).toList()) + ")");
+            return;
+        }
+        Path launcher = Path.of("dnsflow").toAbsolutePath();
+        if (!Files.isExecutable(launcher) || !Files.isRegularFile(Path.of("sidecar", "target", "dnsflow.jar"))) {
+            System.err.println("benchmarks/run: run from the repository root after building dnsflow: "
+                    + "./mvnw -q -B install -DskipTests -pl proxy,k8s,sidecar");
+            System.exit(1);
+        }
+        Path tmp = Files.createTempDirectory("dnsflow-bench-");
+        Thread cleanup = new Thread(() -> {
+            interrupted = true;
+            ChildProcess.stopAll();
+            if (!o.keepTemp) {
+                deleteRecursively(tmp);
+            }
+        }, "harness-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            run(o, tools, launcher, tmp);
+        } catch (Exception | Error e) {
+            if (interrupted) {
+                System.err.println("benchmarks/run: interrupted; stopped every process it started");
+                return;
+            }
+            System.err.println("benchmarks/run: failed: " + e.getMessage());
+            throw e;
+        } finally {
+            ChildProcess.stopAll();
+            if (o.keepTemp) {
+                OUT.println("temp dir kept: " + tmp);
+            }
+        }
+    }
+
+    private static void run(Options o, Map<String, Path> tools, Path launcher, Path tmp) throws Exception {
+        long t0 = System.nanoTime();
+        String date = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z"));
+        Machine machine = Machine.describe();
+        Map<String, String> versions = Machine.versions(tools.get("nsd"), tools.get("dnsdist"), tools.get("dnsperf"), launcher);
+        OUT.printf("machine: %d CPUs, %s, %s; load %s%n", machine.nproc(), machine.cpuModel(), machine.memory(),
+                machine.loadAtStart());
+        versions.forEach((k, v) -> OUT.println(k + ": " + v));
+
+        List<QueryMix.Query> mix = QueryMix.generate(10_000);
+        Path queryFile = tmp.resolve("queries.txt");
+        QueryMix.writeDnsperfFile(mix, queryFile);
+        Path logs = Files.createDirectories(tmp.resolve("dnsperf"));
+
+        Peers peers = new Peers(tmp);
+        Setup nsd = peers.startNsd(tools.get("nsd"));
+        List<Setup> setups = new ArrayList<>(List.of(nsd,
+                peers.startDnsflow(launcher, Setup.FLOW_ON, nsd.address(), true, o.dnsflowJavaOpts),
+                peers.startDnsflow(launcher, Setup.FLOW_OFF, nsd.address(), false, o.dnsflowJavaOpts),
+                peers.startDnsdist(tools.get("dnsdist"), Setup.DNSDIST, nsd.address(), false),
+                peers.startDnsdist(tools.get("dnsdist"), Setup.DNSDIST_TUNED, nsd.address(), true)));
+        List<Setup> main = List.copyOf(setups);
+        List<Setup> variants = new ArrayList<>();
+        for (Map.Entry<String, String> v : o.jvmVariants.entrySet()) {
+            variants.add(peers.startDnsflow(launcher, Setup.FLOW_ON + "[" + v.getKey() + "]", nsd.address(), true, v.getValue()));
+        }
+        setups.addAll(variants);
+        for (Setup s : setups) {
+            OUT.printf("started %-24s pid %-7d on %s%n", s.name(), s.process().pid(), s.address());
+        }
+
+        Dnsperf dnsperf = new Dnsperf(tools.get("dnsperf"), queryFile, logs, o.clients, o.outstanding, o.dnsperfThreads);
+        String dnsperfCommand = String.join(" ", dnsperf.command(nsd.address(), o.seconds))
+                .replace(tools.get("dnsperf").toString(), "dnsperf").replace(queryFile.toString(), "queries.txt")
+                .replaceAll("-p \\d+", "-p PORT");
+        Map<String, List<ThroughputRounds.Measurement>> throughput =
+                new ThroughputRounds(dnsperf, nsd, OUT).run(setups, o.rounds, o.seconds, o.warmupSeconds);
+
+        Map<String, List<LatencyGenerator.Result>> latency = new LinkedHashMap<>();
+        int rate = 0;
+        if (o.latencyRounds > 0) {
+            double dnsdistMax = Stats.median(throughput.get(Setup.DNSDIST).stream().map(ThroughputRounds.Measurement::qps).toList());
+            rate = (int) Math.round(dnsdistMax * o.latencyFraction);
+            OUT.printf("latency runs at %,d qps (%.0f %% of dnsdist-default's %,.0f qps)%n", rate,
+                    100 * o.latencyFraction, dnsdistMax);
+            try (LatencyGenerator generator = new LatencyGenerator(mix)) {
+                generator.run(nsd.address(), rate, 0, 2); // unrecorded: lets the JIT compile the generator
+                latency = new LatencyRounds(generator, OUT).run(main, rate, o.latencyRounds, o.latencyWarmupSeconds,
+                        o.latencySeconds);
+            }
+        }
+        Map<String, Long> peakRss = new LinkedHashMap<>();
+        for (Setup s : setups) {
+            peakRss.put(s.name(), ProcStats.hwmKib(s.process().pid()));
+        }
+        ChildProcess.stopAll();
+
+        RunData data = new RunData(o, date, (System.nanoTime() - t0) / 60e9, machine, Machine.loadAverage(), versions,
+                setups, dnsperfCommand, throughput, peakRss, rate, latency, variants);
+        List<Goals.Goal> goals = Goals.evaluate(data);
+        Path out = o.out.toAbsolutePath();
+        Files.createDirectories(out);
+        String plot = "latency.png";
+        if (data.hasLatency()) {
+            Map<String, double[]> micros = new LinkedHashMap<>();
+            latency.forEach((name, rs) -> micros.put(name, java.util.Arrays.stream(LatencyRounds.PERCENTILES)
+                    .map(p -> LatencyRounds.medianPercentile(rs, p)).toArray()));
+            LatencyPlot.write(micros, String.format("Latency at %,d qps, open loop (median of %d rounds)", rate,
+                    o.latencyRounds), out.resolve(plot));
+        }
+        ReportWriter.write(data, goals, out.resolve("RESULTS.md"), plot);
+        OUT.println();
+        OUT.print(ReportWriter.goalsTable(goals));
+        OUT.println();
+        OUT.print(ReportWriter.throughputTable(data));
+        if (data.hasLatency()) {
+            OUT.println();
+            OUT.print(ReportWriter.latencyTable(data));
+        }
+        OUT.println("\nwrote " + out.resolve("RESULTS.md") + (data.hasLatency() ? " and " + out.resolve(plot) : ""));
+    }
+
+    static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException ignored) {
+            // best effort
+        }
+    }
+}

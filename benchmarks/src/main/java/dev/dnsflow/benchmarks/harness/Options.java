@@ -1,0 +1,121 @@
+package dev.dnsflow.benchmarks.harness;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Command-line flags of {@code benchmarks/run}. */
+final class Options {
+    /** Caps the heap so the JVM's RSS stays under 256 MiB with the 100 000-flow ring (measured). */
+    static final String DEFAULT_JAVA_OPTS = "-Xmx150m -Xmn30m -XX:+UseSerialGC";
+    static final Map<String, String> DEFAULT_VARIANTS = Map.of("jvm-defaults", "", "g1-200m", "-Xmx200m");
+
+    static final String USAGE = String.join("\n",
+            "Usage: benchmarks/run [flags]",
+            "Measures NSD direct, dnsflow (recording on/off) and dnsdist (default/tuned) with dnsperf, interleaved",
+            "round by round, then latency with an open-loop generator; writes benchmarks/results/RESULTS.md.",
+            "  --rounds N              throughput rounds (default 5)",
+            "  --seconds S             dnsperf seconds per setup and round (default 10)",
+            "  --warmup S              unrecorded dnsperf seconds per setup before round 1 (default 8)",
+            "  --clients C             dnsperf -c (default 8)",
+            "  --outstanding Q         dnsperf -q (default 200)",
+            "  --dnsperf-threads T     dnsperf -T (default 2)",
+            "  --latency-rounds N      open-loop latency rounds, 0 = none (default 3)",
+            "  --latency-seconds S     recorded seconds per setup and latency round (default 5)",
+            "  --latency-fraction F    latency rate as a fraction of dnsdist-default's median qps (default 0.5)",
+            "  --dnsflow-java-opts S   DNSFLOW_JAVA_OPTS for the two main dnsflow setups",
+            "                          (default: " + DEFAULT_JAVA_OPTS + ")",
+            "  --jvm-variant L=OPTS    also measure dnsflow recording on with these JVM flags, as dnsflow-rec-on[L]",
+            "                          (repeatable; throughput rounds only; default: jvm-defaults= and g1-200m=-Xmx200m)",
+            "  --no-jvm-variants       measure no JVM variants",
+            "  --out DIR               where RESULTS.md and latency.png go (default benchmarks/results)",
+            "  --quick                 2 rounds x 3 s, 1 s warmup, 1 latency round x 2 s (for development)",
+            "  --keep-temp             keep the temp dir (configs, logs, flow log) for inspection",
+            "  -h, --help              this text");
+
+    int rounds = 5;
+    int seconds = 10;
+    int warmupSeconds = 8;
+    int clients = 8;
+    int outstanding = 200;
+    int dnsperfThreads = 2;
+    int latencyRounds = 3;
+    double latencySeconds = 5;
+    double latencyWarmupSeconds = 1;
+    double latencyFraction = 0.5;
+    String dnsflowJavaOpts = DEFAULT_JAVA_OPTS;
+    Map<String, String> jvmVariants = new LinkedHashMap<>();
+    private boolean variantsGiven;
+    Path out = Path.of("benchmarks", "results");
+    boolean keepTemp;
+    boolean help;
+    List<String> raw = new ArrayList<>();
+
+    static Options parse(String[] args) {
+        Options o = new Options();
+        o.raw = List.of(args);
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--rounds" -> o.rounds = Integer.parseInt(value(args, ++i, a));
+                case "--seconds" -> o.seconds = Integer.parseInt(value(args, ++i, a));
+                case "--warmup" -> o.warmupSeconds = Integer.parseInt(value(args, ++i, a));
+                case "--clients" -> o.clients = Integer.parseInt(value(args, ++i, a));
+                case "--outstanding" -> o.outstanding = Integer.parseInt(value(args, ++i, a));
+                case "--dnsperf-threads" -> o.dnsperfThreads = Integer.parseInt(value(args, ++i, a));
+                case "--latency-rounds" -> o.latencyRounds = Integer.parseInt(value(args, ++i, a));
+                case "--latency-seconds" -> o.latencySeconds = Double.parseDouble(value(args, ++i, a));
+                case "--latency-fraction" -> o.latencyFraction = Double.parseDouble(value(args, ++i, a));
+                case "--dnsflow-java-opts" -> o.dnsflowJavaOpts = value(args, ++i, a);
+                case "--jvm-variant" -> {
+                    String v = value(args, ++i, a);
+                    int eq = v.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("--jvm-variant wants LABEL=OPTS, got " + v);
+                    }
+                    o.jvmVariants.put(v.substring(0, eq), v.substring(eq + 1));
+                    o.variantsGiven = true;
+                }
+                case "--no-jvm-variants" -> o.variantsGiven = true;
+                case "--out" -> o.out = Path.of(value(args, ++i, a));
+                case "--quick" -> {
+                    o.rounds = 2;
+                    o.seconds = 3;
+                    o.warmupSeconds = 1;
+                    o.latencyRounds = 1;
+                    o.latencySeconds = 2;
+                    o.latencyWarmupSeconds = 0.5;
+                }
+                case "--keep-temp" -> o.keepTemp = true;
+                case "-h", "--help" -> o.help = true;
+                default -> throw new IllegalArgumentException("unknown flag " + a + "\n" + USAGE);
+            }
+        }
+        if (!o.variantsGiven) {
+            o.jvmVariants.put("jvm-defaults", DEFAULT_VARIANTS.get("jvm-defaults"));
+            o.jvmVariants.put("g1-200m", DEFAULT_VARIANTS.get("g1-200m"));
+        }
+        if (o.rounds < 1 || o.seconds < 1 || o.clients < 1 || o.outstanding < 1 || o.dnsperfThreads < 1) {
+            throw new IllegalArgumentException("--rounds, --seconds, --clients, --outstanding and --dnsperf-threads must be >= 1");
+        }
+        return o;
+    }
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** How the harness was invoked, for the report. */
+    String commandLine() {
+        StringBuilder sb = new StringBuilder("benchmarks/run");
+        for (String a : raw) {
+            sb.append(' ').append(a.matches("[A-Za-z0-9_./:=+-]+") ? a : "'" + a + "'");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.dnsflow.benchmarks.harness;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts the peers as child processes on 127.0.0.1 high ports, each with its files in its own
+ * directory under the run's temp dir: NSD (the upstream and the ceiling), dnsdist (default and
+ * tuned) and dnsflow (recording on and off). They stay up for the whole run.
+ */
+final class Peers {
+    private static final long START_TIMEOUT_MS = 20_000;
+
+    private final Path root;
+
+    Peers(Path root) {
+        this.root = root;
+    }
+
+    /** NSD serving {@link QueryMix#zoneFile()} with response rate limiting off. */
+    Setup startNsd(Path nsd) {
+        Path dir = dir("nsd");
+        int port = Tools.freePort();
+        write(dir.resolve("example.com.zone"), QueryMix.zoneFile());
+        write(dir.resolve("nsd.conf"), String.join("\n",
+                "server:",
+                "  ip-address: 127.0.0.1@" + port,
+                "  port: " + port,
+                "  username: \"\"",
+                "  zonesdir: \"" + dir + "\"",
+                "  database: \"\"",
+                "  pidfile: \"" + dir.resolve("nsd.pid") + "\"",
+                "  logfile: \"" + dir.resolve("nsd.log") + "\"",
+                "  xfrdfile: \"" + dir.resolve("xfrd.state") + "\"",
+                "  zonelistfile: \"" + dir.resolve("zone.list") + "\"",
+                "  server-count: 1",
+                "  verbosity: 0",
+                "  rrl-ratelimit: 0",
+                "  rrl-whitelist-ratelimit: 0",
+                "remote-control:",
+                "  control-enable: no",
+                "zone:",
+                "  name: example.com",
+                "  zonefile: example.com.zone",
+                ""));
+        ChildProcess p = ChildProcess.start("nsd", List.of(nsd.toString(), "-d", "-c", dir.resolve("nsd.conf").toString()),
+                Map.of(), dir, dir.resolve("nsd.out"));
+        return up(new Setup(Setup.DIRECT, loopback(port), p, "NSD " + "(server-count 1, rrl-ratelimit 0), queried directly"));
+    }
+
+    /** dnsdist forwarding to {@code upstream}, no packet cache; tuned as its docs advise, or with defaults. */
+    Setup startDnsdist(Path dnsdist, String name, InetSocketAddress upstream, boolean tuned) {
+        Path dir = dir(name);
+        int port = Tools.freePort();
+        String listen = "127.0.0.1:" + port;
+        String backend = "127.0.0.1:" + upstream.getPort();
+        List<String> lua = new ArrayList<>(List.of("setSecurityPollSuffix(\"\")"));
+        if (tuned) {
+            lua.add("setLocal(\"" + listen + "\", {reusePort=true})");
+            lua.add("addLocal(\"" + listen + "\", {reusePort=true})");
+            lua.add("setUDPMultipleMessagesVectorSize(32)");
+            lua.add("newServer({address=\"" + backend + "\", healthCheckMode=\"up\", sockets=2})");
+        } else {
+            lua.add("setLocal(\"" + listen + "\")");
+            lua.add("newServer({address=\"" + backend + "\", healthCheckMode=\"up\"})");
+        }
+        String config = String.join("\n", lua) + "\n";
+        write(dir.resolve("dnsdist.conf"), config);
+        ChildProcess p = ChildProcess.start(name, List.of(dnsdist.toString(), "--supervised", "--disable-syslog",
+                "-C", dir.resolve("dnsdist.conf").toString()), Map.of(), dir, dir.resolve("dnsdist.out"));
+        String shown = String.join("; ", lua).replace(listen, "127.0.0.1:PORT").replace(backend, "127.0.0.1:NSD_PORT");
+        return up(new Setup(name, loopback(port), p, "dnsdist, no cache: `" + shown + "`"));
+    }
+
+    /**
+     * dnsflow via its launcher, with {@code javaOpts} in DNSFLOW_JAVA_OPTS. Recording on: the default
+     * ring (100 000 flows) plus a rotated JSON-lines flow log in the temp dir. "Off": dnsflow has no
+     * switch for that yet, so a ring of 1 and no sinks.
+     */
+    Setup startDnsflow(Path launcher, String name, InetSocketAddress upstream, boolean recording, String javaOpts) {
+        Path dir = dir(name);
+        int port = Tools.freePort();
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "proxy",
+                "--listen", "127.0.0.1:" + port, "--upstream", "127.0.0.1:" + upstream.getPort(), "--admin", "off"));
+        if (recording) {
+            cmd.addAll(List.of("--flow-log", dir.resolve("flows.jsonl").toString(),
+                    "--flow-log-max-size", "64MB", "--flow-log-keep", "2"));
+        } else {
+            cmd.addAll(List.of("--flow-buffer", "1"));
+        }
+        ChildProcess p = ChildProcess.start(name, cmd, Map.of("DNSFLOW_JAVA_OPTS", javaOpts), dir, dir.resolve("dnsflow.out"));
+        String args = String.join(" ", cmd.subList(1, cmd.size())).replace(root.toString(), "$TMP")
+                .replace("127.0.0.1:" + port, "127.0.0.1:PORT").replace("127.0.0.1:" + upstream.getPort(), "127.0.0.1:NSD_PORT");
+        String flags = javaOpts.isBlank() ? "JVM defaults" : "DNSFLOW_JAVA_OPTS=`" + javaOpts + "`";
+        return up(new Setup(name, loopback(port), p, "`dnsflow " + args + "` (" + flags + ")"));
+    }
+
+    private static Setup up(Setup setup) {
+        Tools.waitForDns(setup.address(), START_TIMEOUT_MS, setup.process());
+        return setup;
+    }
+
+    private Path dir(String name) {
+        try {
+            return Files.createDirectories(root.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static InetSocketAddress loopback(int port) {
+        return new InetSocketAddress("127.0.0.1", port);
+    }
+}

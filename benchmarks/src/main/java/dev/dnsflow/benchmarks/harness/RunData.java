@@ -1,0 +1,33 @@
+package dev.dnsflow.benchmarks.harness;
+
+import java.util.List;
+import java.util.Map;
+
+/** Everything one run measured, handed to the report writer and the plot. */
+record RunData(Options options, String date, double minutes, Machine machine, String loadAtEnd,
+               Map<String, String> versions, List<Setup> setups, String dnsperfCommand,
+               Map<String, List<ThroughputRounds.Measurement>> throughput, Map<String, Long> peakRssKib,
+               int latencyRate, Map<String, List<LatencyGenerator.Result>> latency, List<Setup> variants) {
+
+    List<Double> qps(String setup) {
+        List<ThroughputRounds.Measurement> ms = throughput.get(setup);
+        return ms == null ? List.of() : ms.stream().map(ThroughputRounds.Measurement::qps).toList();
+    }
+
+    double medianQps(String setup) {
+        return Stats.median(qps(setup));
+    }
+
+    double ratio(String a, String b) {
+        return Stats.medianRatio(qps(a), qps(b));
+    }
+
+    boolean hasLatency() {
+        return latency != null && !latency.isEmpty() && latency.containsKey(Setup.DIRECT)
+                && !latency.get(Setup.DIRECT).isEmpty();
+    }
+
+    double addedMicros(String setup, double percentile) {
+        return LatencyRounds.medianAdded(latency.get(setup), latency.get(Setup.DIRECT), percentile);
+    }
+}
