@@ -34,8 +34,28 @@ public final class FlowJson {
         return out.toString();
     }
 
+    /** The second last formatted: flows arrive in bursts within one second, so the date part is reused. */
+    private record Second(long epochSecond, String prefix) {
+    }
+
+    private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+
+    /** RFC 3339 with nine fraction digits, e.g. {@code 2026-11-25T19:21:17.123456789Z}. */
     public static String time(long epochNanos) {
-        return RFC3339_NANOS.format(Instant.ofEpochSecond(0, epochNanos));
+        long second = Math.floorDiv(epochNanos, 1_000_000_000L);
+        long nanos = Math.floorMod(epochNanos, 1_000_000_000L);
+        Second cached = lastSecond;
+        if (cached.epochSecond() != second) {
+            String full = RFC3339_NANOS.format(Instant.ofEpochSecond(second));
+            cached = new Second(second, full.substring(0, full.indexOf('.') + 1));
+            lastSecond = cached;
+        }
+        StringBuilder sb = new StringBuilder(cached.prefix().length() + 10).append(cached.prefix());
+        String digits = Long.toString(nanos);
+        for (int i = digits.length(); i < 9; i++) {
+            sb.append('0');
+        }
+        return sb.append(digits).append('Z').toString();
     }
 
     public static void write(Flow f, JsonGenerator g) throws IOException {
