@@ -57,7 +57,17 @@ final class JsonFlows {
         return new Flow(f.path("id").asText(), nanos(f.path("time").asText()),
                 new Endpoint(client.path("ip").asText(), client.path("port").asInt(), transport(client.path("transport").asText())),
                 query, attempts, response, f.path("duration_us").asLong(),
-                enumValue(Outcome.class, "outcome", f.path("outcome").asText()), chaos(f.get("chaos")), origin(f.get("origin")));
+                enumValue(Outcome.class, "outcome", f.path("outcome").asText()), chaos(f.get("chaos")), origin(f.get("origin")), coredns(f.get("coredns")));
+    }
+
+    private static dev.dnsflow.flow.CorednsSide coredns(JsonNode c) {
+        if (c == null || !c.isObject()) {
+            return null;
+        }
+        String rcode = c.path("rcode").asText("");
+        return new dev.dnsflow.flow.CorednsSide(nanos(c.path("received").asText()),
+                c.hasNonNull("responded") ? nanos(c.path("responded").asText()) : 0,
+                rcode.isEmpty() ? -1 : Rcode.value(rcode), c.path("duration_us").asLong(), c.path("forwarded").asBoolean());
     }
 
     private static dev.dnsflow.flow.Origin origin(JsonNode o) {
@@ -67,7 +77,7 @@ final class JsonFlows {
         return new dev.dnsflow.flow.Origin(o.path("ip").asText(), o.path("port").asInt(),
                 o.hasNonNull("transport") ? transport(o.path("transport").asText()) : null, o.path("source").asText(),
                 o.hasNonNull("pod") ? o.path("pod").asText() : null, o.hasNonNull("namespace") ? o.path("namespace").asText() : null,
-                o.hasNonNull("prefix") ? o.path("prefix").asInt() : null);
+                o.hasNonNull("prefix") ? o.path("prefix").asInt() : null, o.hasNonNull("id") ? o.path("id").asInt() : null);
     }
 
     private static ChaosMark chaos(JsonNode c) {

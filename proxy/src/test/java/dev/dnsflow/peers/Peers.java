@@ -148,8 +148,8 @@ public final class Peers {
                 try {
                     DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
                     socket.receive(reply);
-                    if (isReplyTo(reply, id)) {
-                        return;
+                    if (isResponse(reply)) {
+                        return; // any answer, even to an earlier probe that arrived late, means it is up
                     }
                 } catch (SocketTimeoutException | java.net.PortUnreachableException notYet) {
                     // not listening yet
@@ -174,10 +174,7 @@ public final class Peers {
         };
     }
 
-    private static boolean isReplyTo(DatagramPacket reply, int id) {
-        byte[] data = reply.getData();
-        return reply.getLength() >= 12
-                && (((data[0] & 0xff) << 8) | (data[1] & 0xff)) == id
-                && (data[2] & 0x80) != 0;
+    private static boolean isResponse(DatagramPacket reply) {
+        return reply.getLength() >= 12 && (reply.getData()[2] & 0x80) != 0;
     }
 }

@@ -44,6 +44,9 @@ public final class FrameStreamsReceiver implements AutoCloseable {
         this.frames = frames;
         try {
             if (where.kind() == Destination.Kind.UNIX) {
+                if (Files.isRegularFile(where.path()) || Files.isDirectory(where.path())) {
+                    throw new IOException(where.path() + " exists and is not a socket; refusing to replace it");
+                }
                 Files.deleteIfExists(where.path()); // a stale socket file from a previous run
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 server.bind(UnixDomainSocketAddress.of(where.path()));

@@ -15,7 +15,7 @@ import picocli.CommandLine.HelpCommand;
             "",
             "Start with:  dnsflow demo"},
         subcommands = {ProxyCommand.class, SidecarCommand.class, DemoCommand.class, ObserveCommand.class, dev.dnsflow.cli.CorefileCommand.class,
-            HelpCommand.class})
+            dev.dnsflow.cli.DiagnoseCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -40,8 +40,8 @@ public final class SidecarCommand implements Callable<Integer> {
     Duration joinWindow = Duration.ofSeconds(3);
 
     @Option(names = "--join-max", paramLabel = "N",
-            description = "Flows and pod queries the join holds at most; more are counted and passed on unjoined "
-                    + "(default: 100000).")
+            description = "Flows and pod queries the join holds at most (default: 100000). Beyond it, flows pass on "
+                    + "unjoined and pod queries are forgotten; both are counted in dnsflow_join_overflow_total.")
     int joinMax = 100_000;
 
     @Override

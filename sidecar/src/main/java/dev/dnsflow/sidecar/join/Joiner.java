@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,26 +29,55 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code origin} (the pod and its own message ID) and {@code coredns} filled in. Pod queries that never
  * reached dnsflow become flows of their own: {@code answered_at_coredns} (cache, kubernetes plugin) or
  * {@code unanswered_at_coredns}. Matching: the pod's address and port from client context when the flow
- * has them, else the question and the time window. State is bounded by count and time; overflow is
- * counted ({@code dnsflow_join_overflow_total}).
+ * has them, else the question and the time window; among several candidates the oldest wins.
+ *
+ * <p>A CLIENT_RESPONSE without a FORWARDER_QUERY for the same pod query is not taken as "CoreDNS answered
+ * itself" at once: the flow of a forwarded query may still be in the recorder's queue (it was queued before the
+ * producer even answered, but the dnstap can be read first), and producers other than CoreDNS (unbound, dnsdist)
+ * send no FORWARDER_QUERY carrying the client's ID at all. The decision waits until a flow that ended after that
+ * response has been seen, or a short grace (at most 500 ms) has passed.
+ *
+ * <p>State is bounded by count and time: at most {@code maxState} flows held and {@code maxState} pod queries
+ * open (waiting for a flow or joined with a held one), counting only live ones. What does not fit is counted
+ * ({@code dnsflow_join_overflow_total}): a flow is passed on unjoined at once; a pod query pushes the oldest
+ * unjoined one out, which is then forgotten, not reported, since nobody knows how it ended. Finding candidates
+ * goes through an index by question, so an event costs the same whether 10 or 100 000 are held.
  */
 public final class Joiner implements FlowStage {
     private static final long SKEW_NANOS = 50_000_000L;
+    private static final long MAX_GRACE_NANOS = 500_000_000L;
 
     private final long windowNanos;
+    private final long graceNanos;
     private final int maxState;
     private final Queue<CorednsEvent> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inboxSize = new AtomicInteger();
     private final Map<String, Transaction> byKey = new HashMap<>();
     private final Map<String, Transaction> byForwardKey = new HashMap<>();
-    private final ArrayDeque<Transaction> transactions = new ArrayDeque<>();
+    /** Pod queries neither joined nor reported yet, oldest first. */
+    private final LinkedHashSet<Transaction> waiting = new LinkedHashSet<>();
+    /** The same, by question (name and type), for matching without scanning all of them. */
+    private final Map<String, LinkedHashSet<Transaction>> waitingByQuestion = new HashMap<>();
+    /** Pod queries CoreDNS answered without a FORWARDER_QUERY, by when to decide they never reached dnsflow. */
+    private final ArrayDeque<Transaction> deciding = new ArrayDeque<>();
+    /** Pod queries joined with a flow that is still held. */
+    private int paired;
+    /** Flows in arrival order (their deadlines); released ones leave from the head, or when the deque is compacted. */
     private final ArrayDeque<Held> held = new ArrayDeque<>();
+    /** Held flows not released yet: what the bound counts. */
+    private int live;
+    /** Held flows not joined yet, by question. */
+    private final Map<String, LinkedHashSet<Held>> unjoinedByQuestion = new HashMap<>();
+    /** The latest {@code tick} time, and the latest end (arrival + duration) among the flows seen. */
+    private long lastNow;
+    private long latestFlowEnd;
     private final FlowIds ids = new FlowIds(255);
     private final Counter overflow;
     private final Counter joinedCount;
 
     public Joiner(Duration window, int maxState, MeterRegistry registry) {
         this.windowNanos = window.toNanos();
+        this.graceNanos = Math.min(windowNanos, MAX_GRACE_NANOS);
         this.maxState = maxState;
         this.overflow = Counter.builder("dnsflow.join.overflow").description("CoreDNS events or flows the join had no room for")
                 .register(registry);
@@ -73,25 +102,34 @@ public final class Joiner implements FlowStage {
     @Override
     public void accept(Flow flow, WireCapture wire, Output out) {
         drainInbox(out);
-        if (held.size() >= maxState) {
+        latestFlowEnd = Math.max(latestFlowEnd, flow.timeEpochNanos() + flow.durationMicros() * 1000);
+        if (live >= maxState) {
             overflow.increment();
             out.deliver(flow, wire);
             return;
         }
         Held h = new Held(flow, wire, flow.timeEpochNanos() + flow.durationMicros() * 1000 + windowNanos);
+        live++;
         Transaction t = match(flow);
         if (t != null) {
+            leaveWaiting(t);
             pair(t, h);
             if (t.responded > 0) {
                 release(h, out);
                 return;
             }
+        } else if (h.question != null) {
+            unjoinedByQuestion.computeIfAbsent(h.question, q -> new LinkedHashSet<>()).add(h);
         }
         held.add(h);
+        if (held.size() > 2 * maxState) {
+            held.removeIf(x -> x.released); // at most maxState are live: this frees at least half
+        }
     }
 
     @Override
     public void tick(long now, Output out) {
+        lastNow = Math.max(lastNow, now);
         drainInbox(out);
         while (!held.isEmpty() && (held.peek().deadline <= now || held.peek().released)) {
             Held h = held.poll();
@@ -99,8 +137,21 @@ public final class Joiner implements FlowStage {
                 release(h, out);
             }
         }
-        while (!transactions.isEmpty() && transactions.peek().received + 2 * windowNanos <= now) {
-            expire(transactions.poll(), out);
+        while (!deciding.isEmpty() && (deciding.peek().decideAt <= now
+                || latestFlowEnd >= deciding.peek().responded + SKEW_NANOS)) {
+            Transaction t = deciding.poll();
+            if (waiting.contains(t)) {
+                leaveWaiting(t);
+                emitCorednsOnly(t, Outcome.ANSWERED_AT_COREDNS, out);
+            }
+        }
+        while (!waiting.isEmpty()) {
+            Transaction t = waiting.iterator().next();
+            if (t.received + 2 * windowNanos > now) {
+                break;
+            }
+            leaveWaiting(t);
+            expire(t, out);
         }
     }
 
@@ -113,10 +164,11 @@ public final class Joiner implements FlowStage {
             }
         }
         held.clear();
-        for (Transaction t : transactions) {
+        for (Transaction t : new ArrayList<>(waiting)) {
+            leaveWaiting(t);
             expire(t, out);
         }
-        transactions.clear();
+        deciding.clear();
     }
 
     private void drainInbox(Output out) {
@@ -130,17 +182,24 @@ public final class Joiner implements FlowStage {
     private void onEvent(CorednsEvent e, Output out) {
         switch (e.kind()) {
             case CLIENT_QUERY -> {
-                if (transactions.size() >= maxState) {
+                if (waiting.size() + paired >= maxState) {
                     overflow.increment();
-                    expire(transactions.poll(), out);
+                    if (waiting.isEmpty()) {
+                        return; // every slot holds a pod query joined with a held flow: no room for this one
+                    }
+                    Transaction oldest = waiting.iterator().next();
+                    leaveWaiting(oldest);
+                    forget(oldest); // how it ended is unknown: counted, not reported as unanswered
                 }
                 Transaction t = new Transaction(e);
                 byKey.put(e.transactionKey(), t);
                 byForwardKey.put(e.questionKey(), t);
-                transactions.add(t);
-                Held waiting = match(t);
-                if (waiting != null) {
-                    pair(t, waiting);
+                Held flow = match(t);
+                if (flow != null) {
+                    pair(t, flow);
+                } else {
+                    waiting.add(t);
+                    waitingByQuestion.computeIfAbsent(t.question, q -> new LinkedHashSet<>()).add(t);
                 }
             }
             case FORWARDER_QUERY -> {
@@ -151,45 +210,54 @@ public final class Joiner implements FlowStage {
             }
             case CLIENT_RESPONSE -> {
                 Transaction t = byKey.get(e.transactionKey());
-                if (t == null) {
+                if (t == null || t.responded > 0) {
                     return;
                 }
                 t.responded = e.timeEpochNanos();
                 t.rcode = e.response() == null ? -1 : e.response().rcode();
                 t.response = e.response();
-                if (t.flow != null && !t.flow.released) {
-                    release(t.flow, out);
+                if (t.flow != null) {
+                    if (!t.flow.released) {
+                        release(t.flow, out);
+                    }
                 } else if (!t.forwarded) {
-                    emitCorednsOnly(t, Outcome.ANSWERED_AT_COREDNS, out);
+                    // Answered by CoreDNS itself, or its flow is still on the way: decide in tick.
+                    t.decideAt = Math.max(lastNow, t.responded) + graceNanos;
+                    deciding.add(t);
+                    if (deciding.size() > 2 * maxState) {
+                        deciding.removeIf(x -> !waiting.contains(x)); // at most maxState wait: frees at least half
+                    }
                 }
             }
             case FORWARDER_RESPONSE -> { }
         }
     }
 
-    /** The pod transaction this flow belongs to, or null. */
+    /** The oldest waiting pod query this flow belongs to, or null. */
     private Transaction match(Flow flow) {
-        Transaction best = null;
-        for (Iterator<Transaction> it = transactions.descendingIterator(); it.hasNext();) {
-            Transaction t = it.next();
-            int fit = fit(t, flow);
-            if (fit == CERTAIN) {
+        if (flow.query().name() == null) {
+            return null;
+        }
+        LinkedHashSet<Transaction> candidates = waitingByQuestion.get(question(flow.query().name(), flow.query().type()));
+        if (candidates == null) {
+            return null;
+        }
+        for (Transaction t : candidates) {
+            if (fit(t, flow) != NO) {
                 return t;
             }
-            if (fit == LIKELY) {
-                best = t; // keep going back: the oldest unjoined one in the window was asked first
-            }
         }
-        return best;
+        return null;
     }
 
-    /** A held flow (not yet joined) that belongs to this new pod transaction, or null; dnstap often arrives late. */
+    /** The oldest held flow (not yet joined) that belongs to this new pod query, or null; dnstap often arrives late. */
     private Held match(Transaction t) {
+        LinkedHashSet<Held> candidates = unjoinedByQuestion.get(t.question);
+        if (candidates == null) {
+            return null;
+        }
         Held best = null;
-        for (Held h : held) {
-            if (h.released || h.transaction != null) {
-                continue;
-            }
+        for (Held h : candidates) {
             int fit = fit(t, h.flow);
             if (fit == CERTAIN) {
                 return h;
@@ -222,34 +290,62 @@ public final class Joiner implements FlowStage {
         return LIKELY;
     }
 
-    private static void pair(Transaction t, Held h) {
+    private void pair(Transaction t, Held h) {
         t.flow = h;
         h.transaction = t;
+        paired++;
+        if (h.question != null) {
+            LinkedHashSet<Held> unjoined = unjoinedByQuestion.get(h.question);
+            if (unjoined != null && unjoined.remove(h) && unjoined.isEmpty()) {
+                unjoinedByQuestion.remove(h.question);
+            }
+        }
+    }
+
+    private void leaveWaiting(Transaction t) {
+        waiting.remove(t);
+        LinkedHashSet<Transaction> same = waitingByQuestion.get(t.question);
+        if (same != null && same.remove(t) && same.isEmpty()) {
+            waitingByQuestion.remove(t.question);
+        }
     }
 
     private void release(Held h, Output out) {
         h.released = true;
+        live--;
+        Flow flow = h.flow;
+        WireCapture wire = h.wire;
+        h.flow = null; // a released entry may sit in the deque a while: keep nothing big alive
+        h.wire = null;
         Transaction t = h.transaction;
         if (t == null) {
-            out.deliver(h.flow, h.wire);
+            if (h.question != null) {
+                LinkedHashSet<Held> unjoined = unjoinedByQuestion.get(h.question);
+                if (unjoined != null && unjoined.remove(h) && unjoined.isEmpty()) {
+                    unjoinedByQuestion.remove(h.question);
+                }
+            }
+            out.deliver(flow, wire);
             return;
         }
+        paired--;
         t.emitted = true;
         forget(t);
         CorednsEvent q = t.query;
         Origin fromCoredns = new Origin(q.clientIp(), q.clientPort(), q.transport(), "dnstap", null, null, null, q.podId());
-        out.deliver(h.flow.joined(fromCoredns, side(t, true)), h.wire);
+        out.deliver(flow.joined(fromCoredns, side(t, true)), wire);
         joinedCount.increment();
     }
 
+    /** A waiting pod query whose time is up (or the join is shutting down): report how it ended at CoreDNS. */
     private void expire(Transaction t, Output out) {
         if (t.emitted || t.flow != null) {
             return; // joined; the flow's own deadline releases it
         }
         if (t.responded == 0) {
             emitCorednsOnly(t, Outcome.UNANSWERED_AT_COREDNS, out);
-        } else if (t.forwarded) {
-            emitCorednsOnly(t, Outcome.ANSWERED_AT_COREDNS, out); // forwarded, yet never reached dnsflow
+        } else {
+            emitCorednsOnly(t, Outcome.ANSWERED_AT_COREDNS, out); // answered, and no flow of ours ever matched it
         }
         forget(t);
     }
@@ -275,21 +371,28 @@ public final class Joiner implements FlowStage {
         byForwardKey.remove(t.query.questionKey(), t);
     }
 
-    /** Flows and pod transactions still held, for tests and the state bound. */
-    int heldFlows() {
-        return (int) held.stream().filter(h -> !h.released).count();
+    private static String question(String name, int type) {
+        return name.toLowerCase(Locale.ROOT) + '|' + type;
     }
 
+    /** Flows held and not yet released, for tests and the state bound. */
+    int heldFlows() {
+        return live;
+    }
+
+    /** Pod queries held: waiting for a flow, or joined with a held one. */
     int openTransactions() {
-        return (int) new ArrayList<>(transactions).stream().filter(t -> !t.emitted).count();
+        return waiting.size() + paired;
     }
 
     /** One pod query as CoreDNS saw it. */
     private static final class Transaction {
         final CorednsEvent query;
         final String qname;
+        final String question;
         final long received;
         long responded;
+        long decideAt;
         int rcode = -1;
         dev.dnsflow.flow.FlowResponse response;
         boolean forwarded;
@@ -299,14 +402,16 @@ public final class Joiner implements FlowStage {
         Transaction(CorednsEvent query) {
             this.query = query;
             this.qname = query.qname().toLowerCase(Locale.ROOT);
+            this.question = qname + '|' + query.qtype();
             this.received = query.timeEpochNanos();
         }
     }
 
     /** One of our flows waiting for CoreDNS's side. */
     private static final class Held {
-        final Flow flow;
-        final WireCapture wire;
+        Flow flow;
+        WireCapture wire;
+        final String question;
         final long deadline;
         Transaction transaction;
         boolean released;
@@ -314,6 +419,7 @@ public final class Joiner implements FlowStage {
         Held(Flow flow, WireCapture wire, long deadline) {
             this.flow = flow;
             this.wire = wire;
+            this.question = flow.query().name() == null ? null : question(flow.query().name(), flow.query().type());
             this.deadline = deadline;
         }
     }

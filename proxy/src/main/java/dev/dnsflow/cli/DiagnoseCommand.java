@@ -1,0 +1,230 @@
+package dev.dnsflow.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dnsflow.flow.Flow;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code dnsflow diagnose}: reads the recent flows of a running dnsflow from its admin API
+ * ({@code GET /api/v1/flows?since=WINDOW}) and says per query name what went wrong, in plain words with the
+ * evidence ({@link Diagnosis} decides). Verdicts go to stdout; warnings (overwritten flows, a full page) to
+ * stderr, so {@code -o json | jq} stays clean.
+ */
+@Command(name = "diagnose", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Say what is wrong with a name's DNS, from the flows a running dnsflow recorded in the last minutes.",
+            "",
+            "Without --name: the names with the most failures (no answer, SERVFAIL/REFUSED, timed-out attempts;",
+            "then NXDOMAIN and truncation), worst first. With --name: that name, healthy or not.",
+            "",
+            "Verdicts, in the order they are reported when several apply:",
+            "  chaos                a chaos rule dropped, delayed or answered the queries (on purpose)",
+            "  dropped_at_coredns   CoreDNS got the pod's query, never answered, never asked dnsflow (sidecar)",
+            "  lost_before_dnsflow  CoreDNS forwarded, dnsflow never received (sidecar)",
+            "  servfail_by_dnsflow  every attempt failed; dnsflow answered SERVFAIL",
+            "  rejected_by_dnsflow  REFUSED (--allow), FORMERR or NOTIMP from dnsflow",
+            "  upstream_losing      attempts to an upstream timed out; retries answered",
+            "  upstream_error       the upstream answered SERVFAIL or REFUSED",
+            "  truncated_no_tcp     TC=1 over UDP and no retry over TCP",
+            "  nxdomain, nodata     the name does not exist / has no records of the type",
+            "  truncated_tcp        truncated, retried over TCP, answered",
+            "  answered_at_coredns  CoreDNS answered itself: cache or kubernetes plugin (sidecar)",
+            "  healthy              answered, with p50 and max time",
+            ""},
+        footer = {"", "Examples:",
+            "  dnsflow diagnose                              # the worst names of the last 5 minutes",
+            "  dnsflow diagnose --name example.com --window 1h",
+            "  dnsflow diagnose -o json | jq -r 'select(.counts.failed > 0) | .message'",
+            "",
+            "Exit status: 0 done, 1 the API is unreachable or failed, 2 a bad option."})
+public final class DiagnoseCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The API's query parameters and the flags that set them, to name the flag when the API rejects a value. */
+    private static final Map<String, String> FLAGS = Map.of("name", "--name", "type", "--type", "since", "--window",
+            "limit", "--limit");
+
+    /** {@code -o}. */
+    enum Format { TEXT, JSON }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--server", paramLabel = "URL", defaultValue = ObserveCommand.DEFAULT_SERVER,
+            description = {"The admin API of dnsflow proxy or sidecar (its --admin).", "Default: ${DEFAULT-VALUE}"})
+    String server;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Only this name: example.com exactly, '*.example.com' for names under it, '~REGEX'. "
+                    + "Default: the names with the most failures.")
+    String name;
+
+    @Option(names = "--type", paramLabel = "TYPE[,TYPE...]", description = "Only these query types, e.g. A or AAAA,HTTPS.")
+    String type;
+
+    @Option(names = "--window", paramLabel = "DURATION", defaultValue = "5m", converter = Converters.Time.class,
+            description = "How far back to look (default: ${DEFAULT-VALUE}).")
+    Duration window;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "10000",
+            description = "Flows to read at most, newest first (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--top", paramLabel = "N", defaultValue = "10",
+            description = "Without --name: how many of the worst names to show (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text", converter = FormatConverter.class,
+            description = "text | json (default: ${DEFAULT-VALUE}). json: one object per name and type, one per line: "
+                    + "name, type, verdict, message, also, counts.")
+    Format output;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        URI base = base();
+        if (window.isZero() || window.isNegative()) {
+            throw new ParameterException(spec.commandLine(), "--window: must be longer than 0");
+        }
+        if (limit < 1) {
+            throw new ParameterException(spec.commandLine(), "--limit: '" + limit + "' must be 1 or more");
+        }
+        if (top < 1) {
+            throw new ParameterException(spec.commandLine(), "--top: '" + top + "' must be 1 or more");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String windowText = dev.dnsflow.util.Durations.text(window);
+        try {
+            FlowsClient.Page page = new FlowsClient(base).list(filters(), limit);
+            if (page.gap() != null) {
+                err.println("warning: " + page.gap());
+            }
+            if (page.flows().size() >= limit) {
+                err.println("warning: read only the newest " + limit + " flows of the last " + windowText
+                        + "; older ones in the window are not counted (raise --limit or shorten --window)");
+            }
+            List<Flow> flows = new ArrayList<>();
+            for (JsonNode node : page.flows()) {
+                flows.add(read(node));
+            }
+            List<Diagnosis.Result> results = Diagnosis.of(flows);
+            if (results.isEmpty()) {
+                err.println("no flows" + (name == null ? "" : " for " + name) + (type == null ? "" : " " + type)
+                        + " in the last " + windowText + (name == null ? " (has dnsflow received any query yet?)"
+                        : ": neither dnsflow nor CoreDNS's dnstap saw it asked (another name? the search path?)"));
+                return 0;
+            }
+            List<Diagnosis.Result> shown = results;
+            if (name == null) {
+                shown = results.stream().filter(Diagnosis.Result::hasProblems).limit(top).toList();
+                if (shown.isEmpty()) {
+                    err.println("no failures in the last " + windowText + ": " + flows.size() + " flows, " + results.size()
+                            + " names, all answered");
+                    return 0;
+                }
+            }
+            for (Diagnosis.Result r : shown) {
+                if (output == Format.JSON) {
+                    out.println(JSON.writeValueAsString(r.toMap()));
+                } else {
+                    out.println(r.line());
+                    r.also().forEach(f -> out.println("  also: " + f.message()));
+                }
+            }
+            if (name == null && output == Format.TEXT) {
+                long failing = results.stream().filter(Diagnosis.Result::hasProblems).count();
+                err.println("(" + shown.size() + " of " + failing + " names with problems among " + results.size() + " names, "
+                        + flows.size() + " flows, last " + windowText + "; --name NAME for one)");
+            }
+            return 0;
+        } catch (FlowsClient.Failure e) {
+            err.println("dnsflow diagnose: " + e.getMessage());
+            return 1;
+        } catch (FlowsClient.Rejected e) {
+            throw new ParameterException(spec.commandLine(), flagged(e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            err.println("dnsflow diagnose: cannot read the flows from " + base + ": " + e.getMessage());
+            return 1;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** The API's message with the flag in place of the parameter: "since: ..." → "--window: ...". */
+    static String flagged(String message) {
+        for (Map.Entry<String, String> e : FLAGS.entrySet()) {
+            if (message.startsWith(e.getKey() + ":")) {
+                return e.getValue() + message.substring(e.getKey().length());
+            }
+        }
+        return "the API rejected the request: " + message;
+    }
+
+    Map<String, String> filters() {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("since", window.toMillis() + "ms");
+        if (name != null) {
+            params.put("name", name);
+        }
+        if (type != null) {
+            params.put("type", type);
+        }
+        return params;
+    }
+
+    /** One flow from the API's JSON, the sidecar's coredns side and the pod's ID included. */
+    static Flow read(JsonNode node) {
+        return JsonFlows.read(node);
+    }
+
+    private URI base() {
+        String s = server.strip();
+        s = s.contains("://") ? s : "http://" + s;
+        while (s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        try {
+            URI uri = new URI(s);
+            if ((uri.getScheme().equals("http") || uri.getScheme().equals("https")) && uri.getHost() != null
+                    && uri.getRawQuery() == null) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        throw new ParameterException(spec.commandLine(), "--server: '" + server + "' is not an http:// URL (e.g. "
+                + ObserveCommand.DEFAULT_SERVER + ")");
+    }
+
+    static final class FormatConverter implements ITypeConverter<Format> {
+        @Override
+        public Format convert(String value) {
+            return Converters.clean(value, v -> {
+                try {
+                    return Format.valueOf(v.strip().toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("'" + v + "' is not an output format (text, json)");
+                }
+            });
+        }
+    }
+}
