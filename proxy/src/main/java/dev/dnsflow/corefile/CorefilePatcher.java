@@ -10,9 +10,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Points an existing Corefile at dnsflow. In every server block for the root zone, its
@@ -30,14 +28,10 @@ public final class CorefilePatcher {
     private final Corefile corefile;
     private final CorefileSnippet snippet;
     private final boolean allForwards;
-    private final List<String> lines = new ArrayList<>(); // with their line terminators
-    private final TreeMap<Integer, List<String>> inserts = new TreeMap<>();
-    private final TreeMap<Integer, List<int[]>> replaceSpans = new TreeMap<>();
-    private final TreeMap<Integer, List<String>> replaceTexts = new TreeMap<>();
+    private final LineEdits edits;
     private final List<String> changes = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final Set<String> redirectedDestinations = new LinkedHashSet<>();
-    private int[] lineStarts;
 
     /**
      * @param text the patched Corefile (the same text when nothing changed)
@@ -51,6 +45,7 @@ public final class CorefilePatcher {
         this.corefile = corefile;
         this.snippet = snippet;
         this.allForwards = allForwards;
+        this.edits = new LineEdits(corefile);
     }
 
     /**
@@ -67,7 +62,6 @@ public final class CorefilePatcher {
     }
 
     private Result run() {
-        splitLines();
         List<String> found = new ArrayList<>();
         boolean any = false;
         for (ServerBlock block : corefile.blocks()) {
@@ -95,8 +89,8 @@ public final class CorefilePatcher {
             warnings.add("--all-forwards: the redirected forwards went to different places (" + String.join("; ", redirectedDestinations)
                     + "), but dnsflow sends every query to the same --upstream servers");
         }
-        boolean changed = !inserts.isEmpty() || !replaceSpans.isEmpty();
-        return new Result(changed ? assemble() : corefile.text(), changed, List.copyOf(changes), List.copyOf(warnings));
+        boolean changed = edits.changed();
+        return new Result(changed ? edits.assemble() : corefile.text(), changed, List.copyOf(changes), List.copyOf(warnings));
     }
 
     private void patchBlock(ServerBlock block, List<Directive> targets) {
@@ -177,12 +171,12 @@ public final class CorefilePatcher {
             group.add(snippet.rewrite(f));
         }
         if (addDnstap) {
-            group.addAll(snippet.dnstapLines(indentUnit(block)));
-            group.addAll(snippet.dnstapExtraHint(indentUnit(block)));
+            group.addAll(snippet.dnstapLines(edits.indentUnit(block)));
+            group.addAll(snippet.dnstapExtraHint(edits.indentUnit(block)));
         }
         if (!group.isEmpty()) {
-            requireOwnLine(anchor);
-            insert(aboveComments(anchor.line()), anchor, group);
+            edits.requireOwnLine(anchor);
+            edits.insert(edits.aboveComments(anchor.line()), anchor, group);
             if (!missing.isEmpty()) {
                 changes.add(where + ": added " + missing.size() + " rewrite rule" + (missing.size() == 1 ? "" : "s") + " before line "
                         + anchor.line());
@@ -232,19 +226,17 @@ public final class CorefilePatcher {
         if (others.isEmpty() && destinations.size() == 1) {
             return; // already ours
         }
-        requireOwnLine(forward);
+        edits.requireOwnLine(forward);
         Token first = destinations.get(0);
         Token last = destinations.get(destinations.size() - 1);
         if (first.line() != last.endLine()) {
             throw new CorefileException(corefile.name() + ": line " + forward.line() + ": the forward's destinations span several lines");
         }
-        int lineStart = lineStarts[first.line() - 1];
-        replaceSpans.computeIfAbsent(first.line(), k -> new ArrayList<>()).add(new int[] {first.start() - lineStart, last.end() - lineStart});
-        replaceTexts.computeIfAbsent(first.line(), k -> new ArrayList<>()).add(snippet.listen());
+        edits.replace(first.line(), first.start(), last.end(), snippet.listen());
         if (!others.isEmpty()) {
             String was = String.join(" ", others);
             redirectedDestinations.add(was);
-            insert(forward.line(), forward, List.of(FORWARDS_TO + was + "  " + upstreamHint(others)));
+            edits.insert(forward.line(), forward, List.of(FORWARDS_TO + was + "  " + upstreamHint(others)));
             changes.add(where + ": 'forward " + forward.args().get(0).text() + "' on line " + forward.line() + " now goes to dnsflow at "
                     + snippet.listen() + " (was " + was + ")");
         } else {
@@ -306,129 +298,5 @@ public final class CorefilePatcher {
         StringBuilder sb = new StringBuilder(d.nameText());
         d.args().forEach(a -> sb.append(' ').append(a.quoted() ? "\"" + a.text() + "\"" : a.text()));
         return sb.toString();
-    }
-
-    // ---- text edits, by original line number
-
-    private void splitLines() {
-        String text = corefile.text();
-        List<Integer> starts = new ArrayList<>();
-        int from = 0;
-        while (from < text.length()) {
-            int nl = text.indexOf('\n', from);
-            int end = nl < 0 ? text.length() : nl + 1;
-            starts.add(from);
-            lines.add(text.substring(from, end));
-            from = end;
-        }
-        lineStarts = starts.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    /** The first of the whole-line comments directly above {@code line}, so a directive keeps its comment. */
-    private int aboveComments(int line) {
-        int l = line;
-        while (l > 1 && lines.get(l - 2).trim().startsWith("#")) {
-            l--;
-        }
-        return l;
-    }
-
-    private void insert(int beforeLine, Directive like, List<String> texts) {
-        String line = lines.get(like.line() - 1);
-        String indent = line.substring(0, line.length() - line.stripLeading().length());
-        String eol = line.endsWith("\r\n") ? "\r\n" : "\n";
-        List<String> at = inserts.computeIfAbsent(beforeLine, k -> new ArrayList<>());
-        for (String t : texts) {
-            at.add((t.isEmpty() ? "" : indent + t) + eol);
-        }
-    }
-
-    /** We insert whole lines before a directive, so nothing else may come before it on its line. */
-    private void requireOwnLine(Directive d) {
-        int start = lineStarts[d.line() - 1];
-        if (!corefile.text().substring(start, d.name().start()).isBlank()) {
-            throw new CorefileException(corefile.name() + ": line " + d.line() + ": '" + d.nameText()
-                    + "' shares its line with what comes before it; put it on a line of its own and run again");
-        }
-    }
-
-    /** The block's indentation step (the first directive's indentation), for dnstap's options block. */
-    private String indentUnit(ServerBlock block) {
-        if (!block.directives().isEmpty()) {
-            String line = lines.get(block.directives().get(0).line() - 1);
-            String indent = line.substring(0, line.length() - line.stripLeading().length());
-            if (!indent.isEmpty() && block.open() != null) {
-                return indent;
-            }
-        }
-        return "    ";
-    }
-
-    private String assemble() {
-        StringBuilder out = new StringBuilder(corefile.text().length() + 512);
-        for (int i = 0; i < lines.size(); i++) {
-            int lineNo = i + 1;
-            inserts.getOrDefault(lineNo, List.of()).forEach(out::append);
-            String line = lines.get(i);
-            List<int[]> spans = replaceSpans.get(lineNo);
-            if (spans != null) {
-                List<String> texts = replaceTexts.get(lineNo);
-                StringBuilder sb = new StringBuilder(line);
-                for (int k = spans.size() - 1; k >= 0; k--) { // right to left keeps the earlier offsets valid
-                    sb.replace(spans.get(k)[0], spans.get(k)[1], texts.get(k));
-                }
-                line = sb.toString();
-            }
-            out.append(line);
-        }
-        return out.toString();
-    }
-
-    /** {@code rewrite [continue|stop] edns0 local set|append|replace CODE DATA}. */
-    record Edns0Local(int code, String data) {
-        static Edns0Local of(Directive rewrite) {
-            List<String> a = rewrite.argTexts();
-            int i = 0;
-            if (!a.isEmpty() && (a.get(0).equalsIgnoreCase("continue") || a.get(0).equalsIgnoreCase("stop"))) {
-                i++;
-            }
-            if (a.size() != i + 5 || !a.get(i).equalsIgnoreCase("edns0") || !a.get(i + 1).equalsIgnoreCase("local")
-                    || !Set.of("set", "append", "replace").contains(a.get(i + 2).toLowerCase(Locale.ROOT))) {
-                return null;
-            }
-            Integer code = goUint16(a.get(i + 3));
-            return code == null ? null : new Edns0Local(code, a.get(i + 4));
-        }
-    }
-
-    /** An unsigned 16-bit number as Go's {@code strconv.ParseUint(s, 0, 16)} reads it (CoreDNS's rewrite does). */
-    static Integer goUint16(String text) {
-        String s = text.toLowerCase(Locale.ROOT);
-        int radix = 10;
-        if (s.startsWith("0x")) {
-            radix = 16;
-            s = s.substring(2);
-        } else if (s.startsWith("0o")) {
-            radix = 8;
-            s = s.substring(2);
-        } else if (s.startsWith("0b")) {
-            radix = 2;
-            s = s.substring(2);
-        } else if (s.length() > 1 && s.startsWith("0")) {
-            radix = 8;
-            s = s.substring(1);
-        }
-        if (radix != 10) {
-            s = s.replace("_", "");
-        }
-        if (s.isEmpty() || s.startsWith("+") || s.startsWith("-")) {
-            return null;
-        }
-        try {
-            int v = Integer.parseInt(s, radix);
-            return v <= 65535 ? v : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
     }
 }

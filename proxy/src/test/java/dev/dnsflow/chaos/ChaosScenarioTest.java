@@ -12,14 +12,14 @@ import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.peers.Dig;
 import dev.dnsflow.peers.Dig.DigResult;
+import dev.dnsflow.peers.DnsdistServer;
 import dev.dnsflow.peers.NsdServer;
-import dev.dnsflow.peers.Peers;
+import dev.dnsflow.peers.PeerFixtures;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.Wire;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -28,21 +28,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
@@ -68,34 +61,14 @@ class ChaosScenarioTest {
     private static final String BIG_TXT = NsdServer.bigTxtStrings().stream()
             .map(s -> "\"" + s + "\"").collect(Collectors.joining(" "));
 
-    private static NsdServer nsd;
+    /** Started by the first test that needs it (a skip in @BeforeAll would report zero tests, not skips). */
+    @RegisterExtension
+    static final PeerFixtures.SharedNsd NSD = new PeerFixtures.SharedNsd();
+
+    @RegisterExtension
+    final PeerFixtures.Closer open = new PeerFixtures.Closer();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    /** Started by the first test that needs it (a skip in @BeforeAll would report zero tests, not skips). */
-    private static synchronized NsdServer nsd() {
-        if (nsd == null) {
-            nsd = NsdServer.start();
-        }
-        return nsd;
-    }
-
-    @AfterAll
-    static void stopNsd() {
-        if (nsd != null) {
-            nsd.close();
-            nsd = null;
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        open.clear();
-    }
 
     // ------------------------------------------------------------------------------------------
     // 1. a drop rule through dnsdist
@@ -103,7 +76,7 @@ class ChaosScenarioTest {
     @Test
     void aDropRuleSilencesExampleComThroughDnsdistWhileOtherNamesResolveAndNothingReachesNsd() throws Exception {
         DnsProxy proxy = proxy();
-        Dnsdist dnsdist = dnsdist(proxy);
+        DnsdistServer dnsdist = dnsdist(proxy);
 
         HttpResponse<String> unauthorized = put(proxy, "drop-example", "{\"match\":{\"name\":\"example.com\",\"type\":\"A\"},"
                 + "\"action\":\"drop\"}", null);
@@ -219,7 +192,7 @@ class ChaosScenarioTest {
     @Test
     void deletingTheRuleThroughTheApiRestoresExampleComThroughDnsdistWithoutARestart() throws Exception {
         DnsProxy proxy = proxy("drop name=example.com type=A rule=drop-example");
-        Dnsdist dnsdist = dnsdist(proxy);
+        DnsdistServer dnsdist = dnsdist(proxy);
         InetSocketAddress before = proxy.address();
 
         DigResult dropped = Dig.dig(dnsdist.address(), EXAMPLE, "A", "+tries=1", "+time=1");
@@ -272,7 +245,7 @@ class ChaosScenarioTest {
 
         // The same through the CoreDNS stand-in: dnsdist hands TC back to the client, dig asks
         // dnsdist again over TCP, and dnsdist forwards that over TCP to dnsflow.
-        Dnsdist dnsdist = dnsdist(proxy);
+        DnsdistServer dnsdist = dnsdist(proxy);
         DigResult viaDnsdist = Dig.dig(dnsdist.address(), BIG, "TXT");
 
         assertThat(viaDnsdist.status()).as(viaDnsdist.raw()).isEqualTo("NOERROR");
@@ -376,7 +349,7 @@ class ChaosScenarioTest {
     // helpers
 
     private DnsProxy proxy(String... flags) {
-        DnsProxy p = DnsProxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(nsd().address()))
+        DnsProxy p = DnsProxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(NSD.get().address()))
                 .chaos(null, List.of(flags))
                 .admin(new InetSocketAddress("127.0.0.1", 0))
                 .adminToken(AdminToken.of(TOKEN))
@@ -386,10 +359,14 @@ class ChaosScenarioTest {
         return p;
     }
 
-    private Dnsdist dnsdist(DnsProxy proxy) {
-        Dnsdist d = Dnsdist.start(proxy.address());
-        open.add(d);
-        return d;
+    /**
+     * dnsdist as the CoreDNS stand-in, forwarding everything to dnsflow. Its backend is forced up
+     * ({@link DnsdistServer}): dnsdist 1.7 would otherwise mark dnsflow down when a drop-everything
+     * rule swallows its health check ({@code a.root-servers.net. A}, which is not a CoreDNS probe and
+     * so not exempt).
+     */
+    private DnsdistServer dnsdist(DnsProxy proxy) {
+        return open.add(DnsdistServer.start(proxy.address()));
     }
 
     private static void assertDropped(Flow f, String rule) {
@@ -407,7 +384,7 @@ class ChaosScenarioTest {
      */
     private static void assertAnsweredByNsd(Flow f) {
         assertThat(f.attempts()).as("flow %s", f).isNotEmpty().extracting(Attempt::upstream)
-                .containsOnly(label(nsd().address()));
+                .containsOnly(label(NSD.get().address()));
         assertThat(f.attempts().get(f.attempts().size() - 1).outcome()).as("flow %s", f).isEqualTo(AttemptOutcome.ANSWERED);
     }
 
@@ -486,109 +463,5 @@ class ChaosScenarioTest {
             request.header("Authorization", "Bearer " + token);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /**
-     * dnsdist as the CoreDNS stand-in, a child process forwarding everything to dnsflow. The backend
-     * is forced up ({@code setUp()}): dnsdist 1.7 ignores {@code healthCheckMode="up"} (it came in
-     * 1.8) and would otherwise mark dnsflow down when a drop-everything rule swallows its health
-     * check ({@code a.root-servers.net. A}, which is not a CoreDNS probe and so not exempt).
-     */
-    static final class Dnsdist implements AutoCloseable {
-        private final Path dir;
-        private final Process process;
-        private final InetSocketAddress address;
-
-        private Dnsdist(Path dir, Process process, InetSocketAddress address) {
-            this.dir = dir;
-            this.process = process;
-            this.address = address;
-        }
-
-        static Dnsdist start(InetSocketAddress backend) {
-            Path dnsdist = Peers.require("dnsdist");
-            Path dir;
-            try {
-                dir = Files.createTempDirectory("dnsflow-dnsdist-");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            IllegalStateException last = null;
-            for (int attempt = 0; attempt < 3; attempt++) {
-                int port = Peers.freePort();
-                InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
-                Path conf = dir.resolve("dnsdist.conf");
-                Path out = dir.resolve("dnsdist.out");
-                try {
-                    Files.writeString(conf, String.join("\n",
-                            "setLocal(\"127.0.0.1:" + port + "\")",
-                            "newServer({address=\"127.0.0.1:" + backend.getPort() + "\", healthCheckMode=\"up\"}):setUp()",
-                            "setSecurityPollSuffix(\"\")",
-                            ""));
-                    Process process = new ProcessBuilder(dnsdist.toString(), "--supervised", "-C", conf.toString())
-                            .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-                    process.getOutputStream().close();
-                    Dnsdist d = new Dnsdist(dir, process, address);
-                    try {
-                        Peers.waitForDns(address, Duration.ofSeconds(10), process, d::log);
-                        return d;
-                    } catch (IllegalStateException e) {
-                        d.stop();
-                        last = e;
-                        if (!d.log().contains("already in use")) {
-                            break;
-                        }
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot start " + dnsdist, e);
-                }
-            }
-            deleteRecursively(dir);
-            throw last;
-        }
-
-        InetSocketAddress address() {
-            return address;
-        }
-
-        boolean isAlive() {
-            return process.isAlive();
-        }
-
-        String log() {
-            try {
-                Path out = dir.resolve("dnsdist.out");
-                return Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : "";
-            } catch (IOException e) {
-                return "(cannot read dnsdist's output: " + e + ")";
-            }
-        }
-
-        private void stop() {
-            process.destroy();
-            try {
-                if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public void close() {
-            stop();
-            deleteRecursively(dir);
-        }
-
-        private static void deleteRecursively(Path dir) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException | UncheckedIOException ignored) {
-                // best effort
-            }
-        }
     }
 }

@@ -9,35 +9,26 @@ import dev.dnsflow.flow.Transport;
 import dev.dnsflow.forward.ForwardOptions;
 import dev.dnsflow.peers.Dig;
 import dev.dnsflow.peers.Dig.DigResult;
+import dev.dnsflow.peers.DnsdistServer;
 import dev.dnsflow.peers.NsdServer;
+import dev.dnsflow.peers.PeerFixtures;
 import dev.dnsflow.peers.Peers;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
-import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.EDNSOption;
-import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
-import org.xbill.DNS.Rcode;
-import org.xbill.DNS.Type;
 
 /**
  * The real client reaches dnsflow's flows the ways real software carries it: Knot's kdig adding
@@ -60,33 +51,14 @@ class ContextPeersTest {
     private static final String POD_PORT_HEX = "c350";
     private static final AllowList LOOPBACK = AllowList.parse(List.of("127.0.0.1"));
 
-    private static NsdServer nsd;
-
-    private final List<AutoCloseable> open = new ArrayList<>();
-    private ScriptedUpstream upstream;
-
     /** The class's one NSD, started by the first test that needs it (a skip in @BeforeAll would hide the tests). */
-    private static synchronized NsdServer nsd() {
-        if (nsd == null) {
-            nsd = NsdServer.start();
-        }
-        return nsd;
-    }
+    @RegisterExtension
+    static final PeerFixtures.SharedNsd NSD = new PeerFixtures.SharedNsd();
 
-    @AfterAll
-    static void stopNsd() {
-        if (nsd != null) {
-            nsd.close();
-            nsd = null;
-        }
-    }
+    @RegisterExtension
+    final PeerFixtures.Closer open = new PeerFixtures.Closer();
 
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
+    private ScriptedUpstream upstream;
 
     /** An upstream that answers every query with 192.0.2.1 and keeps what it received. */
     private ScriptedUpstream upstream() throws IOException {
@@ -105,10 +77,14 @@ class ContextPeersTest {
         return proxy;
     }
 
-    private Dnsdist dnsdist(DnsProxy proxy, String serverOptions) {
-        Dnsdist dnsdist = Dnsdist.start(proxy.address(), serverOptions);
-        open.add(dnsdist);
-        return dnsdist;
+    /**
+     * dnsdist in front of dnsflow, as CoreDNS would be, with ECS carrying the whole address. Health
+     * checks are off, and dnsdist answers its own start-up probe, so every query dnsflow sees is the test's.
+     *
+     * @param serverOption an extra {@code newServer} field, e.g. {@code useClientSubnet=true}
+     */
+    private DnsdistServer dnsdist(DnsProxy proxy, String serverOption) {
+        return open.add(DnsdistServer.forwardingTo(proxy.address()).serverOption(serverOption).ecsSourcePrefixes(32, 128).start());
     }
 
     private static Flow onlyFlow(DnsProxy proxy) {
@@ -197,8 +173,8 @@ class ContextPeersTest {
 
     @Test
     void digThroughDnsdistWithEcsGetsNsdsAnswerAndTheFlowNamesDigsAddress() {
-        DnsProxy proxy = proxy(nsd().address(), null);
-        Dnsdist dnsdist = dnsdist(proxy, "useClientSubnet=true");
+        DnsProxy proxy = proxy(NSD.get().address(), null);
+        DnsdistServer dnsdist = dnsdist(proxy, "useClientSubnet=true");
 
         DigResult r = Dig.dig(dnsdist.address(), "example.com.", "A");
 
@@ -219,7 +195,7 @@ class ContextPeersTest {
     void theEcsDnsdistAddsNeverReachesTheUpstreamButDigsCookieDoes() throws Exception {
         upstream();
         DnsProxy proxy = proxy(upstream.address(), null);
-        Dnsdist dnsdist = dnsdist(proxy, "useClientSubnet=true");
+        DnsdistServer dnsdist = dnsdist(proxy, "useClientSubnet=true");
 
         DigResult r = Dig.dig(dnsdist.address(), "example.com.", "A");
 
@@ -238,7 +214,7 @@ class ContextPeersTest {
     void aTrustedDnsdistsProxyHeaderOverUdpNamesDigsAddressAndPort() throws Exception {
         upstream();
         DnsProxy proxy = proxy(upstream.address(), LOOPBACK);
-        Dnsdist dnsdist = dnsdist(proxy, "useProxyProtocol=true");
+        DnsdistServer dnsdist = dnsdist(proxy, "useProxyProtocol=true");
         int digPort = Peers.freePort();
 
         DigResult r = Dig.dig(dnsdist.address(), "example.com.", "A", "-b", "127.0.0.1#" + digPort);
@@ -260,7 +236,7 @@ class ContextPeersTest {
     void aTrustedDnsdistsProxyHeaderOverTcpNamesDigsAddressAndPort() throws Exception {
         upstream();
         DnsProxy proxy = proxy(upstream.address(), LOOPBACK);
-        Dnsdist dnsdist = dnsdist(proxy, "useProxyProtocol=true");
+        DnsdistServer dnsdist = dnsdist(proxy, "useProxyProtocol=true");
         int digPort = Peers.freePort();
 
         DigResult r = Dig.dig(dnsdist.address(), "example.com.", "A", "+tcp", "-b", "127.0.0.1#" + digPort);
@@ -281,7 +257,7 @@ class ContextPeersTest {
     void anUntrustedDnsdistsProxyHeaderOverUdpGetsNoAnswerAndIsCountedAsADrop() throws Exception {
         upstream();
         DnsProxy proxy = proxy(upstream.address(), AllowList.parse(List.of("10.0.0.1")));
-        Dnsdist dnsdist = dnsdist(proxy, "useProxyProtocol=true");
+        DnsdistServer dnsdist = dnsdist(proxy, "useProxyProtocol=true");
 
         DigResult r = Dig.dig(dnsdist.address(), "example.com.", "A", "+time=2");
 
@@ -298,7 +274,7 @@ class ContextPeersTest {
     void anUntrustedDnsdistsProxyHeaderOverTcpGetsNoAnswerAndIsCountedAsRefused() throws Exception {
         upstream();
         DnsProxy proxy = proxy(upstream.address(), AllowList.parse(List.of("10.0.0.1")));
-        Dnsdist dnsdist = dnsdist(proxy, "useProxyProtocol=true");
+        DnsdistServer dnsdist = dnsdist(proxy, "useProxyProtocol=true");
 
         DigResult r = Dig.dig(dnsdist.address(), "example.com.", "A", "+tcp", "+time=2");
 
@@ -317,7 +293,7 @@ class ContextPeersTest {
     void withoutProxyProtocolFromAProxyHeaderOverTcpIsRefusedAndCountedLikeOverUdp() throws Exception {
         upstream();
         DnsProxy proxy = proxy(upstream.address(), null);
-        Dnsdist dnsdist = dnsdist(proxy, "useProxyProtocol=true");
+        DnsdistServer dnsdist = dnsdist(proxy, "useProxyProtocol=true");
 
         DigResult udp = Dig.dig(dnsdist.address(), "example.com.", "A", "+time=2");
         DigResult tcp = Dig.dig(dnsdist.address(), "example.com.", "A", "+tcp", "+time=2");
@@ -336,123 +312,6 @@ class ContextPeersTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (counter.getAsDouble() <= 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);
-        }
-    }
-
-    // ---- dnsdist as a child process -----------------------------------------------------------
-
-    /**
-     * dnsdist in front of dnsflow, as CoreDNS would be: {@code dnsdist --supervised} on a free
-     * loopback port with one backend, stopped by {@link #close()} (SIGTERM, then SIGKILL) and by a
-     * shutdown hook. Health checks are off ({@code healthCheckMode="up"} from dnsdist 1.8,
-     * {@code setUp()} before), so every query dnsflow sees is the test's. It answers
-     * {@value #READY} itself (NXDOMAIN): that is how the test knows it is up without sending
-     * anything to dnsflow.
-     */
-    static final class Dnsdist implements AutoCloseable {
-        static final String READY = "ready.dnsdist.test.";
-
-        private final Process process;
-        private final InetSocketAddress address;
-        private final Path dir;
-        private final Thread hook;
-
-        private Dnsdist(Process process, InetSocketAddress address, Path dir) {
-            this.process = process;
-            this.address = address;
-            this.dir = dir;
-            this.hook = new Thread(process::destroyForcibly, "dnsdist-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
-        }
-
-        /** @param serverOptions extra {@code newServer} fields, e.g. {@code useClientSubnet=true} */
-        static Dnsdist start(InetSocketAddress backend, String serverOptions) {
-            Path exe = Peers.require("dnsdist");
-            Path dir;
-            try {
-                dir = Files.createTempDirectory("dnsflow-dnsdist-");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            for (int attempt = 1; ; attempt++) {
-                InetSocketAddress address = new InetSocketAddress("127.0.0.1", Peers.freePort());
-                Path conf = dir.resolve("dnsdist.conf");
-                Path log = dir.resolve("dnsdist.log");
-                try {
-                    Files.writeString(conf, String.join("\n",
-                            "setLocal(\"127.0.0.1:" + address.getPort() + "\")",
-                            "local backend = newServer({address=\"127.0.0.1:" + backend.getPort() + "\", " + serverOptions
-                                    + ", healthCheckMode=\"up\"})",
-                            "backend:setUp()",
-                            "setECSSourcePrefixV4(32)",
-                            "setECSSourcePrefixV6(128)",
-                            "setSecurityPollSuffix(\"\")",
-                            "addAction(QNameRule(\"" + READY + "\"), RCodeAction(DNSRCode.NXDOMAIN))",
-                            ""));
-                    Process process = new ProcessBuilder(exe.toString(), "--supervised", "--disable-syslog", "-C", conf.toString())
-                            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-                    Dnsdist dnsdist = new Dnsdist(process, address, dir);
-                    if (dnsdist.awaitReady(Duration.ofSeconds(10))) {
-                        return dnsdist;
-                    }
-                    String output = Files.readString(log);
-                    dnsdist.stop();
-                    if (attempt < 3 && output.contains("already in use")) {
-                        continue; // the free port was taken before dnsdist bound it
-                    }
-                    deleteRecursively(dir);
-                    throw new IllegalStateException("dnsdist did not come up; its output:\n" + output);
-                } catch (IOException e) {
-                    deleteRecursively(dir);
-                    throw new UncheckedIOException("cannot start " + exe, e);
-                }
-            }
-        }
-
-        private boolean awaitReady(Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline && process.isAlive()) {
-                Message answer = DnsClient.udp(address, Wire.query(READY, Type.A, 1).toWire(), 100);
-                if (answer != null && answer.getRcode() == Rcode.NXDOMAIN) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        InetSocketAddress address() {
-            return address;
-        }
-
-        private void stop() {
-            process.destroy();
-            try {
-                if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs anyway
-            }
-        }
-
-        @Override
-        public void close() {
-            stop();
-            deleteRecursively(dir);
-        }
-
-        private static void deleteRecursively(Path dir) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException | UncheckedIOException ignored) {
-                // a leftover temp dir is harmless
-            }
         }
     }
 }

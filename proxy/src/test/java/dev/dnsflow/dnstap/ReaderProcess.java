@@ -2,6 +2,7 @@ package dev.dnsflow.dnstap;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.dnsflow.peers.ChildProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,22 +20,17 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Why files rather than pipes: the reader's output is read while it runs and after it is
  * killed, and a pipe nobody drains could block it. Stopped by {@link #close()} (SIGTERM, then
- * SIGKILL) and by a shutdown hook, so it never outlives the test run.
+ * SIGKILL) and by a shutdown hook, so it never outlives the test run: see {@link ChildProcess}.
  */
 final class ReaderProcess implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
 
-    private final Process process;
+    private final ChildProcess process;
     private final Path stdout;
-    private final Path stderr;
-    private final Thread shutdownHook;
 
-    private ReaderProcess(Process process, Path stdout, Path stderr) {
+    private ReaderProcess(ChildProcess process, Path stdout) {
         this.process = process;
         this.stdout = stdout;
-        this.stderr = stderr;
-        this.shutdownHook = new Thread(process::destroyForcibly, "dnstap-reader-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /**
@@ -46,14 +42,11 @@ final class ReaderProcess implements AutoCloseable {
         Files.deleteIfExists(socket);
         Path out = dir.resolve(name + ".out");
         Path err = dir.resolve(name + ".err");
-        Process process = new ProcessBuilder(command)
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
-        ReaderProcess reader = new ReaderProcess(process, out, err);
+        ChildProcess process = ChildProcess.start("dnstap-reader-" + name, List.of(command), null, out, err);
+        ReaderProcess reader = new ReaderProcess(process, out);
         reader.await(() -> Files.exists(socket) || !process.isAlive(), START_TIMEOUT, "the socket " + socket);
         if (!process.isAlive()) {
-            fail(String.join(" ", command) + " exited with " + process.exitValue() + ": " + reader.stderr());
+            fail(String.join(" ", command) + " exited with " + process.process().exitValue() + ": " + reader.stderr());
         }
         return reader;
     }
@@ -80,29 +73,13 @@ final class ReaderProcess implements AutoCloseable {
     }
 
     String stderr() {
-        try {
-            return Files.readString(stderr, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(no stderr: " + e.getMessage() + ")";
-        }
+        return process.errors();
     }
 
     /** Stops the reader the way an operator or a crash would: SIGTERM, SIGKILL after 5 s. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook runs anyway
-        }
+        process.close();
     }
 
     /** Polls {@code condition} every 20 ms; fails with the reader's stderr on timeout. */

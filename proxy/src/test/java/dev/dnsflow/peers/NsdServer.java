@@ -3,16 +3,12 @@ package dev.dnsflow.peers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 /**
  * A real NSD authoritative server for {@code example.com.}, run as a child process on
@@ -23,8 +19,8 @@ import java.util.stream.Stream;
  * tests assert against (see the constants). Response rate limiting is switched off because
  * NSD otherwise silently drops repeated identical queries under load.
  *
- * <p>The process is stopped by {@link #close()} and, as a safety net, by a JVM shutdown hook,
- * so it never outlives the test run.
+ * <p>The process ({@link ChildProcess}) is stopped by {@link #close()} and, as a safety net, by a
+ * JVM shutdown hook, so it never outlives the test run.
  */
 public final class NsdServer implements AutoCloseable {
 
@@ -38,19 +34,15 @@ public final class NsdServer implements AutoCloseable {
     public static final int BIG_TXT_STRINGS = 5;
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
     private final Path dir;
-    private final Process process;
+    private final ChildProcess process;
     private final InetSocketAddress address;
-    private final Thread shutdownHook;
 
-    private NsdServer(Path dir, Process process, InetSocketAddress address) {
+    private NsdServer(Path dir, ChildProcess process, InetSocketAddress address) {
         this.dir = dir;
         this.process = process;
         this.address = address;
-        this.shutdownHook = new Thread(this::stopProcess, "nsd-shutdown-" + address.getPort());
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** Starts NSD serving the standard {@code example.com.} zone. Skips the test if NSD is not installed. */
@@ -95,7 +87,7 @@ public final class NsdServer implements AutoCloseable {
                 }
             }
         } catch (RuntimeException | Error e) {
-            deleteRecursively(dir);
+            ChildProcess.deleteRecursively(dir);
             throw e;
         }
     }
@@ -109,20 +101,15 @@ public final class NsdServer implements AutoCloseable {
         try {
             Files.writeString(conf, config(dir, port, extraServerConfig, rrlOff));
             Files.deleteIfExists(log);
-            Process process = new ProcessBuilder(nsd.toString(), "-d", "-c", conf.toString())
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(out.toFile())
-                    .start();
-            NsdServer server = new NsdServer(dir, process, address);
+            ChildProcess process = ChildProcess.start("nsd-" + port, List.of(nsd.toString(), "-d", "-c", conf.toString()),
+                    dir, out);
             try {
-                Peers.waitForDns(address, START_TIMEOUT, process, () -> read(out) + read(log));
+                Peers.waitForDns(address, START_TIMEOUT, process.process(), () -> process.output() + ChildProcess.read(log));
             } catch (RuntimeException e) {
-                server.stopProcess();
-                server.removeHook();
+                process.close();
                 throw e;
             }
-            return server;
+            return new NsdServer(dir, process, address);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + nsd, e);
         }
@@ -201,64 +188,18 @@ public final class NsdServer implements AutoCloseable {
 
     /** NSD's console output and log file so far, for assertion messages. */
     public String log() {
-        return read(dir.resolve("nsd.out")) + read(dir.resolve("nsd.log"));
+        return process.output() + ChildProcess.read(dir.resolve("nsd.log"));
     }
 
     /** Stops NSD and its children (SIGTERM, then SIGKILL after a grace period) and deletes the temp dir. */
     @Override
     public void close() {
-        stopProcess();
-        removeHook();
-        deleteRecursively(dir);
-    }
-
-    private void stopProcess() {
-        List<ProcessHandle> children = process.descendants().collect(Collectors.toList());
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-        // NSD's main process stops its children itself; SIGKILL any that are left (a child already
-        // dead but not yet reaped by init counts as alive here, and killing it is harmless)
-        for (ProcessHandle child : children) {
-            if (child.isAlive()) {
-                child.destroyForcibly();
-            }
-        }
-    }
-
-    private void removeHook() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running or about to; nothing to remove
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "(cannot read " + file + ": " + e + ")\n";
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException ignored) {
-            // best effort: a leftover temp dir is harmless
-        }
+        process.close();
+        ChildProcess.deleteRecursively(dir);
     }
 
     @Override
     public String toString() {
-        return "NsdServer[" + address + ", pid " + process.pid() + "]";
+        return "NsdServer[" + address + ", pid " + process.process().pid() + "]";
     }
 }

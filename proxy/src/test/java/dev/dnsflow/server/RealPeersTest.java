@@ -12,6 +12,7 @@ import dev.dnsflow.forward.Policy;
 import dev.dnsflow.peers.Dig;
 import dev.dnsflow.peers.Dig.DigResult;
 import dev.dnsflow.peers.NsdServer;
+import dev.dnsflow.peers.PeerFixtures;
 import dev.dnsflow.peers.Peers;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
@@ -32,9 +33,8 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
@@ -52,35 +52,12 @@ class RealPeersTest {
     private static final String BIG_TXT = NsdServer.bigTxtStrings().stream()
             .map(s -> "\"" + s + "\"").collect(Collectors.joining(" "));
 
-    private static NsdServer nsd;
+    /** The class's one NSD, started by the first test that needs it. */
+    @RegisterExtension
+    static final PeerFixtures.SharedNsd NSD = new PeerFixtures.SharedNsd();
 
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    /**
-     * The class's one NSD, started by the first test that needs it. Not in {@code @BeforeAll}: a
-     * skip there (NSD not installed) is reported by surefire as zero tests run, not as skipped.
-     */
-    private static synchronized NsdServer nsd() {
-        if (nsd == null) {
-            nsd = NsdServer.start();
-        }
-        return nsd;
-    }
-
-    @AfterAll
-    static void stopNsd() {
-        if (nsd != null) {
-            nsd.close();
-            nsd = null;
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final PeerFixtures.Closer open = new PeerFixtures.Closer();
 
     private DnsProxy proxy(List<InetSocketAddress> upstreams, UnaryOperator<ForwardOptions.Builder> forward) {
         ForwardOptions options = forward.apply(ForwardOptions.defaults().toBuilder().timeouts(TIMEOUT, DEADLINE)).build();
@@ -91,7 +68,7 @@ class RealPeersTest {
     }
 
     private DnsProxy proxyToNsd() {
-        return proxy(List.of(nsd().address()), f -> f);
+        return proxy(List.of(NSD.get().address()), f -> f);
     }
 
     /** All flows recorded so far, newest first. */
@@ -130,7 +107,7 @@ class RealPeersTest {
         assertThat(flow.client().transport()).isEqualTo(Transport.UDP);
         assertThat(flow.client().ip()).isEqualTo("127.0.0.1");
         assertThat(flow.attempts()).hasSize(1);
-        assertThat(flow.attempts().get(0).upstream()).isEqualTo(label(nsd().address()));
+        assertThat(flow.attempts().get(0).upstream()).isEqualTo(label(NSD.get().address()));
         assertThat(flow.attempts().get(0).transport()).isEqualTo(Transport.UDP);
         assertThat(flow.attempts().get(0).outcome()).isEqualTo(AttemptOutcome.ANSWERED);
         assertThat(flow.outcome()).isEqualTo(Outcome.ANSWERED);
@@ -203,9 +180,9 @@ class RealPeersTest {
 
     @Test
     void withTcpOnTruncationAnEdns4096ClientGetsTheWholeBigTxtOverUdp() {
-        DigResult direct = Dig.dig(nsd().address(), "big.example.com.", "TXT", "+bufsize=4096", "+ignore", "+notcp");
+        DigResult direct = Dig.dig(NSD.get().address(), "big.example.com.", "TXT", "+bufsize=4096", "+ignore", "+notcp");
         assertThat(direct.flags()).as("precondition: NSD caps UDP answers below 4096\n" + direct.raw()).contains("tc");
-        DnsProxy proxy = proxy(List.of(nsd().address()), f -> f.tcpOnTruncation(true));
+        DnsProxy proxy = proxy(List.of(NSD.get().address()), f -> f.tcpOnTruncation(true));
 
         DigResult r = Dig.dig(proxy.address(), "big.example.com.", "TXT", "+bufsize=4096", "+ignore", "+notcp");
 
@@ -257,7 +234,7 @@ class RealPeersTest {
     @Test
     void failsOverFromADeadUpstreamToNsdAndThenGoesStraightToNsd() {
         InetSocketAddress dead = deadUpstream();
-        DnsProxy proxy = proxy(List.of(dead, nsd().address()),
+        DnsProxy proxy = proxy(List.of(dead, NSD.get().address()),
                 f -> f.policy(Policy.SEQUENTIAL).health(1, Duration.ofSeconds(60)));
 
         DigResult first = Dig.dig(proxy.address(), "example.com.", "A");
@@ -265,7 +242,7 @@ class RealPeersTest {
         assertThat(first.status()).as(first.raw()).isEqualTo("NOERROR");
         assertThat(first.answers()).as(first.raw()).containsExactly(NsdServer.APEX_A);
         Flow failover = onlyFlow(proxy);
-        assertThat(failover.attempts()).extracting(Attempt::upstream).containsExactly(label(dead), label(nsd().address()));
+        assertThat(failover.attempts()).extracting(Attempt::upstream).containsExactly(label(dead), label(NSD.get().address()));
         assertThat(failover.attempts()).extracting(Attempt::outcome)
                 .containsExactly(AttemptOutcome.TIMEOUT, AttemptOutcome.ANSWERED);
         assertThat(proxy.forward().upstreams().get(0).isHealthy()).as("marked down after one failure").isFalse();
@@ -276,7 +253,7 @@ class RealPeersTest {
         List<Flow> flows = flows(proxy);
         assertThat(flows).hasSize(2);
         assertThat(flows.get(0).query().name()).isEqualTo("www.example.com.");
-        assertThat(flows.get(0).attempts()).extracting(Attempt::upstream).containsExactly(label(nsd().address()));
+        assertThat(flows.get(0).attempts()).extracting(Attempt::upstream).containsExactly(label(NSD.get().address()));
         assertThat(flows.get(0).attempts()).extracting(Attempt::outcome).containsExactly(AttemptOutcome.ANSWERED);
     }
 
@@ -300,7 +277,7 @@ class RealPeersTest {
 
     @Test
     void repliesFromAWrongPortWithAWrongIdOrQuestionAreIgnoredAndNsdsRealAnswerIsTaken() throws Exception {
-        InetSocketAddress nsdAddress = nsd().address();
+        InetSocketAddress nsdAddress = NSD.get().address();
         ScriptedUpstream front = ScriptedUpstream.start((q, reply) -> {
             Message query = q.message();
             int id = query.getHeader().getID();
