@@ -12,13 +12,7 @@ import dev.dnsflow.record.FlowStage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,9 +36,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code dnsflow_join_overflow_total}): a flow is passed on unjoined at once; a pod query pushes the oldest
  * unjoined one out, which is then forgotten, not reported, since nobody knows how it ended. Finding candidates
  * goes through an index by question, so an event costs the same whether 10 or 100 000 are held.
+ *
+ * <p>This class handles the events and emits the flows; {@link JoinState} keeps the pod queries, the held flows
+ * and their indexes.
  */
 public final class Joiner implements FlowStage {
-    private static final long SKEW_NANOS = 50_000_000L;
     private static final long MAX_GRACE_NANOS = 500_000_000L;
 
     private final long windowNanos;
@@ -52,22 +48,7 @@ public final class Joiner implements FlowStage {
     private final int maxState;
     private final Queue<CorednsEvent> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inboxSize = new AtomicInteger();
-    private final Map<String, Transaction> byKey = new HashMap<>();
-    private final Map<String, Transaction> byForwardKey = new HashMap<>();
-    /** Pod queries neither joined nor reported yet, oldest first. */
-    private final LinkedHashSet<Transaction> waiting = new LinkedHashSet<>();
-    /** The same, by question (name and type), for matching without scanning all of them. */
-    private final Map<String, LinkedHashSet<Transaction>> waitingByQuestion = new HashMap<>();
-    /** Pod queries CoreDNS answered without a FORWARDER_QUERY, by when to decide they never reached dnsflow. */
-    private final ArrayDeque<Transaction> deciding = new ArrayDeque<>();
-    /** Pod queries joined with a flow that is still held. */
-    private int paired;
-    /** Flows in arrival order (their deadlines); released ones leave from the head, or when the deque is compacted. */
-    private final ArrayDeque<Held> held = new ArrayDeque<>();
-    /** Held flows not released yet: what the bound counts. */
-    private int live;
-    /** Held flows not joined yet, by question. */
-    private final Map<String, LinkedHashSet<Held>> unjoinedByQuestion = new HashMap<>();
+    private final JoinState state;
     /** The latest {@code tick} time, and the latest end (arrival + duration) among the flows seen. */
     private long lastNow;
     private long latestFlowEnd;
@@ -79,6 +60,7 @@ public final class Joiner implements FlowStage {
         this.windowNanos = window.toNanos();
         this.graceNanos = Math.min(windowNanos, MAX_GRACE_NANOS);
         this.maxState = maxState;
+        this.state = new JoinState(windowNanos, maxState);
         this.overflow = Counter.builder("dnsflow.join.overflow").description("CoreDNS events or flows the join had no room for")
                 .register(registry);
         this.joinedCount = Counter.builder("dnsflow.join.joined").description("Flows joined with CoreDNS's dnstap")
@@ -103,54 +85,31 @@ public final class Joiner implements FlowStage {
     public void accept(Flow flow, WireCapture wire, Output out) {
         drainInbox(out);
         latestFlowEnd = Math.max(latestFlowEnd, flow.timeEpochNanos() + flow.durationMicros() * 1000);
-        if (live >= maxState) {
+        if (state.heldFlows() >= maxState) {
             overflow.increment();
             out.deliver(flow, wire);
             return;
         }
         Held h = new Held(flow, wire, flow.timeEpochNanos() + flow.durationMicros() * 1000 + windowNanos);
-        live++;
-        Transaction t = match(flow);
-        if (t != null) {
-            leaveWaiting(t);
-            pair(t, h);
-            if (t.responded > 0) {
-                release(h, out);
-                return;
-            }
-        } else if (h.question != null) {
-            unjoinedByQuestion.computeIfAbsent(h.question, q -> new LinkedHashSet<>()).add(h);
+        Transaction t = state.admit(h);
+        if (t != null && t.responded > 0) {
+            release(h, out);
+            return;
         }
-        held.add(h);
-        if (held.size() > 2 * maxState) {
-            held.removeIf(x -> x.released); // at most maxState are live: this frees at least half
-        }
+        state.hold(h);
     }
 
     @Override
     public void tick(long now, Output out) {
         lastNow = Math.max(lastNow, now);
         drainInbox(out);
-        while (!held.isEmpty() && (held.peek().deadline <= now || held.peek().released)) {
-            Held h = held.poll();
-            if (!h.released) {
-                release(h, out);
-            }
+        for (Held h = state.nextDue(now); h != null; h = state.nextDue(now)) {
+            release(h, out);
         }
-        while (!deciding.isEmpty() && (deciding.peek().decideAt <= now
-                || latestFlowEnd >= deciding.peek().responded + SKEW_NANOS)) {
-            Transaction t = deciding.poll();
-            if (waiting.contains(t)) {
-                leaveWaiting(t);
-                emitCorednsOnly(t, Outcome.ANSWERED_AT_COREDNS, out);
-            }
+        for (Transaction t = state.nextDecided(now, latestFlowEnd); t != null; t = state.nextDecided(now, latestFlowEnd)) {
+            emitCorednsOnly(t, Outcome.ANSWERED_AT_COREDNS, out);
         }
-        while (!waiting.isEmpty()) {
-            Transaction t = waiting.iterator().next();
-            if (t.received + 2 * windowNanos > now) {
-                break;
-            }
-            leaveWaiting(t);
+        for (Transaction t = state.nextExpired(now); t != null; t = state.nextExpired(now)) {
             expire(t, out);
         }
     }
@@ -158,17 +117,12 @@ public final class Joiner implements FlowStage {
     @Override
     public void flush(Output out) {
         drainInbox(out);
-        for (Held h : held) {
-            if (!h.released) {
-                release(h, out);
-            }
+        for (Held h : state.takeHeld()) {
+            release(h, out);
         }
-        held.clear();
-        for (Transaction t : new ArrayList<>(waiting)) {
-            leaveWaiting(t);
+        for (Transaction t : state.takeWaiting()) {
             expire(t, out);
         }
-        deciding.clear();
     }
 
     private void drainInbox(Output out) {
@@ -182,34 +136,24 @@ public final class Joiner implements FlowStage {
     private void onEvent(CorednsEvent e, Output out) {
         switch (e.kind()) {
             case CLIENT_QUERY -> {
-                if (waiting.size() + paired >= maxState) {
+                if (state.openTransactions() >= maxState) {
                     overflow.increment();
-                    if (waiting.isEmpty()) {
-                        return; // every slot holds a pod query joined with a held flow: no room for this one
+                    // Room from the oldest unjoined pod query, forgotten: how it ended is unknown, so it is counted,
+                    // not reported as unanswered. None: every slot holds a pod query joined with a held flow.
+                    if (!state.evictOldestWaiting()) {
+                        return;
                     }
-                    Transaction oldest = waiting.iterator().next();
-                    leaveWaiting(oldest);
-                    forget(oldest); // how it ended is unknown: counted, not reported as unanswered
                 }
-                Transaction t = new Transaction(e);
-                byKey.put(e.transactionKey(), t);
-                byForwardKey.put(e.questionKey(), t);
-                Held flow = match(t);
-                if (flow != null) {
-                    pair(t, flow);
-                } else {
-                    waiting.add(t);
-                    waitingByQuestion.computeIfAbsent(t.question, q -> new LinkedHashSet<>()).add(t);
-                }
+                state.open(new Transaction(e));
             }
             case FORWARDER_QUERY -> {
-                Transaction t = byKey.getOrDefault(e.transactionKey(), byForwardKey.get(e.questionKey()));
+                Transaction t = state.forwarding(e);
                 if (t != null) {
                     t.forwarded = true;
                 }
             }
             case CLIENT_RESPONSE -> {
-                Transaction t = byKey.get(e.transactionKey());
+                Transaction t = state.transaction(e);
                 if (t == null || t.responded > 0) {
                     return;
                 }
@@ -223,114 +167,23 @@ public final class Joiner implements FlowStage {
                 } else if (!t.forwarded) {
                     // Answered by CoreDNS itself, or its flow is still on the way: decide in tick.
                     t.decideAt = Math.max(lastNow, t.responded) + graceNanos;
-                    deciding.add(t);
-                    if (deciding.size() > 2 * maxState) {
-                        deciding.removeIf(x -> !waiting.contains(x)); // at most maxState wait: frees at least half
-                    }
+                    state.decideLater(t);
                 }
             }
             case FORWARDER_RESPONSE -> { }
         }
     }
 
-    /** The oldest waiting pod query this flow belongs to, or null. */
-    private Transaction match(Flow flow) {
-        if (flow.query().name() == null) {
-            return null;
-        }
-        LinkedHashSet<Transaction> candidates = waitingByQuestion.get(question(flow.query().name(), flow.query().type()));
-        if (candidates == null) {
-            return null;
-        }
-        for (Transaction t : candidates) {
-            if (fit(t, flow) != NO) {
-                return t;
-            }
-        }
-        return null;
-    }
-
-    /** The oldest held flow (not yet joined) that belongs to this new pod query, or null; dnstap often arrives late. */
-    private Held match(Transaction t) {
-        LinkedHashSet<Held> candidates = unjoinedByQuestion.get(t.question);
-        if (candidates == null) {
-            return null;
-        }
-        Held best = null;
-        for (Held h : candidates) {
-            int fit = fit(t, h.flow);
-            if (fit == CERTAIN) {
-                return h;
-            }
-            if (fit == LIKELY && best == null) {
-                best = h;
-            }
-        }
-        return best;
-    }
-
-    private static final int NO = 0;
-    private static final int LIKELY = 1;
-    private static final int CERTAIN = 2;
-
-    /** Whether a flow and a pod transaction are the same query: certain by the pod's address, likely by question and time. */
-    private int fit(Transaction t, Flow flow) {
-        if (t.flow != null || t.emitted || flow.query().name() == null || !t.qname.equalsIgnoreCase(flow.query().name())
-                || t.query.qtype() != flow.query().type()) {
-            return NO;
-        }
-        long lag = flow.timeEpochNanos() - t.received;
-        if (lag < -SKEW_NANOS || lag > windowNanos) {
-            return NO;
-        }
-        Origin o = flow.origin();
-        if (o != null && o.port() > 0) {
-            return o.ip().equals(t.query.clientIp()) && o.port() == t.query.clientPort() ? CERTAIN : NO;
-        }
-        return LIKELY;
-    }
-
-    private void pair(Transaction t, Held h) {
-        t.flow = h;
-        h.transaction = t;
-        paired++;
-        if (h.question != null) {
-            LinkedHashSet<Held> unjoined = unjoinedByQuestion.get(h.question);
-            if (unjoined != null && unjoined.remove(h) && unjoined.isEmpty()) {
-                unjoinedByQuestion.remove(h.question);
-            }
-        }
-    }
-
-    private void leaveWaiting(Transaction t) {
-        waiting.remove(t);
-        LinkedHashSet<Transaction> same = waitingByQuestion.get(t.question);
-        if (same != null && same.remove(t) && same.isEmpty()) {
-            waitingByQuestion.remove(t.question);
-        }
-    }
-
     private void release(Held h, Output out) {
-        h.released = true;
-        live--;
         Flow flow = h.flow;
         WireCapture wire = h.wire;
         h.flow = null; // a released entry may sit in the deque a while: keep nothing big alive
         h.wire = null;
-        Transaction t = h.transaction;
+        Transaction t = state.release(h);
         if (t == null) {
-            if (h.question != null) {
-                LinkedHashSet<Held> unjoined = unjoinedByQuestion.get(h.question);
-                if (unjoined != null && unjoined.remove(h) && unjoined.isEmpty()) {
-                    unjoinedByQuestion.remove(h.question);
-                }
-            }
             out.deliver(flow, wire);
             return;
         }
-        paired--;
-        t.emitted = true;
-        forget(t);
         CorednsEvent q = t.query;
         Origin fromCoredns = new Origin(q.clientIp(), q.clientPort(), q.transport(), "dnstap", null, null, null, q.podId());
         out.deliver(flow.joined(fromCoredns, side(t, true)), wire);
@@ -347,12 +200,12 @@ public final class Joiner implements FlowStage {
         } else {
             emitCorednsOnly(t, Outcome.ANSWERED_AT_COREDNS, out); // answered, and no flow of ours ever matched it
         }
-        forget(t);
+        state.forget(t);
     }
 
     private void emitCorednsOnly(Transaction t, Outcome outcome, Output out) {
         t.emitted = true;
-        forget(t);
+        state.forget(t);
         CorednsEvent q = t.query;
         Origin origin = new Origin(q.clientIp(), q.clientPort(), q.transport(), "dnstap", null, null, null, q.podId());
         long duration = t.responded > 0 ? (t.responded - t.received) / 1000 : 0;
@@ -366,61 +219,13 @@ public final class Joiner implements FlowStage {
                 forwarded || t.forwarded);
     }
 
-    private void forget(Transaction t) {
-        byKey.remove(t.query.transactionKey(), t);
-        byForwardKey.remove(t.query.questionKey(), t);
-    }
-
-    private static String question(String name, int type) {
-        return name.toLowerCase(Locale.ROOT) + '|' + type;
-    }
-
     /** Flows held and not yet released, for tests and the state bound. */
     int heldFlows() {
-        return live;
+        return state.heldFlows();
     }
 
     /** Pod queries held: waiting for a flow, or joined with a held one. */
     int openTransactions() {
-        return waiting.size() + paired;
-    }
-
-    /** One pod query as CoreDNS saw it. */
-    private static final class Transaction {
-        final CorednsEvent query;
-        final String qname;
-        final String question;
-        final long received;
-        long responded;
-        long decideAt;
-        int rcode = -1;
-        dev.dnsflow.flow.FlowResponse response;
-        boolean forwarded;
-        boolean emitted;
-        Held flow;
-
-        Transaction(CorednsEvent query) {
-            this.query = query;
-            this.qname = query.qname().toLowerCase(Locale.ROOT);
-            this.question = qname + '|' + query.qtype();
-            this.received = query.timeEpochNanos();
-        }
-    }
-
-    /** One of our flows waiting for CoreDNS's side. */
-    private static final class Held {
-        Flow flow;
-        WireCapture wire;
-        final String question;
-        final long deadline;
-        Transaction transaction;
-        boolean released;
-
-        Held(Flow flow, WireCapture wire, long deadline) {
-            this.flow = flow;
-            this.wire = wire;
-            this.question = flow.query().name() == null ? null : question(flow.query().name(), flow.query().type());
-            this.deadline = deadline;
-        }
+        return state.openTransactions();
     }
 }
