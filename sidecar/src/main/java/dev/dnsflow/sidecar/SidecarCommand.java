@@ -15,8 +15,9 @@ import picocli.CommandLine.Spec;
 /** {@code dnsflow sidecar}: the proxy plus CoreDNS's own dnstap, joined, so a flow says where a query died. */
 @Command(name = "sidecar", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Run as the second container of the CoreDNS pod: everything 'dnsflow proxy' does, plus a dnstap "
-                + "receiver for CoreDNS's own dnstap. Each flow is joined with CoreDNS's record of the pod's query: "
+            "The proxy plus CoreDNS's own dnstap, joined: run it in the CoreDNS pod.",
+            "",
+            "Everything 'dnsflow proxy' does, plus a dnstap receiver for CoreDNS's own dnstap. Each flow is joined with CoreDNS's record of the pod's query: "
                 + "the pod and its own message ID, when CoreDNS received and answered it, and whether it forwarded "
                 + "at all. Pod queries CoreDNS answered itself, or never answered, become flows of their own.",
             "",
