@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dnsflow.flow.Flow;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -121,7 +120,7 @@ public final class DiagnoseCommand implements Callable<Integer> {
             }
             List<Flow> flows = new ArrayList<>();
             for (JsonNode node : page.flows()) {
-                flows.add(read(node));
+                flows.add(JsonFlows.read(node));
             }
             List<Diagnosis.Result> results = Diagnosis.of(flows);
             if (results.isEmpty()) {
@@ -191,28 +190,12 @@ public final class DiagnoseCommand implements Callable<Integer> {
         return params;
     }
 
-    /** One flow from the API's JSON, the sidecar's coredns side and the pod's ID included. */
-    static Flow read(JsonNode node) {
-        return JsonFlows.read(node);
-    }
-
     private URI base() {
-        String s = server.strip();
-        s = s.contains("://") ? s : "http://" + s;
-        while (s.endsWith("/")) {
-            s = s.substring(0, s.length() - 1);
-        }
         try {
-            URI uri = new URI(s);
-            if ((uri.getScheme().equals("http") || uri.getScheme().equals("https")) && uri.getHost() != null
-                    && uri.getRawQuery() == null) {
-                return uri;
-            }
-        } catch (URISyntaxException e) {
-            // reported below
+            return FlowsClient.baseUri(server);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        throw new ParameterException(spec.commandLine(), "--server: '" + server + "' is not an http:// URL (e.g. "
-                + ObserveCommand.DEFAULT_SERVER + ")");
     }
 
     static final class FormatConverter implements ITypeConverter<Format> {

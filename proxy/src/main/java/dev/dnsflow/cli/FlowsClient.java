@@ -182,4 +182,24 @@ final class FlowsClient {
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
+
+    /** {@code --server}: {@code http(s)://host:port} or a bare {@code host:port}; no path query, trailing slashes dropped. */
+    static URI baseUri(String server) {
+        String s = server.strip();
+        s = s.contains("://") ? s : "http://" + s;
+        while (s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        try {
+            URI uri = new URI(s);
+            if ((uri.getScheme().equals("http") || uri.getScheme().equals("https")) && uri.getHost() != null
+                    && uri.getRawQuery() == null) {
+                return uri;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--server: '" + server + "' is not an http:// URL (e.g. "
+                + ObserveCommand.DEFAULT_SERVER + ")");
+    }
 }

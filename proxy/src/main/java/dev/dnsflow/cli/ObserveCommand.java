@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -192,21 +191,11 @@ public final class ObserveCommand implements Callable<Integer> {
     }
 
     private URI base() {
-        String s = server.strip();
-        s = s.contains("://") ? s : "http://" + s;
-        while (s.endsWith("/")) {
-            s = s.substring(0, s.length() - 1);
-        }
         try {
-            URI uri = new URI(s);
-            if ((uri.getScheme().equals("http") || uri.getScheme().equals("https")) && uri.getHost() != null
-                    && uri.getRawQuery() == null) {
-                return uri;
-            }
-        } catch (URISyntaxException e) {
-            // reported below
+            return FlowsClient.baseUri(server);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        throw new ParameterException(spec.commandLine(), "--server: '" + server + "' is not an http:// URL (e.g. " + DEFAULT_SERVER + ")");
     }
 
     private boolean colored() {
