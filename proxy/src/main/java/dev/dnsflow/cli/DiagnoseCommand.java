@@ -156,7 +156,7 @@ public final class DiagnoseCommand implements Callable<Integer> {
             err.println("dnsflow diagnose: " + e.getMessage());
             return 1;
         } catch (FlowsClient.Rejected e) {
-            throw new ParameterException(spec.commandLine(), flagged(e.getMessage()));
+            throw new ParameterException(spec.commandLine(), FlowsClient.flagged(e.getMessage(), FLAGS));
         } catch (IllegalArgumentException e) {
             err.println("dnsflow diagnose: cannot read the flows from " + base + ": " + e.getMessage());
             return 1;
@@ -166,16 +166,6 @@ public final class DiagnoseCommand implements Callable<Integer> {
             out.flush();
             err.flush();
         }
-    }
-
-    /** The API's message with the flag in place of the parameter: "since: ..." → "--window: ...". */
-    static String flagged(String message) {
-        for (Map.Entry<String, String> e : FLAGS.entrySet()) {
-            if (message.startsWith(e.getKey() + ":")) {
-                return e.getValue() + message.substring(e.getKey().length());
-            }
-        }
-        return "the API rejected the request: " + message;
     }
 
     Map<String, String> filters() {

@@ -202,4 +202,17 @@ final class FlowsClient {
         throw new IllegalArgumentException("--server: '" + server + "' is not an http:// URL (e.g. "
                 + ObserveCommand.DEFAULT_SERVER + ")");
     }
+
+    /**
+     * The API's 400 message with the CLI flag in place of the query parameter ("type: unknown value" →
+     * "--type: unknown value"), so users are told which of their flags to fix.
+     */
+    static String flagged(String message, java.util.Map<String, String> flags) {
+        for (java.util.Map.Entry<String, String> e : flags.entrySet()) {
+            if (message.startsWith(e.getKey() + ":")) {
+                return e.getValue() + message.substring(e.getKey().length());
+            }
+        }
+        return "the API rejected the request: " + message;
+    }
 }

@@ -154,7 +154,7 @@ public final class ObserveCommand implements Callable<Integer> {
             err.println("dnsflow observe: " + e.getMessage());
             return 1;
         } catch (FlowsClient.Rejected e) {
-            throw new ParameterException(spec.commandLine(), flagged(e.getMessage()));
+            throw new ParameterException(spec.commandLine(), FlowsClient.flagged(e.getMessage(), FLAGS));
         } finally {
             err.flush();
             if (stream != null) {
@@ -165,16 +165,6 @@ public final class ObserveCommand implements Callable<Integer> {
                 }
             }
         }
-    }
-
-    /** The API's message with the flag in place of the parameter: "type: unknown value" → "--type: unknown value". */
-    static String flagged(String message) {
-        for (Map.Entry<String, String> e : FLAGS.entrySet()) {
-            if (message.startsWith(e.getKey() + ":")) {
-                return e.getValue() + message.substring(e.getKey().length());
-            }
-        }
-        return "the API rejected the request: " + message;
     }
 
     /** The filters that were given, as the API's query parameters. */
