@@ -7,8 +7,6 @@ import dev.dnsflow.corefile.CorefilePatcher;
 import dev.dnsflow.corefile.CorefileSnippet;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,12 +15,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import dev.dnsflow.testing.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine;
 
 /**
  * {@code dnsflow corefile}: golden files in {@code src/test/resources/corefile/} (NAME.Corefile in,
@@ -36,17 +34,8 @@ class CorefileCommandTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(new CorefileCommand());
-        cmd.setOut(new PrintWriter(out));
-        cmd.setErr(new PrintWriter(err));
-        int code = cmd.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(new CorefileCommand(), args);
     }
 
     static String resource(String name) {
@@ -86,7 +75,7 @@ class CorefileCommandTest {
 
     @Test
     void printsTheRewriteRulesAndTheForwardWithComments() {
-        Run r = run();
+        CliRun r = run();
         assertThat(r.code()).isZero();
         assertThat(r.err()).isEmpty();
         assertGolden(r.out(), "snippet.txt");
@@ -99,7 +88,7 @@ class CorefileCommandTest {
 
     @Test
     void podMetadataAddsPodAndNamespaceAndSaysWhatTheyNeed() {
-        Run r = run(POD_DNSTAP);
+        CliRun r = run(POD_DNSTAP);
         assertThat(r.code()).isZero();
         assertGolden(r.out(), "snippet-pod-dnstap.txt");
         assertThat(r.out()).contains("metadata\nrewrite continue edns0 local set 0xfff1 {kubernetes/client-pod-name}\n"
@@ -126,7 +115,7 @@ class CorefileCommandTest {
 
     @Test
     void aCustomContextOptionShowsUpInHexAndAsTheSettingDnsflowNeeds() {
-        Run r = run("--context-option", "client_ip=65500", "--context-option", "namespace=0xffa0", "--pod-metadata");
+        CliRun r = run("--context-option", "client_ip=65500", "--context-option", "namespace=0xffa0", "--pod-metadata");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("\nrewrite continue edns0 local set 0xffdc {client_ip}\n")
                 .contains("\nrewrite continue edns0 local set 0xffef {client_port}\n")
@@ -143,7 +132,7 @@ class CorefileCommandTest {
 
     @Test
     void badFlagsAreOneLineNamingTheFlagWithExitCode2() {
-        Run r = run("--context-option", "ip=65500");
+        CliRun r = run("--context-option", "ip=65500");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--context-option").contains("client_ip, client_port, protocol, pod, namespace");
         r = run("--context-option", "client_ip=8");
@@ -194,7 +183,7 @@ class CorefileCommandTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @MethodSource("goldens")
     void patchesAsTheGoldenFileSays(String input, String golden, String[] args) throws IOException {
-        Run r = run(concat(args, "--patch", file(input).toString()));
+        CliRun r = run(concat(args, "--patch", file(input).toString()));
         assertThat(r.code()).as(r.err()).isZero();
         assertGolden(r.out(), golden);
     }
@@ -202,7 +191,7 @@ class CorefileCommandTest {
     @ParameterizedTest(name = "{1} stays as it is")
     @MethodSource("goldens")
     void patchingAPatchedFileChangesNothing(String input, String golden, String[] args) throws IOException {
-        Run r = run(concat(args, "--patch", file(golden).toString()));
+        CliRun r = run(concat(args, "--patch", file(golden).toString()));
         assertThat(r.code()).isZero();
         assertThat(r.out()).isEqualTo(resource(golden));
         assertThat(r.err()).contains("already points at dnsflow; nothing changed");
@@ -230,7 +219,7 @@ class CorefileCommandTest {
     void keepsCrLfLineEndings() throws IOException {
         Path crlf = tmp.resolve("crlf.Corefile");
         Files.writeString(crlf, resource("kubeadm.Corefile").replace("\n", "\r\n"));
-        Run r = run("--patch", crlf.toString());
+        CliRun r = run("--patch", crlf.toString());
         assertThat(r.out()).isEqualTo(resource("kubeadm.patched").replace("\n", "\r\n"));
     }
 
@@ -238,7 +227,7 @@ class CorefileCommandTest {
     void anAlreadyPatchedFileWrittenAnotherWayIsRecognised() throws IOException {
         Path p = file("already-patched.Corefile");
         for (String[] args : List.of(POD_DNSTAP, new String[0])) {
-            Run r = run(concat(args, "--patch", p.toString()));
+            CliRun r = run(concat(args, "--patch", p.toString()));
             assertThat(r.code()).isZero();
             assertThat(r.out()).isEqualTo(resource("already-patched.Corefile"));
             assertThat(r.err()).isEqualTo("dnsflow corefile: " + p + " already points at dnsflow; nothing changed\n");
@@ -247,7 +236,7 @@ class CorefileCommandTest {
 
     @Test
     void addsOnlyWhatIsMissingToAPartlyPatchedFile() throws IOException {
-        Run r = run(concat(POD_DNSTAP, "--patch", file("kubeadm.patched").toString()));
+        CliRun r = run(concat(POD_DNSTAP, "--patch", file("kubeadm.patched").toString()));
         String added = "    # dnsflow forwards to: /etc/resolv.conf";
         assertThat(r.out()).contains("    rewrite continue edns0 local set 0xfff0 {protocol}\n    metadata\n"
                 + "    rewrite continue edns0 local set 0xfff1 {kubernetes/client-pod-name}\n"
@@ -260,7 +249,7 @@ class CorefileCommandTest {
 
     @Test
     void stubDomainForwardsStayUnlessAllForwards() throws IOException {
-        Run r = run("--patch", file("multiple-blocks.Corefile").toString());
+        CliRun r = run("--patch", file("multiple-blocks.Corefile").toString());
         assertThat(r.out()).contains("consul:53 {\n    errors\n    cache 30\n    forward . 10.0.0.5\n}")
                 .contains("    forward example.org. 10.0.0.9\n");
         assertThat(r.err()).contains("line 21: 'forward example.org. 10.0.0.9' still goes straight upstream");
@@ -273,7 +262,7 @@ class CorefileCommandTest {
     void aCorefileWithOnlyStubDomainForwardsPointsAtAllForwards() throws IOException {
         Path p = tmp.resolve("stub.Corefile");
         Files.writeString(p, "consul:53 {\n    forward . 10.0.0.5\n}\n.:53 {\n    kubernetes cluster.local\n}\n");
-        Run r = run("--patch", p.toString());
+        CliRun r = run("--patch", p.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("no 'forward .' in a server block for the root zone")
                 .contains("'forward . 10.0.0.5' in consul:53 (line 2)").contains("--all-forwards");
@@ -283,7 +272,7 @@ class CorefileCommandTest {
     @Test
     void noForwardIsAClearErrorNamingTheFile() throws IOException {
         Path p = file("no-forward.Corefile");
-        Run r = run("--patch", p.toString());
+        CliRun r = run("--patch", p.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEqualTo("dnsflow corefile: no 'forward' directive found in " + p
@@ -293,7 +282,7 @@ class CorefileCommandTest {
     @Test
     void unbalancedBracesNameTheLine() throws IOException {
         Path p = file("unbalanced.Corefile");
-        Run r = run("--patch", p.toString());
+        CliRun r = run("--patch", p.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).contains("unbalanced braces in " + p + ": the '{' on line 1 is never closed")
@@ -316,7 +305,7 @@ class CorefileCommandTest {
     void aRewriteRuleThatAlreadyUsesOurCodeForSomethingElseIsAnError() throws IOException {
         Path p = tmp.resolve("conflict.Corefile");
         Files.writeString(p, ".:53 {\n    rewrite edns0 local set 0xffee {qname}\n    forward . 1.1.1.1\n}\n");
-        Run r = run("--patch", p.toString());
+        CliRun r = run("--patch", p.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("line 2").contains("0xffee").contains("--context-option client_ip=CODE");
         r = run("--patch", p.toString(), "--context-option", "client_ip=65500");
@@ -330,7 +319,7 @@ class CorefileCommandTest {
         String in = ".:53 {\n    log . \"{remote} }\" # } {\n    template IN A example.org {\n        answer \"{{ .Name }} 60 IN A 192.0.2.1\"\n"
                 + "    }\n    forward . 1.1.1.1 # {\n}\n";
         Files.writeString(p, in);
-        Run r = run("--patch", p.toString());
+        CliRun r = run("--patch", p.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("    # dnsflow forwards to: 1.1.1.1  (give these to dnsflow with --upstream)\n"
                 + "    forward . 127.0.0.1:5353 # {\n}\n");
@@ -340,7 +329,7 @@ class CorefileCommandTest {
     void aSingleServerBlockWithoutBracesIsPatchedToo() throws IOException {
         Path p = tmp.resolve("bare.Corefile");
         Files.writeString(p, ".\nforward . 9.9.9.9\nlog\n");
-        Run r = run("--patch", p.toString());
+        CliRun r = run("--patch", p.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo(".\n# dnsflow: pass the real client (address, port, protocol) to dnsflow in EDNS0 local options\n"
                 + "rewrite continue edns0 local set 0xffee {client_ip}\nrewrite continue edns0 local set 0xffef {client_port}\n"
@@ -351,7 +340,7 @@ class CorefileCommandTest {
     @Test
     void inPlaceWritesTheFileBackAndKeepsABackup() throws IOException {
         Path p = file("kubeadm.Corefile");
-        Run r = run("--patch", p.toString(), "--in-place");
+        CliRun r = run("--patch", p.toString(), "--in-place");
         assertThat(r.code()).isZero();
         assertThat(r.out()).startsWith("patched " + p + " (the original is in " + p + ".bak):\n")
                 .contains(".:53: added 3 rewrite rules before line 13")
@@ -368,7 +357,7 @@ class CorefileCommandTest {
 
     @Test
     void aMissingFileIsExitCode1() {
-        Run r = run("--patch", tmp.resolve("nope").toString());
+        CliRun r = run("--patch", tmp.resolve("nope").toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("no such file");
     }

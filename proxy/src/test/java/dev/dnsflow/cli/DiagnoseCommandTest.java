@@ -8,11 +8,10 @@ import dev.dnsflow.forward.ForwardOptions;
 import dev.dnsflow.forward.Policy;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
+import dev.dnsflow.testing.CliRun;
 import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
-import picocli.CommandLine;
 
 /**
  * {@code dnsflow diagnose} against a real dnsflow with its admin API on 127.0.0.1:0 and two scripted upstreams
@@ -103,25 +101,13 @@ class DiagnoseCommandTest {
         return "127.0.0.1:" + u.address().getPort();
     }
 
-    record Run(int code, String out, String err) {
-        List<String> lines() {
-            return out.lines().toList();
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(new DiagnoseCommand());
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(new DiagnoseCommand(), args);
     }
 
     @Test
     void withoutANameTheWorstNamesComeFirstEachWithItsVerdict() {
-        Run r = run("--server", server());
+        CliRun r = run("--server", server());
 
         assertThat(r.code()).isZero();
         assertThat(r.lines()).containsExactly(
@@ -137,7 +123,7 @@ class DiagnoseCommandTest {
 
     @Test
     void aHealthyNameSaysSoWithItsTimes() {
-        Run r = run("--server", server(), "--name", "ok.example.com");
+        CliRun r = run("--server", server(), "--name", "ok.example.com");
 
         assertThat(r.code()).isZero();
         assertThat(r.lines()).singleElement().asString()
@@ -147,7 +133,7 @@ class DiagnoseCommandTest {
 
     @Test
     void jsonIsOneObjectPerNameWithVerdictCodeMessageAndCounts() throws Exception {
-        Run r = run("--server", server(), "-o", "json", "--name", "*.example.com");
+        CliRun r = run("--server", server(), "-o", "json", "--name", "*.example.com");
 
         assertThat(r.code()).isZero();
         assertThat(r.err()).isEmpty();
@@ -174,7 +160,7 @@ class DiagnoseCommandTest {
 
     @Test
     void aNameNobodyAskedIsSaidOnStderr() {
-        Run r = run("--server", server(), "--name", "never.example.com", "--window", "1m");
+        CliRun r = run("--server", server(), "--name", "never.example.com", "--window", "1m");
 
         assertThat(r.code()).isZero();
         assertThat(r.out()).isEmpty();
@@ -188,7 +174,7 @@ class DiagnoseCommandTest {
             port = s.getLocalPort();
         }
 
-        Run r = run("--server", "http://127.0.0.1:" + port);
+        CliRun r = run("--server", "http://127.0.0.1:" + port);
 
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
@@ -198,7 +184,7 @@ class DiagnoseCommandTest {
 
     @Test
     void badValuesAreExitCode2NamingTheFlag() {
-        Run type = run("--server", server(), "--type", "NOPE");
+        CliRun type = run("--server", server(), "--type", "NOPE");
         assertThat(type.code()).isEqualTo(2);
         assertThat(type.err()).startsWith("--type: unknown value 'NOPE'");
         assertThat(run("--window", "soon").code()).isEqualTo(2);

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
+import dev.dnsflow.testing.CliRun;
 import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.Flows;
 import dev.dnsflow.testing.ScriptedUpstream;
@@ -82,17 +83,8 @@ class ObserveCommandTest {
         return "http://127.0.0.1:" + proxy.adminAddress().getPort();
     }
 
-    record Run(int code, String out, String err) {
-        List<String> lines() {
-            return out.lines().toList();
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = command(out, err).execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(new ObserveCommand(), args);
     }
 
     private static CommandLine command(StringWriter out, StringWriter err) {
@@ -107,7 +99,7 @@ class ObserveCommandTest {
         DnsProxy proxy = proxyWithThreeFlows();
         String up = "127\\.0\\.0\\.1:" + upstream.address().getPort();
 
-        Run r = run("--server", server(proxy));
+        CliRun r = run("--server", server(proxy));
 
         assertThat(r.code()).isZero();
         assertThat(r.err()).isEmpty();
@@ -138,7 +130,7 @@ class ObserveCommandTest {
     void tablePrintsAHeaderAndAlignedColumns() throws Exception {
         DnsProxy proxy = proxyWithThreeFlows();
 
-        Run r = run("--server", server(proxy), "-o", "table");
+        CliRun r = run("--server", server(proxy), "-o", "table");
 
         assertThat(r.code()).isZero();
         List<String> lines = r.lines();
@@ -171,7 +163,7 @@ class ObserveCommandTest {
         List<JsonNode> newestFirst = new ArrayList<>();
         JSON.readTree(api.body()).forEach(newestFirst::add);
 
-        Run r = run("--server", server(proxy), "-o", "json", "--color=always");
+        CliRun r = run("--server", server(proxy), "-o", "json", "--color=always");
 
         assertThat(r.code()).isZero();
         assertThat(r.lines()).hasSize(3);
@@ -194,8 +186,8 @@ class ObserveCommandTest {
     void yamlIsOneDocumentPerFlowWithTheSameData() throws Exception {
         DnsProxy proxy = proxyWithThreeFlows();
 
-        Run r = run("--server", server(proxy), "-o", "yaml");
-        Run json = run("--server", server(proxy), "-o", "json");
+        CliRun r = run("--server", server(proxy), "-o", "yaml");
+        CliRun json = run("--server", server(proxy), "-o", "json");
 
         assertThat(r.code()).isZero();
         assertThat(r.out()).startsWith("---\n");
@@ -222,7 +214,7 @@ class ObserveCommandTest {
                 "--upstream", "127.0.0.1:" + upstream.address().getPort(), "--min-duration", "1us").lines()).hasSize(2);
         // '+' must arrive as '+', not as a space: the values are URL-encoded.
         assertThat(run("--server", s, "--since", "2000-01-01T00:00:00+00:00").lines()).hasSize(3);
-        Run none = run("--server", s, "--since", "2100-01-01T00:00:00+00:00");
+        CliRun none = run("--server", s, "--since", "2100-01-01T00:00:00+00:00");
         assertThat(none.code()).isZero();
         assertThat(none.out()).isEmpty();
         assertThat(none.err()).contains("no flows match these filters");
@@ -269,7 +261,7 @@ class ObserveCommandTest {
         fake.start();
         open.add(() -> fake.stop(0));
 
-        Run r = run("--server", "http://127.0.0.1:" + fake.getAddress().getPort(), "-f", "-o", "json");
+        CliRun r = run("--server", "http://127.0.0.1:" + fake.getAddress().getPort(), "-f", "-o", "json");
 
         assertThat(r.lines()).singleElement().satisfies(l -> assertThat(JSON.readTree(l).at("/query/id").asInt()).isEqualTo(29008));
         assertThat(r.err()).contains("… 5 flows skipped (this reader was too slow)\n");
@@ -283,7 +275,7 @@ class ObserveCommandTest {
         }
         proxy.recorder().drain(2000);
 
-        Run r = run("--server", server(proxy), "--last", "10", "--since", "1h");
+        CliRun r = run("--server", server(proxy), "--last", "10", "--since", "1h");
 
         assertThat(r.code()).isZero();
         assertThat(r.lines()).hasSize(3);
@@ -291,7 +283,7 @@ class ObserveCommandTest {
         String gap = "warning: 7 older flows were overwritten; the oldest kept is from \\S+ \\(raise --flow-buffer to keep more\\)\n";
         assertThat(r.err()).matches(gap);
         assertThat(run("--server", server(proxy), "--last", "10").err()).as("no since: nothing asked for is missing").isEmpty();
-        Run since = run("--server", server(proxy), "--last", "3", "--since", "1h");
+        CliRun since = run("--server", server(proxy), "--last", "3", "--since", "1h");
         assertThat(since.lines()).hasSize(3);
         assertThat(since.err()).matches(gap);
         assertThat(run("--server", server(proxy), "--last", "3").err()).as("all asked for were kept").isEmpty();
@@ -304,7 +296,7 @@ class ObserveCommandTest {
             port = s.getLocalPort();
         }
 
-        Run r = run("--server", "http://127.0.0.1:" + port);
+        CliRun r = run("--server", "http://127.0.0.1:" + port);
 
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
@@ -316,7 +308,7 @@ class ObserveCommandTest {
     void aValueTheApiRejectsIsReportedWithItsFlagAndExitCode2() throws Exception {
         DnsProxy proxy = proxyWithThreeFlows();
 
-        Run r = run("--server", server(proxy), "--type", "NOPE");
+        CliRun r = run("--server", server(proxy), "--type", "NOPE");
 
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.out()).isEmpty();

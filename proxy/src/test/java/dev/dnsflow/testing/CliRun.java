@@ -1,0 +1,25 @@
+package dev.dnsflow.testing;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import picocli.CommandLine;
+
+/** One run of a CLI command in-process, as a user would see it: exit code, stdout, stderr. */
+public record CliRun(int code, String out, String err) {
+
+    public List<String> lines() {
+        return out.lines().toList();
+    }
+
+    /** Runs {@code command} (a picocli command object) with {@code args}. */
+    public static CliRun of(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(command);
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int code = cmd.execute(args);
+        return new CliRun(code, out.toString(), err.toString());
+    }
+}
