@@ -37,6 +37,9 @@ final class FlowsApi {
         Map<String, String> params = Params.of(exchange.getRequestURI());
         FlowFilter filter = FlowFilter.parse(params, Set.of("limit"), clock.instant());
         int asked = Params.positive(params, "limit", DEFAULT_LIMIT, MAX_LIMIT);
+        if (ringOff(exchange)) {
+            return;
+        }
         List<Flow> flows = ring.newest(Math.min(asked, ring.capacity()), filter);
         String gap = gap(exchange, filter);
         if (gap != null) {
@@ -55,14 +58,31 @@ final class FlowsApi {
     }
 
     void one(HttpExchange exchange, String id) throws IOException {
+        if (ringOff(exchange)) {
+            return;
+        }
         List<Flow> found = ring.newest(1, f -> f.id().equals(id));
         if (found.isEmpty()) {
-            String why = ring.written() > ring.capacity() ? " (not in the ring: it holds the newest " + ring.capacity()
+            String why = ring.firstHeld() > 0 ? " (not in the ring: it holds the newest " + ring.size()
                     + " flows, older ones were overwritten)" : "";
             AdminServer.respond(exchange, 404, "text/plain", "no flow " + id + why + "\n");
             return;
         }
         AdminServer.respond(exchange, 200, "application/json", FlowJson.toJson(found.get(0)) + "\n");
+    }
+
+    /** With {@code --flow-buffer 0} no flow is kept: says so (404) instead of answering with an empty list. */
+    static boolean ringOff(HttpExchange exchange, FlowRing ring) throws IOException {
+        if (ring.capacity() > 0) {
+            return false;
+        }
+        AdminServer.respond(exchange, 404, "text/plain",
+                "no flows are kept in memory (--flow-buffer 0); follow live flows at /api/v1/flows/stream instead\n");
+        return true;
+    }
+
+    private boolean ringOff(HttpExchange exchange) throws IOException {
+        return ringOff(exchange, ring);
     }
 
     /**
@@ -71,7 +91,7 @@ final class FlowsApi {
      * {@code Dnsflow-Ring-Oldest}, so a caller can tell for itself.
      */
     private String gap(HttpExchange exchange, FlowFilter filter) {
-        long overwritten = ring.written() - ring.capacity();
+        long overwritten = ring.firstHeld();
         List<Flow> oldest = overwritten > 0 ? ring.oldest(1) : List.of();
         if (oldest.isEmpty()) {
             return null;

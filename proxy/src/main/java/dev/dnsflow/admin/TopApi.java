@@ -55,6 +55,9 @@ final class TopApi {
         Instant from = now.minus(window);
         long fromNanos = from.getEpochSecond() * 1_000_000_000L + from.getNano();
 
+        if (FlowsApi.ringOff(exchange, ring)) {
+            return;
+        }
         Map<String, Row> rows = new HashMap<>();
         int flows = 0;
         for (Flow f : ring.newest(ring.capacity(), f -> f.timeEpochNanos() >= fromNanos && filter.test(f))) {

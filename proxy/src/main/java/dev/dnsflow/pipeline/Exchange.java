@@ -164,14 +164,16 @@ public final class Exchange {
         if (transport == Transport.UDP && response.readableBytes() > parsed.udpSize && parsed.hasQuestion()) {
             Responses.truncate(response, questionEnd);
         }
-        FlowResponse summary = ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes()));
-        loop.metrics().response(outcome, summary.rcode(), System.nanoTime() - receivedNanos);
+        boolean recording = loop.recording();
+        FlowResponse summary = recording
+                ? ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes())) : null;
+        loop.metrics().response(outcome, DnsHeader.rcode(response), System.nanoTime() - receivedNanos);
         if (wire != null) {
             wire.response(response);
         }
         Object message = transport == Transport.UDP ? new DatagramPacket(response, client) : response;
         loop.flusher().write(channel, message);
-        finish(summary, outcome);
+        finish(recording, summary, outcome);
     }
 
     /** Ends the exchange without any answer and without a flow; the drop is counted under {@code reason}. */
@@ -194,7 +196,7 @@ public final class Exchange {
         }
         done = true;
         loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
-        finish(null, outcome);
+        finish(loop.recording(), null, outcome);
     }
 
     /** Records who really asked (client context); the first source to say so wins. */
@@ -237,16 +239,23 @@ public final class Exchange {
         this.discardAnswers = true;
     }
 
-    private void finish(FlowResponse summary, Outcome outcome) {
+    /** @param recording whether anything wants the flow (asked once per exchange: sinks may come and go) */
+    private void finish(boolean recording, FlowResponse summary, Outcome outcome) {
+        if (recording) {
+            record(summary, outcome);
+        }
+        release();
+        if (listener != null) {
+            listener.completed(this);
+        }
+    }
+
+    private void record(FlowResponse summary, Outcome outcome) {
         long now = System.nanoTime();
         loop.record(new Flow(loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000),
                 WallClock.epochNanos(receivedNanos),
                 new Endpoint(Addresses.text(client.getAddress()), client.getPort(), transport),
                 queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome, chaos, origin), wire);
-        release();
-        if (listener != null) {
-            listener.completed(this);
-        }
     }
 
     private QueryInfo queryInfo() {

@@ -6,6 +6,7 @@ import dev.dnsflow.metrics.ProxyMetrics;
 import io.netty.channel.EventLoop;
 import dev.dnsflow.flow.WireCapture;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -20,20 +21,25 @@ public final class LoopContext {
     private final ProxyMetrics metrics;
     private final BiConsumer<Flow, WireCapture> recorder;
     private final boolean captureWire;
+    private final BooleanSupplier recording;
 
     public LoopContext(EventLoop eventLoop, int index, ProxyMetrics metrics, Consumer<Flow> recorder) {
-        this(eventLoop, index, metrics, (flow, wire) -> recorder.accept(flow), false);
+        this(eventLoop, index, metrics, (flow, wire) -> recorder.accept(flow), () -> true, false);
     }
 
-    /** @param captureWire keep the bytes behind each flow (only when a sink such as dnstap wants them) */
+    /**
+     * @param recording   whether anything wants flows right now (false: finished exchanges build none)
+     * @param captureWire keep the bytes behind each flow (only when a sink such as dnstap wants them)
+     */
     public LoopContext(EventLoop eventLoop, int index, ProxyMetrics metrics, BiConsumer<Flow, WireCapture> recorder,
-                       boolean captureWire) {
+                       BooleanSupplier recording, boolean captureWire) {
         this.eventLoop = eventLoop;
         this.index = index;
         this.flowIds = new FlowIds(index);
         this.metrics = metrics;
         this.recorder = recorder;
         this.captureWire = captureWire;
+        this.recording = recording;
     }
 
     public boolean capturesWire() {
@@ -59,6 +65,10 @@ public final class LoopContext {
 
     public ProxyMetrics metrics() {
         return metrics;
+    }
+
+    public boolean recording() {
+        return recording.getAsBoolean();
     }
 
     public void record(Flow flow, WireCapture wire) {

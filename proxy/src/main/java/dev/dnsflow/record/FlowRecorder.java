@@ -35,6 +35,8 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
     private final ProxyMetrics metrics;
     private final Thread thread;
     private volatile FlowStage stage;
+    /** Whether anything keeps or reads flows; when nothing does, the event loops do not build them. */
+    private volatile boolean active;
     private volatile boolean running = true;
     /** True only after a long idle spell; producers wake the thread only then (a futex per flow costs more than the flow). */
     private volatile boolean asleep;
@@ -46,6 +48,7 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         this.metrics = metrics;
         Gauge.builder("dnsflow.flow.ring.size", ring, FlowRing::size).description("Flows held in memory")
                 .register(metrics.registry());
+        this.active = ring.capacity() > 0;
         this.thread = new Thread(this::run, "dnsflow-recorder");
         thread.setDaemon(true);
         thread.start();
@@ -57,11 +60,21 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
 
     public void addSink(FlowSink sink) {
         sinks.add(sink);
+        active = true;
+    }
+
+    /**
+     * False while flows would go nowhere: no ring ({@code --flow-buffer 0}), no sink (log, dnstap,
+     * API streams) and no stage. The event loops then skip building flows at all.
+     */
+    public boolean active() {
+        return active;
     }
 
     /** Puts a step (e.g. the sidecar's dnstap join) between the event loops and the ring and sinks. */
     public void stage(FlowStage stage) {
         this.stage = stage;
+        active = true;
     }
 
     /** A flow with the bytes behind it. */

@@ -1,52 +1,112 @@
 package dev.dnsflow.record;
 
 import dev.dnsflow.flow.Flow;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Predicate;
 
 /**
- * The newest flows in memory ({@code --flow-buffer}), for the API and tools. One writer (the
- * recorder thread) and any number of readers: slots hold immutable flows, so a reader sees either
- * the old or the new flow of a slot, never a torn one.
+ * The newest flows in memory ({@code --flow-buffer}), for the API and tools. Flows are kept encoded
+ * ({@link FlowCodec}) in one preallocated byte array and decoded when read: holding 100 000 flows as
+ * objects kept every one alive through several young collections and made the collector copy them,
+ * which was the proxy's whole latency tail. One byte array is never traced.
+ *
+ * <p>One writer (the recorder thread) and any number of readers, without locks: the writer announces
+ * what it is about to overwrite ({@code claimed}, {@code reserved}) before writing, and a reader
+ * copies a flow's bytes, then checks that neither its slot nor its bytes were claimed meanwhile
+ * (a per-flow seqlock). A flow that was overwritten while being read is simply no longer held.
  */
 public final class FlowRing {
-    private final AtomicReferenceArray<Flow> slots;
-    private volatile long written;
+    /** Bytes set aside per flow; typical flows take about 130 (sidecar flows with pod names somewhat more). */
+    static final int BYTES_PER_FLOW = 256;
+    /** Keeps the arena one Java array. */
+    public static final int MAX_CAPACITY = (Integer.MAX_VALUE - 64) / BYTES_PER_FLOW;
 
+    private final int capacity;
+    private final byte[] arena;
+    private final long[] starts;
+    private final int[] lengths;
+    private final ByteWriter scratch = new ByteWriter();
+    /** Flows published: readers may read indexes below this. */
+    private volatile long written;
+    /** Flows whose slot the writer has claimed (written, or written + 1 during a write). */
+    private volatile long claimed;
+    /** Absolute arena position up to which the writer has claimed bytes. */
+    private volatile long reserved;
+    /** Index of the oldest flow whose bytes are still intact. */
+    private volatile long oldest;
+
+    /** @param capacity flows to keep; 0 keeps none */
     public FlowRing(int capacity) {
-        if (capacity < 1) {
-            throw new IllegalArgumentException("--flow-buffer must be at least 1");
+        if (capacity < 0 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("--flow-buffer must be between 0 and " + MAX_CAPACITY + ", got " + capacity);
         }
-        this.slots = new AtomicReferenceArray<>(capacity);
+        this.capacity = capacity;
+        this.arena = new byte[capacity * BYTES_PER_FLOW];
+        this.starts = new long[capacity];
+        this.lengths = new int[capacity];
     }
 
+    /** The recorder thread only. A flow larger than the whole arena is not kept (and cannot be made). */
     void add(Flow flow) {
+        if (capacity == 0) {
+            written++;
+            return;
+        }
+        FlowCodec.encode(flow, scratch);
+        int length = scratch.length();
+        if (length > arena.length) {
+            return;
+        }
         long n = written;
-        slots.lazySet((int) (n % slots.length()), flow);
+        long start = reserved;
+        int offset = (int) (start % arena.length);
+        if (offset + length > arena.length) {
+            start += arena.length - offset; // records never wrap; the tail is left unused
+            offset = 0;
+        }
+        long end = start + length;
+        claimed = n + 1;
+        reserved = end;
+        VarHandle.storeStoreFence(); // readers must see the claims before any overwritten byte
+        long keep = Math.max(oldest, n + 1 - capacity);
+        while (keep < n && starts[(int) (keep % capacity)] < end - arena.length) {
+            keep++;
+        }
+        oldest = keep;
+        System.arraycopy(scratch.array(), 0, arena, offset, length);
+        int slot = (int) (n % capacity);
+        starts[slot] = start;
+        lengths[slot] = length;
         written = n + 1;
     }
 
     public int capacity() {
-        return slots.length();
+        return capacity;
     }
 
-    /** Flows ever added; more than {@link #capacity()} means older ones were overwritten. */
+    /** Flows ever added; those before {@link #firstHeld()} are no longer held. */
     public long written() {
         return written;
     }
 
+    /** Index of the oldest flow still held (flows written before it were overwritten). */
+    public long firstHeld() {
+        return capacity == 0 ? written : oldest;
+    }
+
     public int size() {
-        return (int) Math.min(written, slots.length());
+        return (int) (written - firstHeld());
     }
 
     /** Up to {@code limit} of the oldest flows still held, oldest first. */
     public List<Flow> oldest(int limit) {
         List<Flow> out = new ArrayList<>(Math.min(limit, 256));
         long end = written;
-        for (long i = Math.max(0, end - slots.length()); i < end && out.size() < limit; i++) {
-            Flow f = slots.get((int) (i % slots.length()));
+        byte[] buffer = new byte[BYTES_PER_FLOW];
+        for (long i = firstHeld(); i < end && out.size() < limit; i++) {
+            Flow f = read(i, buffer);
             if (f != null) {
                 out.add(f);
             }
@@ -58,13 +118,33 @@ public final class FlowRing {
     public List<Flow> newest(int limit, Predicate<Flow> filter) {
         List<Flow> out = new ArrayList<>(Math.min(limit, 256));
         long end = written;
-        long start = Math.max(0, end - slots.length());
-        for (long i = end - 1; i >= start && out.size() < limit; i--) {
-            Flow f = slots.get((int) (i % slots.length()));
-            if (f != null && filter.test(f)) {
+        byte[] buffer = new byte[BYTES_PER_FLOW];
+        for (long i = end - 1; i >= firstHeld() && out.size() < limit; i--) {
+            Flow f = read(i, buffer);
+            if (f == null) {
+                break; // overwritten while we read: so is everything older
+            }
+            if (filter.test(f)) {
                 out.add(f);
             }
         }
         return out;
+    }
+
+    /** Flow {@code i} (below {@link #written}), or null when it was overwritten before or while it was read. */
+    private Flow read(long i, byte[] buffer) {
+        int slot = (int) (i % capacity);
+        long start = starts[slot];
+        int length = lengths[slot];
+        if (length <= 0 || length > arena.length) {
+            return null;
+        }
+        byte[] copy = length <= buffer.length ? buffer : new byte[length];
+        System.arraycopy(arena, (int) (start % arena.length), copy, 0, Math.min(length, arena.length - (int) (start % arena.length)));
+        VarHandle.loadLoadFence(); // the copy happens before the claims are checked
+        if (i < claimed - capacity || start < reserved - arena.length) {
+            return null;
+        }
+        return FlowCodec.decode(new ByteReader(copy, length));
     }
 }

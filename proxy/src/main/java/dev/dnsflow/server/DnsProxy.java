@@ -54,7 +54,8 @@ public final class DnsProxy implements AutoCloseable {
             int index = 0;
             Map<EventLoop, LoopContext> byLoop = new IdentityHashMap<>();
             for (EventExecutor executor : group) {
-                LoopContext loop = new LoopContext((EventLoop) executor, index++, metrics, recorder, config.dnstap() != null);
+                LoopContext loop = new LoopContext((EventLoop) executor, index++, metrics, recorder, recorder::active,
+                        config.dnstap() != null);
                 loops.add(loop);
                 byLoop.put(loop.eventLoop(), loop);
             }
@@ -164,6 +165,11 @@ public final class DnsProxy implements AutoCloseable {
 
     public FlowRecorder recorder() {
         return recorder;
+    }
+
+    /** Whether finished queries become flows (false with no ring, no sink and no stage). */
+    public boolean recording() {
+        return recorder.active();
     }
 
     public FlowRing ring() {

@@ -12,7 +12,7 @@ import java.util.List;
  *
  * @param listen          UDP and TCP address (port 0 picks one free for both)
  * @param flowLog         JSON lines destination: null for none, "-" for stdout, else a path
- * @param flowBuffer      flows kept in memory
+ * @param flowBuffer      flows kept in memory (0: none)
  * @param admin           admin HTTP address, or null for none
  * @param eventLoops      I/O threads (each with its own UDP socket under epoll)
  * @param maxTcpClients   open client TCP connections at most
@@ -51,8 +51,9 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         if (eventLoops < 1) {
             throw new IllegalArgumentException("--threads must be at least 1");
         }
-        if (flowBuffer < 1) {
-            throw new IllegalArgumentException("--flow-buffer must be at least 1");
+        if (flowBuffer < 0 || flowBuffer > dev.dnsflow.record.FlowRing.MAX_CAPACITY) {
+            throw new IllegalArgumentException("--flow-buffer must be between 0 and " + dev.dnsflow.record.FlowRing.MAX_CAPACITY
+                    + ", got " + flowBuffer);
         }
         if (dnstap != null) {
             dev.dnsflow.dnstap.Destination.parse(dnstap); // fails now, naming --dnstap, rather than at start-up

@@ -1,0 +1,141 @@
+package dev.dnsflow.record;
+
+import dev.dnsflow.flow.Attempt;
+import dev.dnsflow.flow.AttemptOutcome;
+import dev.dnsflow.flow.ChaosMark;
+import dev.dnsflow.flow.CorednsSide;
+import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowResponse;
+import dev.dnsflow.flow.Origin;
+import dev.dnsflow.flow.Outcome;
+import dev.dnsflow.flow.QueryInfo;
+import dev.dnsflow.flow.Transport;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The ring's in-memory form of a flow: about 130 bytes instead of a graph of a dozen objects, so
+ * 100 000 held flows are one array the garbage collector never has to trace or copy. Private to
+ * this process (no version, no compatibility promise); the JSON form is the contract.
+ *
+ * <p>Layout: a presence byte (response, chaos, origin, coredns), then the fields in record order;
+ * integers as (zig-zag) varints, the arrival time as 8 bytes, attempt times relative to it,
+ * strings as a length varint and UTF-8 (length + 1 for strings that may be null, 0 meaning null).
+ */
+final class FlowCodec {
+    private static final int HAS_RESPONSE = 1;
+    private static final int HAS_CHAOS = 2;
+    private static final int HAS_ORIGIN = 4;
+    private static final int HAS_COREDNS = 8;
+    private static final Transport[] TRANSPORTS = Transport.values();
+    private static final Outcome[] OUTCOMES = Outcome.values();
+    private static final AttemptOutcome[] ATTEMPT_OUTCOMES = AttemptOutcome.values();
+
+    private FlowCodec() {
+    }
+
+    static void encode(Flow f, ByteWriter w) {
+        w.reset();
+        w.writeByte((f.response() != null ? HAS_RESPONSE : 0) | (f.chaos() != null ? HAS_CHAOS : 0)
+                | (f.origin() != null ? HAS_ORIGIN : 0) | (f.coredns() != null ? HAS_COREDNS : 0));
+        w.writeString(f.id());
+        w.writeFixedLong(f.timeEpochNanos());
+        w.writeString(f.client().ip());
+        w.writeVarint(f.client().port());
+        w.writeByte(f.client().transport().ordinal());
+        QueryInfo q = f.query();
+        w.writeVarint(q.id());
+        w.writeNullableString(q.name());
+        w.writeVarint(q.type());
+        w.writeVarint(q.dclass());
+        w.writeByte((q.rd() ? 1 : 0) | (q.cd() ? 2 : 0) | (q.dnssecOk() ? 4 : 0));
+        w.writeVarint(q.ednsSize());
+        w.writeVarint(q.size());
+        w.writeVarint(f.attempts().size());
+        for (Attempt a : f.attempts()) {
+            w.writeString(a.upstream());
+            w.writeByte(a.transport().ordinal());
+            w.writeSigned(a.id());
+            w.writeSigned(a.sentEpochNanos() - f.timeEpochNanos());
+            w.writeSigned(a.rttMicros());
+            w.writeByte(a.outcome().ordinal());
+        }
+        w.writeSigned(f.durationMicros());
+        w.writeByte(f.outcome().ordinal());
+        if (f.response() != null) {
+            FlowResponse r = f.response();
+            w.writeVarint(r.rcode());
+            w.writeVarint(r.answers());
+            w.writeVarint(r.size());
+            w.writeByte(r.truncated() ? 1 : 0);
+            w.writeBytes(r.rawAddresses());
+        }
+        if (f.chaos() != null) {
+            w.writeString(f.chaos().rule());
+            w.writeString(f.chaos().action());
+            w.writeSigned(f.chaos().delayMicros());
+        }
+        if (f.origin() != null) {
+            Origin o = f.origin();
+            w.writeString(o.ip());
+            w.writeSigned(o.port());
+            w.writeByte(o.transport() == null ? 0 : o.transport().ordinal() + 1);
+            w.writeString(o.source());
+            w.writeNullableString(o.pod());
+            w.writeNullableString(o.namespace());
+            w.writeNullableInt(o.prefix());
+            w.writeNullableInt(o.id());
+        }
+        if (f.coredns() != null) {
+            CorednsSide c = f.coredns();
+            w.writeFixedLong(c.receivedEpochNanos());
+            w.writeSigned(c.respondedEpochNanos());
+            w.writeVarint(c.rcode());
+            w.writeSigned(c.durationMicros());
+            w.writeByte(c.forwarded() ? 1 : 0);
+        }
+    }
+
+    /** @throws RuntimeException when the bytes are not a flow (the caller copied them while they were overwritten) */
+    static Flow decode(ByteReader r) {
+        int present = r.readByte();
+        String id = r.readString();
+        long time = r.readFixedLong();
+        Endpoint client = new Endpoint(r.readString(), r.readVarint(), TRANSPORTS[r.readByte()]);
+        int queryId = r.readVarint();
+        String name = r.readNullableString();
+        int type = r.readVarint();
+        int dclass = r.readVarint();
+        int flags = r.readByte();
+        QueryInfo query = new QueryInfo(queryId, name, type, dclass, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0,
+                r.readVarint(), r.readVarint());
+        int count = r.readVarint();
+        List<Attempt> attempts = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            attempts.add(new Attempt(r.readString(), TRANSPORTS[r.readByte()], (int) r.readSigned(), time + r.readSigned(),
+                    r.readSigned(), ATTEMPT_OUTCOMES[r.readByte()]));
+        }
+        long duration = r.readSigned();
+        Outcome outcome = OUTCOMES[r.readByte()];
+        FlowResponse response = (present & HAS_RESPONSE) == 0 ? null
+                : new FlowResponse(r.readVarint(), r.readVarint(), r.readVarint(), r.readByte() != 0, r.readBytes());
+        ChaosMark chaos = (present & HAS_CHAOS) == 0 ? null
+                : new ChaosMark(r.readString(), r.readString(), r.readSigned());
+        Origin origin = (present & HAS_ORIGIN) == 0 ? null : readOrigin(r);
+        CorednsSide coredns = (present & HAS_COREDNS) == 0 ? null
+                : new CorednsSide(r.readFixedLong(), r.readSigned(), r.readVarint(), r.readSigned(), r.readByte() != 0);
+        return new Flow(id, time, client, query, attempts, response, duration, outcome, chaos, origin, coredns);
+    }
+
+    private static Origin readOrigin(ByteReader r) {
+        String ip = r.readString();
+        int port = (int) r.readSigned();
+        int transport = r.readByte();
+        String source = r.readString();
+        String pod = r.readNullableString();
+        String namespace = r.readNullableString();
+        return new Origin(ip, port, transport == 0 ? null : TRANSPORTS[transport - 1], source, pod, namespace,
+                r.readNullableInt(), r.readNullableInt());
+    }
+}
