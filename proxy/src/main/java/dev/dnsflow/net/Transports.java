@@ -1,6 +1,8 @@
 package dev.dnsflow.net;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
@@ -31,6 +33,13 @@ public final class Transports {
     public static final int MAX_UDP_PAYLOAD = 4096;
     /** Datagrams per recvmmsg call. */
     private static final int DATAGRAMS_PER_READ = 16;
+    /**
+     * UDP sockets allocate from a pooled allocator: each batched read takes one 64 KiB buffer, and
+     * Netty's default (adaptive) allocator does not pool buffers over 16 KiB when the JVM's direct
+     * memory limit is under 512 MiB (as with our bounded heap), so every read burst was a fresh
+     * malloc, a 64 KiB memset and a free (~5 % of the event loops' time in the profile).
+     */
+    private static final ByteBufAllocator DATAGRAM_ALLOCATOR = new PooledByteBufAllocator(true);
 
     private final boolean epoll;
 
@@ -60,7 +69,8 @@ public final class Transports {
     public Bootstrap datagram(InetAddress address) {
         SocketProtocolFamily family = address instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
         // A large receive buffer absorbs bursts instead of dropping them in the kernel (capped by rmem_max).
-        Bootstrap b = new Bootstrap().option(io.netty.channel.ChannelOption.SO_RCVBUF, 4 << 20);
+        Bootstrap b = new Bootstrap().option(io.netty.channel.ChannelOption.SO_RCVBUF, 4 << 20)
+                .option(io.netty.channel.ChannelOption.ALLOCATOR, DATAGRAM_ALLOCATOR);
         if (epoll) {
             b.channelFactory((ChannelFactory<Channel>) () -> new EpollDatagramChannel(family))
                     .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_PAYLOAD)
