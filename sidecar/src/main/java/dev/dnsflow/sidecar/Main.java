@@ -21,6 +21,7 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        dev.dnsflow.net.NettyDefaults.apply();
         System.exit(commandLine().execute(args));
     }
 
