@@ -2,15 +2,13 @@ package dev.dnsflow.flow;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.Rcode;
-import org.xbill.DNS.Type;
 
 /**
  * The flow's JSON form. Field names are a contract (API, JSON lines, jq scripts): add, never rename.
@@ -35,136 +33,197 @@ public final class FlowJson {
     }
 
     /** The second last formatted: flows arrive in bursts within one second, so the date part is reused. */
-    private record Second(long epochSecond, String prefix) {
+    private record Second(long epochSecond, char[] chars) {
     }
 
-    private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+    private static volatile Second lastSecond = new Second(Long.MIN_VALUE, new char[0]);
+    /** Room for the longest: {@code +1000000000-12-31T23:59:59.} (Instant's last year), 9 digits and Z. */
+    private static final int TIME_LENGTH = 40;
 
     /** RFC 3339 with nine fraction digits, e.g. {@code 2026-11-25T19:21:17.123456789Z}. */
     public static String time(long epochNanos) {
+        char[] out = new char[TIME_LENGTH];
+        return new String(out, 0, time(epochNanos, out));
+    }
+
+    /** Writes {@link #time(long)} into {@code out} ({@value #TIME_LENGTH} chars) without making a string; returns the length. */
+    private static int time(long epochNanos, char[] out) {
         long second = Math.floorDiv(epochNanos, 1_000_000_000L);
         long nanos = Math.floorMod(epochNanos, 1_000_000_000L);
         Second cached = lastSecond;
         if (cached.epochSecond() != second) {
             String full = RFC3339_NANOS.format(Instant.ofEpochSecond(second));
-            cached = new Second(second, full.substring(0, full.indexOf('.') + 1));
+            cached = new Second(second, full.substring(0, full.indexOf('.') + 1).toCharArray());
             lastSecond = cached;
         }
-        StringBuilder sb = new StringBuilder(cached.prefix().length() + 10).append(cached.prefix());
-        String digits = Long.toString(nanos);
-        for (int i = digits.length(); i < 9; i++) {
-            sb.append('0');
+        char[] prefix = cached.chars();
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        int end = prefix.length + 9;
+        for (int i = end - 1; i >= prefix.length; i--) {
+            out[i] = (char) ('0' + nanos % 10);
+            nanos /= 10;
         }
-        return sb.append(digits).append('Z').toString();
+        out[end] = 'Z';
+        return end + 1;
+    }
+
+    /**
+     * Every key of the flow's JSON, pre-encoded once so writing a key is a byte copy. Named as they
+     * appear in the JSON, except the two that are Java keywords.
+     */
+    private enum Key {
+        id, time, client, ip, port, transport, origin, source, pod, namespace, prefix, subnet, query, name, type,
+        CLASS("class"), rd, cd, DO("do"), edns_size, size, attempts, upstream, sent, rtt_us, outcome, response, rcode,
+        answers, addresses, truncated, chaos, rule, action, delay_us, coredns, received, responded, duration_us,
+        forwarded;
+
+        final SerializedString json;
+
+        Key() {
+            this.json = new SerializedString(name());
+        }
+
+        Key(String json) {
+            this.json = new SerializedString(json);
+        }
     }
 
     public static void write(Flow f, JsonGenerator g) throws IOException {
+        char[] scratch = new char[TIME_LENGTH];
         g.writeStartObject();
-        g.writeStringField("id", f.id());
-        g.writeStringField("time", time(f.timeEpochNanos()));
-        g.writeObjectFieldStart("client");
-        g.writeStringField("ip", f.client().ip());
-        g.writeNumberField("port", f.client().port());
-        g.writeStringField("transport", f.client().transport().json());
+        string(g, Key.id, f.id());
+        time(g, Key.time, f.timeEpochNanos(), scratch);
+        g.writeFieldName(Key.client.json);
+        g.writeStartObject();
+        string(g, Key.ip, f.client().ip());
+        number(g, Key.port, f.client().port());
+        string(g, Key.transport, f.client().transport().json());
         g.writeEndObject();
         if (f.origin() != null) {
             writeOrigin(f.origin(), g);
         }
         writeQuery(f.query(), g);
-        g.writeArrayFieldStart("attempts");
+        g.writeFieldName(Key.attempts.json);
+        g.writeStartArray();
         for (Attempt a : f.attempts()) {
             g.writeStartObject();
-            g.writeStringField("upstream", a.upstream());
-            g.writeStringField("transport", a.transport().json());
-            g.writeNumberField("id", a.id());
-            g.writeStringField("sent", time(a.sentEpochNanos()));
-            g.writeNumberField("rtt_us", a.rttMicros());
-            g.writeStringField("outcome", a.outcome().json());
+            string(g, Key.upstream, a.upstream());
+            string(g, Key.transport, a.transport().json());
+            number(g, Key.id, a.id());
+            time(g, Key.sent, a.sentEpochNanos(), scratch);
+            number(g, Key.rtt_us, a.rttMicros());
+            string(g, Key.outcome, a.outcome().json());
             g.writeEndObject();
         }
         g.writeEndArray();
         if (f.response() != null) {
             FlowResponse r = f.response();
-            g.writeObjectFieldStart("response");
-            g.writeStringField("rcode", Rcode.string(r.rcode()));
-            g.writeNumberField("answers", r.answers());
-            g.writeArrayFieldStart("addresses");
+            g.writeFieldName(Key.response.json);
+            g.writeStartObject();
+            string(g, Key.rcode, Mnemonics.rcode(r.rcode()));
+            number(g, Key.answers, r.answers());
+            g.writeFieldName(Key.addresses.json);
+            g.writeStartArray();
             for (String address : r.addresses()) {
                 g.writeString(address);
             }
             g.writeEndArray();
-            g.writeNumberField("size", r.size());
-            g.writeBooleanField("truncated", r.truncated());
+            number(g, Key.size, r.size());
+            bool(g, Key.truncated, r.truncated());
             g.writeEndObject();
         }
         if (f.chaos() != null) {
-            g.writeObjectFieldStart("chaos");
-            g.writeStringField("rule", f.chaos().rule());
-            g.writeStringField("action", f.chaos().action());
+            g.writeFieldName(Key.chaos.json);
+            g.writeStartObject();
+            string(g, Key.rule, f.chaos().rule());
+            string(g, Key.action, f.chaos().action());
             if (f.chaos().delayMicros() > 0) {
-                g.writeNumberField("delay_us", f.chaos().delayMicros());
+                number(g, Key.delay_us, f.chaos().delayMicros());
             }
             g.writeEndObject();
         }
         if (f.coredns() != null) {
-            writeCoredns(f.coredns(), g);
+            writeCoredns(f.coredns(), g, scratch);
         }
-        g.writeNumberField("duration_us", f.durationMicros());
-        g.writeStringField("outcome", f.outcome().json());
+        number(g, Key.duration_us, f.durationMicros());
+        string(g, Key.outcome, f.outcome().json());
         g.writeEndObject();
     }
 
     private static void writeOrigin(Origin o, JsonGenerator g) throws IOException {
-        g.writeObjectFieldStart("origin");
-        g.writeStringField("ip", o.ip());
+        g.writeFieldName(Key.origin.json);
+        g.writeStartObject();
+        string(g, Key.ip, o.ip());
         if (o.port() > 0) {
-            g.writeNumberField("port", o.port());
+            number(g, Key.port, o.port());
         }
         if (o.transport() != null) {
-            g.writeStringField("transport", o.transport().json());
+            string(g, Key.transport, o.transport().json());
         }
-        g.writeStringField("source", o.source());
+        string(g, Key.source, o.source());
         if (o.pod() != null) {
-            g.writeStringField("pod", o.pod());
+            string(g, Key.pod, o.pod());
         }
         if (o.namespace() != null) {
-            g.writeStringField("namespace", o.namespace());
+            string(g, Key.namespace, o.namespace());
         }
         if (o.prefix() != null) {
-            g.writeNumberField("prefix", o.prefix());
-            g.writeBooleanField("subnet", o.isSubnet());
+            number(g, Key.prefix, o.prefix());
+            bool(g, Key.subnet, o.isSubnet());
         }
         if (o.id() != null) {
-            g.writeNumberField("id", o.id());
+            number(g, Key.id, o.id());
         }
         g.writeEndObject();
     }
 
-    private static void writeCoredns(CorednsSide c, JsonGenerator g) throws IOException {
-        g.writeObjectFieldStart("coredns");
-        g.writeStringField("received", time(c.receivedEpochNanos()));
+    private static void writeCoredns(CorednsSide c, JsonGenerator g, char[] scratch) throws IOException {
+        g.writeFieldName(Key.coredns.json);
+        g.writeStartObject();
+        time(g, Key.received, c.receivedEpochNanos(), scratch);
         if (c.respondedEpochNanos() > 0) {
-            g.writeStringField("responded", time(c.respondedEpochNanos()));
-            g.writeStringField("rcode", Rcode.string(c.rcode()));
-            g.writeNumberField("duration_us", c.durationMicros());
+            time(g, Key.responded, c.respondedEpochNanos(), scratch);
+            string(g, Key.rcode, Mnemonics.rcode(c.rcode()));
+            number(g, Key.duration_us, c.durationMicros());
         }
-        g.writeBooleanField("forwarded", c.forwarded());
+        bool(g, Key.forwarded, c.forwarded());
         g.writeEndObject();
     }
 
     private static void writeQuery(QueryInfo q, JsonGenerator g) throws IOException {
-        g.writeObjectFieldStart("query");
-        g.writeNumberField("id", q.id());
+        g.writeFieldName(Key.query.json);
+        g.writeStartObject();
+        number(g, Key.id, q.id());
         if (q.name() != null) {
-            g.writeStringField("name", q.name());
-            g.writeStringField("type", Type.string(q.type()));
-            g.writeStringField("class", DClass.string(q.dclass()));
+            string(g, Key.name, q.name());
+            string(g, Key.type, Mnemonics.type(q.type()));
+            string(g, Key.CLASS, Mnemonics.dclass(q.dclass()));
         }
-        g.writeBooleanField("rd", q.rd());
-        g.writeBooleanField("cd", q.cd());
-        g.writeBooleanField("do", q.dnssecOk());
-        g.writeNumberField("edns_size", q.ednsSize());
-        g.writeNumberField("size", q.size());
+        bool(g, Key.rd, q.rd());
+        bool(g, Key.cd, q.cd());
+        bool(g, Key.DO, q.dnssecOk());
+        number(g, Key.edns_size, q.ednsSize());
+        number(g, Key.size, q.size());
         g.writeEndObject();
+    }
+
+    private static void string(JsonGenerator g, Key key, String value) throws IOException {
+        g.writeFieldName(key.json);
+        g.writeString(value);
+    }
+
+    private static void number(JsonGenerator g, Key key, long value) throws IOException {
+        g.writeFieldName(key.json);
+        g.writeNumber(value);
+    }
+
+    private static void bool(JsonGenerator g, Key key, boolean value) throws IOException {
+        g.writeFieldName(key.json);
+        g.writeBoolean(value);
+    }
+
+    private static void time(JsonGenerator g, Key key, long epochNanos, char[] scratch) throws IOException {
+        g.writeFieldName(key.json);
+        g.writeString(scratch, 0, time(epochNanos, scratch));
     }
 }

@@ -5,8 +5,6 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import org.xbill.DNS.Rcode;
-import org.xbill.DNS.Type;
 
 /**
  * One readable line per flow: who asked (and with which ID), where dnsflow sent it (and with
@@ -54,11 +52,11 @@ public final class FlowText {
             }
         }
         sb.append("  ");
-        sb.append(f.query().name() == null ? "(unreadable question)" : f.query().name() + " " + Type.string(f.query().type()));
+        sb.append(f.query().name() == null ? "(unreadable question)" : f.query().name() + " " + Mnemonics.type(f.query().type()));
         sb.append("  ");
         StringBuilder result = new StringBuilder(64);
         if (f.response() != null) {
-            result.append(Rcode.string(f.response().rcode()));
+            result.append(Mnemonics.rcode(f.response().rcode()));
             if (f.response().truncated()) {
                 result.append(" TC");
             }
