@@ -101,14 +101,16 @@ public final class Harness {
         Peers peers = new Peers(tmp);
         Setup nsd = peers.startNsd(tools.get("nsd"));
         List<Setup> setups = new ArrayList<>(List.of(nsd,
-                peers.startDnsflow(launcher, Setup.FLOW_ON, nsd.address(), true, o.dnsflowJavaOpts),
-                peers.startDnsflow(launcher, Setup.FLOW_OFF, nsd.address(), false, o.dnsflowJavaOpts),
+                peers.startDnsflow(launcher, Setup.FLOW_ON, nsd.address(), Setup.Recording.RING, o.dnsflowJavaOpts),
+                peers.startDnsflow(launcher, Setup.FLOW_LOG, nsd.address(), Setup.Recording.RING_AND_LOG, o.dnsflowJavaOpts),
+                peers.startDnsflow(launcher, Setup.FLOW_OFF, nsd.address(), Setup.Recording.OFF, o.dnsflowJavaOpts),
                 peers.startDnsdist(tools.get("dnsdist"), Setup.DNSDIST, nsd.address(), false),
                 peers.startDnsdist(tools.get("dnsdist"), Setup.DNSDIST_TUNED, nsd.address(), true)));
         List<Setup> main = List.copyOf(setups);
         List<Setup> variants = new ArrayList<>();
         for (Map.Entry<String, String> v : o.jvmVariants.entrySet()) {
-            variants.add(peers.startDnsflow(launcher, Setup.FLOW_ON + "[" + v.getKey() + "]", nsd.address(), true, v.getValue()));
+            variants.add(peers.startDnsflow(launcher, Setup.FLOW_ON + "[" + v.getKey() + "]", nsd.address(),
+                    Setup.Recording.RING, v.getValue()));
         }
         setups.addAll(variants);
         for (Setup s : setups) {

@@ -8,9 +8,8 @@ import java.util.Map;
 
 /** Command-line flags of {@code benchmarks/run}. */
 final class Options {
-    /** Caps the heap so the JVM's RSS stays under 256 MiB with the 100 000-flow ring (measured). */
-    static final String DEFAULT_JAVA_OPTS = "-Xmx150m -Xmn30m -XX:+UseSerialGC";
-    static final Map<String, String> DEFAULT_VARIANTS = Map.of("jvm-defaults", "", "g1-200m", "-Xmx200m");
+    /** None: dnsflow runs with the launcher's own defaults, as users get it. */
+    static final String DEFAULT_JAVA_OPTS = "";
 
     static final String USAGE = String.join("\n",
             "Usage: benchmarks/run [flags]",
@@ -25,11 +24,10 @@ final class Options {
             "  --latency-rounds N      open-loop latency rounds, 0 = none (default 3)",
             "  --latency-seconds S     recorded seconds per setup and latency round (default 5)",
             "  --latency-fraction F    latency rate as a fraction of dnsdist-default's median qps (default 0.5)",
-            "  --dnsflow-java-opts S   DNSFLOW_JAVA_OPTS for the two main dnsflow setups",
-            "                          (default: " + DEFAULT_JAVA_OPTS + ")",
+            "  --dnsflow-java-opts S   DNSFLOW_JAVA_OPTS for the three main dnsflow setups",
+            "                          (default: none, i.e. the ./dnsflow launcher's own heap and GC flags)",
             "  --jvm-variant L=OPTS    also measure dnsflow recording on with these JVM flags, as dnsflow-rec-on[L]",
-            "                          (repeatable; throughput rounds only; default: jvm-defaults= and g1-200m=-Xmx200m)",
-            "  --no-jvm-variants       measure no JVM variants",
+            "                          (repeatable; throughput rounds only; e.g. g1=-XX:+UseG1GC)",
             "  --out DIR               where RESULTS.md and latency.png go (default benchmarks/results)",
             "  --quick                 2 rounds x 3 s, 1 s warmup, 1 latency round x 2 s (for development)",
             "  --keep-temp             keep the temp dir (configs, logs, flow log) for inspection",
@@ -47,7 +45,6 @@ final class Options {
     double latencyFraction = 0.5;
     String dnsflowJavaOpts = DEFAULT_JAVA_OPTS;
     Map<String, String> jvmVariants = new LinkedHashMap<>();
-    private boolean variantsGiven;
     Path out = Path.of("benchmarks", "results");
     boolean keepTemp;
     boolean help;
@@ -76,9 +73,7 @@ final class Options {
                         throw new IllegalArgumentException("--jvm-variant wants LABEL=OPTS, got " + v);
                     }
                     o.jvmVariants.put(v.substring(0, eq), v.substring(eq + 1));
-                    o.variantsGiven = true;
                 }
-                case "--no-jvm-variants" -> o.variantsGiven = true;
                 case "--out" -> o.out = Path.of(value(args, ++i, a));
                 case "--quick" -> {
                     o.rounds = 2;
@@ -92,10 +87,6 @@ final class Options {
                 case "-h", "--help" -> o.help = true;
                 default -> throw new IllegalArgumentException("unknown flag " + a + "\n" + USAGE);
             }
-        }
-        if (!o.variantsGiven) {
-            o.jvmVariants.put("jvm-defaults", DEFAULT_VARIANTS.get("jvm-defaults"));
-            o.jvmVariants.put("g1-200m", DEFAULT_VARIANTS.get("g1-200m"));
         }
         if (o.rounds < 1 || o.seconds < 1 || o.clients < 1 || o.outstanding < 1 || o.dnsperfThreads < 1) {
             throw new IllegalArgumentException("--rounds, --seconds, --clients, --outstanding and --dnsperf-threads must be >= 1");

@@ -80,23 +80,26 @@ final class Peers {
 
     /**
      * dnsflow via its launcher, with {@code javaOpts} in DNSFLOW_JAVA_OPTS. Recording on: the default
-     * ring (100 000 flows) plus a rotated JSON-lines flow log in the temp dir. "Off": dnsflow has no
-     * switch for that yet, so a ring of 1 and no sinks.
+     * ring (100 000 flows) and the admin API on a free port, as users run it; with the log, also a
+     * rotated JSON-lines flow log in the temp dir. Off: {@code --flow-buffer 0} and {@code --admin off},
+     * so nothing wants flows and the event loops build none.
      */
-    Setup startDnsflow(Path launcher, String name, InetSocketAddress upstream, boolean recording, String javaOpts) {
+    Setup startDnsflow(Path launcher, String name, InetSocketAddress upstream, Setup.Recording recording, String javaOpts) {
         Path dir = dir(name);
         int port = Tools.freePort();
         List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "proxy",
-                "--listen", "127.0.0.1:" + port, "--upstream", "127.0.0.1:" + upstream.getPort(), "--admin", "off"));
-        if (recording) {
-            cmd.addAll(List.of("--flow-log", dir.resolve("flows.jsonl").toString(),
-                    "--flow-log-max-size", "64MB", "--flow-log-keep", "2"));
-        } else {
-            cmd.addAll(List.of("--flow-buffer", "1"));
+                "--listen", "127.0.0.1:" + port, "--upstream", "127.0.0.1:" + upstream.getPort()));
+        int admin = recording == Setup.Recording.OFF ? 0 : Tools.freePort();
+        switch (recording) {
+            case OFF -> cmd.addAll(List.of("--flow-buffer", "0", "--admin", "off"));
+            case RING -> cmd.addAll(List.of("--admin", "127.0.0.1:" + admin));
+            case RING_AND_LOG -> cmd.addAll(List.of("--admin", "127.0.0.1:" + admin, "--flow-log",
+                    dir.resolve("flows.jsonl").toString(), "--flow-log-max-size", "64MB", "--flow-log-keep", "2"));
         }
         ChildProcess p = ChildProcess.start(name, cmd, Map.of("DNSFLOW_JAVA_OPTS", javaOpts), dir, dir.resolve("dnsflow.out"));
         String args = String.join(" ", cmd.subList(1, cmd.size())).replace(root.toString(), "$TMP")
-                .replace("127.0.0.1:" + port, "127.0.0.1:PORT").replace("127.0.0.1:" + upstream.getPort(), "127.0.0.1:NSD_PORT");
+                .replace("127.0.0.1:" + port, "127.0.0.1:PORT").replace("127.0.0.1:" + upstream.getPort(), "127.0.0.1:NSD_PORT")
+                .replace("127.0.0.1:" + admin, "127.0.0.1:ADMIN_PORT");
         String flags = javaOpts.isBlank() ? "JVM defaults" : "DNSFLOW_JAVA_OPTS=`" + javaOpts + "`";
         return up(new Setup(name, loopback(port), p, "`dnsflow " + args + "` (" + flags + ")"));
     }

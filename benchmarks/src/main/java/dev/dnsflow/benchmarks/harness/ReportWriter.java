@@ -71,7 +71,7 @@ final class ReportWriter {
         md.append("- load average at start ").append(m.loadAtStart()).append(", at end ").append(d.loadAtEnd())
                 .append(" (other work shared the machine)\n");
         d.versions().forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
-        md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-rec-off): ").append(o.dnsflowJavaOpts.isBlank()
+        md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-rec-on+log, dnsflow-rec-off): ").append(o.dnsflowJavaOpts.isBlank()
                 ? "none (JVM defaults)" : "`DNSFLOW_JAVA_OPTS=\"" + o.dnsflowJavaOpts + "\"`").append('\n');
         o.jvmVariants.forEach((label, opts) -> md.append("- variant dnsflow-rec-on[").append(label).append("]: ")
                 .append(opts.isBlank() ? "none (JVM defaults)" : "`DNSFLOW_JAVA_OPTS=\"" + opts + "\"`").append('\n'));
@@ -115,8 +115,9 @@ final class ReportWriter {
 
     static String ratioTable(RunData d) {
         String[][] pairs = {
-            {Setup.FLOW_ON, Setup.DNSDIST}, {Setup.FLOW_ON, Setup.DNSDIST_TUNED}, {Setup.FLOW_OFF, Setup.DNSDIST},
-            {Setup.FLOW_OFF, Setup.DNSDIST_TUNED}, {Setup.FLOW_ON, Setup.FLOW_OFF}, {Setup.FLOW_ON, Setup.DIRECT},
+            {Setup.FLOW_ON, Setup.DNSDIST}, {Setup.FLOW_ON, Setup.DNSDIST_TUNED}, {Setup.FLOW_LOG, Setup.DNSDIST},
+            {Setup.FLOW_LOG, Setup.DNSDIST_TUNED}, {Setup.FLOW_OFF, Setup.DNSDIST}, {Setup.FLOW_OFF, Setup.DNSDIST_TUNED},
+            {Setup.FLOW_ON, Setup.FLOW_OFF}, {Setup.FLOW_LOG, Setup.FLOW_OFF}, {Setup.FLOW_ON, Setup.DIRECT},
             {Setup.DNSDIST, Setup.DIRECT}, {Setup.DNSDIST_TUNED, Setup.DIRECT}};
         StringBuilder t = new StringBuilder("| Ratio | median | per round |\n|---|---:|---|\n");
         for (String[] p : pairs) {

@@ -8,10 +8,19 @@ import java.net.InetSocketAddress;
  */
 record Setup(String name, InetSocketAddress address, ChildProcess process, String description) {
     static final String DIRECT = "nsd-direct";
+    /** dnsflow as users run it: the default 100 000-flow ring, the admin API up. */
     static final String FLOW_ON = "dnsflow-rec-on";
+    /** The same plus every flow written to a JSON-lines log file. */
+    static final String FLOW_LOG = "dnsflow-rec-on+log";
+    /** No ring, no sink, admin off: the event loops build no flows at all. */
     static final String FLOW_OFF = "dnsflow-rec-off";
     static final String DNSDIST = "dnsdist-default";
     static final String DNSDIST_TUNED = "dnsdist-tuned";
+
+    /** How much a dnsflow setup records. */
+    enum Recording {
+        OFF, RING, RING_AND_LOG
+    }
 
     boolean isDirect() {
         return DIRECT.equals(name);
