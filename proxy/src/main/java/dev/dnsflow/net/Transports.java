@@ -75,7 +75,7 @@ public final class Transports {
             b.channelFactory((ChannelFactory<Channel>) () -> new EpollDatagramChannel(family))
                     .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_PAYLOAD)
                     .option(io.netty.channel.ChannelOption.RCVBUF_ALLOCATOR,
-                            new FixedRecvByteBufAllocator(MAX_UDP_PAYLOAD * DATAGRAMS_PER_READ));
+                            new FixedRecvByteBufAllocator(MAX_UDP_PAYLOAD * DATAGRAMS_PER_READ).maxMessagesPerRead(1));
         } else {
             b.channelFactory((ChannelFactory<Channel>) () -> new NioDatagramChannel(family))
                     .option(io.netty.channel.ChannelOption.RCVBUF_ALLOCATOR,
