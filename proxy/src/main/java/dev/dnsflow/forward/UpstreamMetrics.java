@@ -16,7 +16,9 @@ public final class UpstreamMetrics {
         UpstreamMetrics create(Upstream upstream);
 
         static Factory of(MeterRegistry registry) {
-            return upstream -> new UpstreamMetrics(registry, upstream);
+            dev.dnsflow.metrics.LatencyHistogram.Family rtt = new dev.dnsflow.metrics.LatencyHistogram.Family(registry,
+                    "dnsflow_upstream_rtt_seconds", "upstream", "Time from attempt sent to valid answer");
+            return upstream -> new UpstreamMetrics(registry, rtt, upstream);
         }
     }
 
@@ -25,12 +27,12 @@ public final class UpstreamMetrics {
     private final Counter[] requests = new Counter[Transport.values().length];
     private final AtomicReferenceArray<Counter> responses = new AtomicReferenceArray<>(16);
     private final Counter timeouts;
-    private final io.micrometer.core.instrument.Timer rtt;
+    private final dev.dnsflow.metrics.LatencyHistogram rtt;
     private final Map<String, Counter> noncompliant = new ConcurrentHashMap<>();
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private final LongAdder inflight = new LongAdder();
 
-    UpstreamMetrics(MeterRegistry registry, Upstream upstream) {
+    UpstreamMetrics(MeterRegistry registry, dev.dnsflow.metrics.LatencyHistogram.Family rtts, Upstream upstream) {
         this.registry = registry;
         this.label = upstream.label();
         for (Transport t : Transport.values()) {
@@ -39,8 +41,7 @@ public final class UpstreamMetrics {
         }
         timeouts = Counter.builder("dnsflow.upstream.timeouts").tag("upstream", label)
                 .description("Attempts that got no valid answer in time").register(registry);
-        rtt = dev.dnsflow.metrics.ProxyMetrics.latency(registry, "dnsflow.upstream.rtt", "upstream", label,
-                "Time from attempt sent to valid answer");
+        rtt = rtts.with(label);
         Gauge.builder("dnsflow.upstream.healthy", upstream, u -> u.isHealthy() ? 1 : 0).tag("upstream", label)
                 .description("1 while the upstream is considered up").register(registry);
         Gauge.builder("dnsflow.upstream.inflight", inflight, LongAdder::sum).tag("upstream", label)
@@ -57,7 +58,7 @@ public final class UpstreamMetrics {
     }
 
     void answeredAfter(long nanos) {
-        rtt.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        rtt.record(nanos);
     }
 
     void response(int rcode) {

@@ -4,14 +4,12 @@ import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.Transport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -23,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * dropped ({@code dnsflow_drops_total}, by reason) — exactly, which tests check.
  */
 public final class ProxyMetrics {
-    /** Histogram buckets from 50 µs to 8 s: fine enough for sub-millisecond p99s, wide enough for timeouts. */
+    /** Histogram buckets from 50 µs to 8 s: fine enough for sub-millisecond p99s, wide enough for timeouts (see {@link LatencyHistogram}). */
     public static final Duration[] LATENCY_BUCKETS = {
         micros(50), micros(100), micros(250), micros(500), millis(1), millis(2), millis(5), millis(10), millis(25),
         millis(50), millis(100), millis(250), millis(500), millis(1000), millis(2000), millis(4000), millis(8000)};
@@ -35,7 +33,7 @@ public final class ProxyMetrics {
     private final Counter[] queries = new Counter[Transport.values().length * TypeLabels.SLOTS];
     private final Counter[] malformed = new Counter[Transport.values().length];
     private final AtomicReferenceArray<Counter> responses = new AtomicReferenceArray<>(Outcome.values().length * 16);
-    private final Timer[] durations = new Timer[Outcome.values().length + 1];
+    private final LatencyHistogram[] durations = new LatencyHistogram[Outcome.values().length + 1];
     private final Map<String, Counter> drops = new ConcurrentHashMap<>();
     private final Map<String, Counter> refused = new ConcurrentHashMap<>();
     private final Map<String, Counter> flowDrops = new ConcurrentHashMap<>();
@@ -46,12 +44,12 @@ public final class ProxyMetrics {
             malformed[t.ordinal()] = Counter.builder("dnsflow.malformed").tag("transport", t.json())
                     .description("Client messages that could not be parsed").register(registry);
         }
+        LatencyHistogram.Family duration = new LatencyHistogram.Family(registry, "dnsflow_request_duration_seconds",
+                "outcome", "Time from query received to answer sent (or dropped), every query included");
         for (Outcome o : Outcome.values()) {
-            durations[o.ordinal()] = latency(registry, "dnsflow.request.duration", "outcome", o.json(),
-                    "Time from query received to answer sent (or dropped), every query included");
+            durations[o.ordinal()] = duration.with(o.json());
         }
-        durations[Outcome.values().length] = latency(registry, "dnsflow.request.duration", "outcome", DROPPED,
-                "Time from query received to answer sent (or dropped), every query included");
+        durations[Outcome.values().length] = duration.with(DROPPED);
     }
 
     /** Metrics kept in a Prometheus registry, ready for {@code /metrics}. */
@@ -65,13 +63,6 @@ public final class ProxyMetrics {
     /** Kept for tests and tools that never scrape. */
     public static ProxyMetrics standalone() {
         return prometheus();
-    }
-
-    /** A latency histogram with the standard buckets. */
-    public static Timer latency(MeterRegistry registry, String name, String tag, String value, String help) {
-        return Timer.builder(name).tag(tag, value).description(help).serviceLevelObjectives(LATENCY_BUCKETS)
-                .minimumExpectedValue(LATENCY_BUCKETS[0]).maximumExpectedValue(LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1])
-                .register(registry);
     }
 
     public MeterRegistry registry() {
@@ -110,13 +101,13 @@ public final class ProxyMetrics {
             responses.set(slot, c);
         }
         c.increment();
-        durations[outcome.ordinal()].record(durationNanos, TimeUnit.NANOSECONDS);
+        durations[outcome.ordinal()].record(durationNanos);
     }
 
     /** A query that got no answer at all; {@code reason} is one of a fixed set of constants. */
     public void drop(String reason, long durationNanos) {
         counter(drops, "dnsflow.drops", "reason", reason, "Client queries dropped without an answer").increment();
-        durations[Outcome.values().length].record(durationNanos, TimeUnit.NANOSECONDS);
+        durations[Outcome.values().length].record(durationNanos);
     }
 
     public void refused(String reason) {
