@@ -23,7 +23,12 @@ import java.util.logging.Logger;
 public final class FlowRecorder implements Consumer<Flow>, java.util.function.BiConsumer<Flow, WireCapture>, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FlowRecorder.class.getName());
     private static final int QUEUE_CAPACITY = 1 << 16;
-    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * How long the thread naps when the queue is empty. Each wake-up can preempt an event loop on a
+     * busy machine: napping 5 ms instead of 1 ms took dnsflow's p90 at 40 000 qps from ~0.6-2.5 ms to
+     * ~0.35 ms and its p99 from 2.5-4.9 ms to 1.4-1.8 ms (paired runs); flows reach sinks up to 5 ms later.
+     */
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final long SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int IDLE_ROUNDS_BEFORE_SLEEP = 200;
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
