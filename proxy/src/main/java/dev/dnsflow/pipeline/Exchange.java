@@ -11,7 +11,6 @@ import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.flow.WallClock;
 import dev.dnsflow.flow.WireCapture;
-import dev.dnsflow.util.Addresses;
 import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.Names;
 import dev.dnsflow.wire.ParsedQuery;
@@ -167,13 +166,14 @@ public final class Exchange {
         boolean recording = loop.recording();
         FlowResponse summary = recording
                 ? ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes())) : null;
-        loop.metrics().response(outcome, DnsHeader.rcode(response), System.nanoTime() - receivedNanos);
+        long now = System.nanoTime();
+        loop.metrics().response(outcome, DnsHeader.rcode(response), now - receivedNanos);
         if (wire != null) {
             wire.response(response);
         }
         Object message = transport == Transport.UDP ? new DatagramPacket(response, client) : response;
         loop.flusher().write(channel, message);
-        finish(recording, summary, outcome);
+        finish(recording, summary, outcome, now);
     }
 
     /** Ends the exchange without any answer and without a flow; the drop is counted under {@code reason}. */
@@ -195,8 +195,9 @@ public final class Exchange {
             return;
         }
         done = true;
-        loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
-        finish(loop.recording(), null, outcome);
+        long now = System.nanoTime();
+        loop.metrics().drop(reason, now - receivedNanos);
+        finish(loop.recording(), null, outcome, now);
     }
 
     /** Records who really asked (client context); the first source to say so wins. */
@@ -240,9 +241,9 @@ public final class Exchange {
     }
 
     /** @param recording whether anything wants the flow (asked once per exchange: sinks may come and go) */
-    private void finish(boolean recording, FlowResponse summary, Outcome outcome) {
+    private void finish(boolean recording, FlowResponse summary, Outcome outcome, long now) {
         if (recording) {
-            record(summary, outcome);
+            record(summary, outcome, now);
         }
         release();
         if (listener != null) {
@@ -250,11 +251,10 @@ public final class Exchange {
         }
     }
 
-    private void record(FlowResponse summary, Outcome outcome) {
-        long now = System.nanoTime();
+    private void record(FlowResponse summary, Outcome outcome, long now) {
         loop.record(new Flow(loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000),
                 WallClock.epochNanos(receivedNanos),
-                new Endpoint(Addresses.text(client.getAddress()), client.getPort(), transport),
+                new Endpoint(loop.addressText(client.getAddress()), client.getPort(), transport),
                 queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome, chaos, origin), wire);
     }
 

@@ -22,6 +22,8 @@ public final class LoopContext {
     private final BiConsumer<Flow, WireCapture> recorder;
     private final boolean captureWire;
     private final BooleanSupplier recording;
+    private java.net.InetAddress lastAddress;
+    private String lastAddressText;
 
     public LoopContext(EventLoop eventLoop, int index, ProxyMetrics metrics, Consumer<Flow> recorder) {
         this(eventLoop, index, metrics, (flow, wire) -> recorder.accept(flow), () -> true, false);
@@ -65,6 +67,18 @@ public final class LoopContext {
 
     public ProxyMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * The address as text, remembered for the last one seen: nearly all queries of a loop come from
+     * the same few senders (CoreDNS), and formatting one took a string build per flow.
+     */
+    public String addressText(java.net.InetAddress address) {
+        if (!address.equals(lastAddress)) {
+            lastAddress = address;
+            lastAddressText = dev.dnsflow.util.Addresses.text(address);
+        }
+        return lastAddressText;
     }
 
     public boolean recording() {

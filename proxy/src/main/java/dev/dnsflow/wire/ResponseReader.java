@@ -41,7 +41,8 @@ public final class ResponseReader {
             }
             if ((type == TYPE_A && rdLength == 4) || (type == TYPE_AAAA && rdLength == 16)) {
                 if (used + 1 + rdLength > out.length) {
-                    byte[] bigger = new byte[Math.max(64, out.length * 2)];
+                    // Sized for exactly one address first: most answers have one, and then no copy is needed.
+                    byte[] bigger = new byte[out.length == 0 ? 1 + rdLength : Math.max(64, out.length * 2)];
                     System.arraycopy(out, 0, bigger, 0, used);
                     out = bigger;
                 }
