@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
 /** Writes {@code RESULTS.md}: goals, throughput, ratios, latency, setups, method and raw rounds. */
 final class ReportWriter {
     static final String BUILD = "./mvnw -q -pl benchmarks -am package -DskipTests";
+    /** Hand-written next to RESULTS.md and copied into it: what each change bought, why a goal is not met. */
+    static final String ANALYSIS = "analysis.md";
 
     private ReportWriter() {
     }
@@ -21,6 +23,10 @@ final class ReportWriter {
         md.append("Written by `benchmarks/run` on ").append(d.date()).append(String.format(" (%.1f minutes).%n%n", d.minutes()));
         md.append("```sh\n").append(BUILD).append(" && ").append(o.commandLine()).append("\n```\n\n");
         md.append(goalsTable(goals)).append('\n');
+        Path analysis = file.resolveSibling(ANALYSIS);
+        if (Files.exists(analysis)) {
+            md.append(Files.readString(analysis).strip()).append("\n\n");
+        }
         md.append("## Throughput\n\n");
         md.append(String.format("dnsperf, %d rounds × %d s per setup, interleaved (every round measures every setup in "
                 + "the order below), after %d s of unrecorded warmup per setup. Median over rounds; CPU is utime+stime of "
@@ -50,10 +56,10 @@ final class ReportWriter {
         for (Setup s : d.setups()) {
             md.append("- **").append(s.name()).append("**: ").append(s.description()).append('\n');
         }
-        md.append("\nRecording off is **a ring of 1, no sinks** (`--flow-buffer 1`, no `--flow-log`): dnsflow has no "
-                + "switch that turns flow recording off, so flows are still built and handed to the recorder thread. "
-                + "Recording on is the default 100 000-flow ring plus a JSON-lines flow log rotated at 64 MB "
-                + "(2 kept) in the run's temp dir.\n\n");
+        md.append("\nRecording on is dnsflow as users run it: the default 100 000-flow ring and the admin API "
+                + "(whose live stream is a flow sink). `+log` also writes every flow as a JSON line to a file rotated "
+                + "at 64 MB (2 kept) in the run's temp dir. Recording off is `--flow-buffer 0 --admin off`: nothing "
+                + "wants flows, so the event loops build none.\n\n");
         md.append("## Method\n\n");
         md.append("- dnsperf per run: `").append(d.dnsperfCommand()).append("` (`-c` clients = source ports, so "
                 + "SO_REUSEPORT spreads them; `-q` outstanding high enough that throughput is not capped by "
