@@ -167,7 +167,8 @@ public final class ProxyCommand implements Callable<Integer> {
         int flowBuffer;
 
         @Option(names = "--admin", paramLabel = "HOST:PORT|off",
-                description = "Admin HTTP server: /health now, metrics and flows later (default: ${DEFAULT-VALUE}).",
+                description = "Admin HTTP server: /health, /ready, /metrics, /api/v1/flows[/stream], /api/v1/top and "
+                        + "/api/v1/chaos (default: ${DEFAULT-VALUE}, loopback only; off turns it off).",
                 defaultValue = "127.0.0.1:9553")
         String admin;
 
