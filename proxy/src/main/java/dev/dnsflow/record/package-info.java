@@ -1,7 +1,9 @@
 /**
  * record — hand finished flows from the event loops to the in-memory ring and the sinks, on the
  * recorder's own thread, through a bounded lock-free queue that drops (and counts) rather than
- * blocks. Syntax: {@code --flow-buffer N} (default 100000). Metrics: {@code dnsflow_flow_ring_size},
+ * blocks. The ring keeps flows encoded ({@link dev.dnsflow.record.FlowCodec}) in one byte array, so held
+ * flows cost the collector nothing. Syntax: {@code --flow-buffer N} (default 100000; 0 keeps none, and
+ * with no sink either the event loops build no flows). Metrics: {@code dnsflow_flow_ring_size},
  * {@code dnsflow_flows_dropped_total{sink="recorder"}}.
  */
 package dev.dnsflow.record;

@@ -43,7 +43,7 @@ final class Goals {
             goals.add(new Goal("p99 added latency of dnsflow (" + label + ")", "≤ 200 µs", "-", null));
         }
         Long hwm = d.peakRssKib().get(setup);
-        String flags = d.options().dnsflowJavaOpts.isBlank() ? "JVM defaults"
+        String flags = d.options().dnsflowJavaOpts.isBlank() ? "the launcher's JVM flags"
                 : "`" + d.options().dnsflowJavaOpts + "`";
         if (hwm == null) {
             goals.add(new Goal("peak RSS of dnsflow (" + label + ")", "≤ 256 MiB", "-", null));

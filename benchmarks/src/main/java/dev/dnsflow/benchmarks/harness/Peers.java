@@ -100,7 +100,7 @@ final class Peers {
         String args = String.join(" ", cmd.subList(1, cmd.size())).replace(root.toString(), "$TMP")
                 .replace("127.0.0.1:" + port, "127.0.0.1:PORT").replace("127.0.0.1:" + upstream.getPort(), "127.0.0.1:NSD_PORT")
                 .replace("127.0.0.1:" + admin, "127.0.0.1:ADMIN_PORT");
-        String flags = javaOpts.isBlank() ? "JVM defaults" : "DNSFLOW_JAVA_OPTS=`" + javaOpts + "`";
+        String flags = javaOpts.isBlank() ? "the launcher's JVM flags" : "DNSFLOW_JAVA_OPTS=`" + javaOpts + "`";
         return up(new Setup(name, loopback(port), p, "`dnsflow " + args + "` (" + flags + ")"));
     }
 

@@ -78,9 +78,9 @@ final class ReportWriter {
                 .append(" (other work shared the machine)\n");
         d.versions().forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
         md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-rec-on+log, dnsflow-rec-off): ").append(o.dnsflowJavaOpts.isBlank()
-                ? "none (JVM defaults)" : "`DNSFLOW_JAVA_OPTS=\"" + o.dnsflowJavaOpts + "\"`").append('\n');
+                ? "none (the ./dnsflow launcher's own flags)" : "`DNSFLOW_JAVA_OPTS=\"" + o.dnsflowJavaOpts + "\"`").append('\n');
         o.jvmVariants.forEach((label, opts) -> md.append("- variant dnsflow-rec-on[").append(label).append("]: ")
-                .append(opts.isBlank() ? "none (JVM defaults)" : "`DNSFLOW_JAVA_OPTS=\"" + opts + "\"`").append('\n'));
+                .append(opts.isBlank() ? "none (the ./dnsflow launcher's own flags)" : "`DNSFLOW_JAVA_OPTS=\"" + opts + "\"`").append('\n'));
         md.append("\n## JMH (the per-query work, piece by piece)\n\n```sh\n").append(BUILD)
                 .append(" && java -jar benchmarks/target/benchmarks.jar QueryPath\n```\n\n");
         md.append("## Per-round throughput (qps)\n\n").append(roundsTable(d));
