@@ -3,8 +3,9 @@ package dev.dnsflow.record;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads what {@link ByteWriter} wrote. Bounds are checked by the array itself: bytes that are not a
- * flow end in a runtime exception, never in a wrong read outside {@code [0, limit)}.
+ * Reads what {@link ByteWriter} wrote. Every length is checked against what is left before it is
+ * used, so bytes that are not a flow end in an {@link IllegalStateException}, never in a read outside
+ * {@code [0, limit)} or a huge allocation.
  */
 final class ByteReader {
     private final byte[] bytes;
@@ -89,8 +90,9 @@ final class ByteReader {
         throw new IllegalStateException("varint too long");
     }
 
-    private void check(int n) {
-        if (n < 0 || position + n > limit) {
+    /** Fails unless {@code n} more bytes (or items of at least a byte each) are left. */
+    void check(int n) {
+        if (n < 0 || n > limit - position) {
             throw new IllegalStateException("flow record ends early");
         }
     }

@@ -97,7 +97,7 @@ final class FlowCodec {
         }
     }
 
-    /** @throws RuntimeException when the bytes are not a flow (the caller copied them while they were overwritten) */
+    /** @throws IllegalStateException when the bytes are not a flow (the ring never decodes bytes it has not validated) */
     static Flow decode(ByteReader r) {
         int present = r.readByte();
         String id = r.readString();
@@ -111,6 +111,7 @@ final class FlowCodec {
         QueryInfo query = new QueryInfo(queryId, name, type, dclass, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0,
                 r.readVarint(), r.readVarint());
         int count = r.readVarint();
+        r.check(count); // each attempt takes at least a byte: a garbage count cannot size the list
         List<Attempt> attempts = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             attempts.add(new Attempt(r.readString(), TRANSPORTS[r.readByte()], (int) r.readSigned(), time + r.readSigned(),

@@ -70,7 +70,8 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
 
     /**
      * False while flows would go nowhere: no ring ({@code --flow-buffer 0}), no sink (log, dnstap,
-     * API streams) and no stage. The event loops then skip building flows at all.
+     * API streams, per-name metrics) and no stage. The event loops then skip building flows at all.
+     * Sinks are only ever added, so this only turns from false to true.
      */
     public boolean active() {
         return active;
@@ -146,7 +147,14 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
     }
 
     private void deliver(Flow flow, WireCapture wire) {
-        ring.add(flow);
+        try {
+            if (!ring.add(flow)) {
+                metrics.flowDropped("ring");
+            }
+        } catch (RuntimeException e) {
+            metrics.flowDropped("ring"); // one flow the codec cannot take must not stop the recorder
+            LOG.log(Level.WARNING, "flow could not be kept in the ring", e);
+        }
         for (FlowSink sink : sinks) {
             try {
                 if (sink.wantsWire()) {

@@ -22,6 +22,8 @@ public final class FlowRing {
     static final int BYTES_PER_FLOW = 256;
     /** Keeps the arena one Java array. */
     public static final int MAX_CAPACITY = (Integer.MAX_VALUE - 64) / BYTES_PER_FLOW;
+    /** Small rings still take any flow (the largest, a 64 KiB answer's addresses and all, stays well under this). */
+    private static final int MIN_ARENA = 64 << 10;
 
     private final int capacity;
     private final byte[] arena;
@@ -39,25 +41,39 @@ public final class FlowRing {
 
     /** @param capacity flows to keep; 0 keeps none */
     public FlowRing(int capacity) {
+        this(capacity, Runtime.getRuntime().maxMemory());
+    }
+
+    /** @param heap the most heap the JVM may use; the arena may take half of it */
+    FlowRing(int capacity, long heap) {
         if (capacity < 0 || capacity > MAX_CAPACITY) {
             throw new IllegalArgumentException("--flow-buffer must be between 0 and " + MAX_CAPACITY + ", got " + capacity);
         }
+        long bytes = capacity == 0 ? 0 : Math.max((long) capacity * BYTES_PER_FLOW, MIN_ARENA);
+        if (bytes > heap / 2) {
+            throw new IllegalArgumentException("--flow-buffer " + capacity + " needs " + (bytes >> 20) + " MiB of heap, "
+                    + "more than half of the " + (heap >> 20) + " MiB this JVM may use: lower --flow-buffer or raise -Xmx "
+                    + "(DNSFLOW_JAVA_OPTS)");
+        }
         this.capacity = capacity;
-        this.arena = new byte[capacity * BYTES_PER_FLOW];
+        this.arena = new byte[(int) bytes];
         this.starts = new long[capacity];
         this.lengths = new int[capacity];
     }
 
-    /** The recorder thread only. A flow larger than the whole arena is not kept (and cannot be made). */
-    void add(Flow flow) {
+    /**
+     * The recorder thread only. Returns false for a flow larger than the whole arena, which is not
+     * kept (the caller counts it); a ring of 0 keeps nothing and says so by its capacity, not here.
+     */
+    boolean add(Flow flow) {
         if (capacity == 0) {
             written++;
-            return;
+            return true;
         }
         FlowCodec.encode(flow, scratch);
         int length = scratch.length();
         if (length > arena.length) {
-            return;
+            return false;
         }
         long n = written;
         long start = reserved;
@@ -80,6 +96,7 @@ public final class FlowRing {
         starts[slot] = start;
         lengths[slot] = length;
         written = n + 1;
+        return true;
     }
 
     public int capacity() {
@@ -97,7 +114,8 @@ public final class FlowRing {
     }
 
     public int size() {
-        return (int) (written - firstHeld());
+        long first = firstHeld(); // first, then written: the writer only moves both forward, so this is never negative
+        return (int) Math.min(capacity, Math.max(0, written - first));
     }
 
     /** Up to {@code limit} of the oldest flows still held, oldest first. */

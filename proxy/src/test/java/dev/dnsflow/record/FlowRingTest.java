@@ -65,20 +65,49 @@ class FlowRingTest {
                 .containsExactly("flow-240", "flow-230");
     }
 
-    @Test
-    void bigFlowsEvictByBytesBeforeTheCountIsReached() {
-        FlowRing ring = new FlowRing(10); // 2 560 bytes of arena
-        Flow big = new Flow("big", Flows.TIME, new Endpoint("10.0.0.1", 1, Transport.UDP),
+    /** About 470 bytes encoded: a long name and forty addresses. */
+    static Flow big(long n) {
+        return new Flow("big-" + n, Flows.TIME + n, new Endpoint("10.0.0.1", 1, Transport.UDP),
                 new QueryInfo(1, "x".repeat(60) + "." + "y".repeat(60) + "." + "z".repeat(60) + ".", 1, 1, true, false, false, 0, 200),
                 List.of(new Attempt("10.0.0.2:53", Transport.UDP, 1, Flows.TIME, 10, AttemptOutcome.ANSWERED)),
-                new dev.dnsflow.flow.FlowResponse(0, 40, 900, false, fortyAddresses()), 10, Outcome.ANSWERED);
-        for (int n = 0; n < 30; n++) {
-            ring.add(big);
+                new dev.dnsflow.flow.FlowResponse(0, 40, 900, false, fortyAddresses()), n, Outcome.ANSWERED);
+    }
+
+    @Test
+    void bigFlowsEvictByBytesBeforeTheCountIsReached() {
+        FlowRing ring = new FlowRing(300); // 76 800 bytes of arena
+        ByteWriter w = new ByteWriter();
+        FlowCodec.encode(big(0), w);
+        int fit = 300 * FlowRing.BYTES_PER_FLOW / w.length();
+        for (int n = 0; n < 1000; n++) {
+            assertThat(ring.add(big(n))).isTrue();
         }
-        assertThat(ring.size()).as("each takes ~470 bytes, so about five fit").isBetween(4, 6);
-        assertThat(ring.written()).isEqualTo(30);
-        assertThat(ring.newest(100, f -> true)).hasSize(ring.size())
-                .allSatisfy(f -> assertThat(FlowJson.toJson(f)).isEqualTo(FlowJson.toJson(big)));
+        assertThat(ring.size()).as("about %d of ~%d bytes fit, fewer than the 300 slots", fit, w.length())
+                .isBetween(fit - 2, fit);
+        assertThat(ring.written()).isEqualTo(1000);
+        assertThat(ring.newest(1000, f -> true)).hasSize(ring.size())
+                .allSatisfy(f -> assertThat(FlowJson.toJson(f)).isEqualTo(FlowJson.toJson(big(f.durationMicros()))));
+    }
+
+    @Test
+    void aFlowLargerThanTheArenaIsRefusedAndTheRingKeepsWorking() {
+        FlowRing ring = new FlowRing(1); // the minimum arena, 64 KiB
+        ring.add(numbered(1));
+        Flow huge = new Flow("huge", Flows.TIME, new Endpoint("10.0.0.1", 1, Transport.TCP),
+                new QueryInfo(1, "example.", 1, 1, true, false, false, 0, 30), List.of(),
+                new dev.dnsflow.flow.FlowResponse(0, 1, 65535, false, new byte[70_000]), 1, Outcome.ANSWERED);
+        assertThat(ring.add(huge)).isFalse();
+        assertThat(ring.newest(1, f -> true)).extracting(Flow::id).containsExactly("flow-1");
+        ring.add(numbered(2));
+        assertThat(ring.newest(5, f -> true)).extracting(Flow::id).containsExactly("flow-2");
+        assertThat(ring.size()).isEqualTo(1);
+    }
+
+    @Test
+    void aRingTheHeapCannotHoldIsRefusedNamingTheFlag() {
+        assertThatThrownBy(() -> new FlowRing(1_000_000, 256L << 20))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--flow-buffer 1000000 needs 244 MiB").hasMessageContaining("-Xmx");
     }
 
     private static byte[] fortyAddresses() {
@@ -107,23 +136,32 @@ class FlowRingTest {
         assertThatThrownBy(() -> new FlowRing(FlowRing.MAX_CAPACITY + 1)).hasMessageContaining("--flow-buffer");
     }
 
-    /** Readers racing the writer see whole flows or none, never one stitched from two. */
+    /** Readers racing the writer see whole flows or none, never one stitched from two: slots reused ... */
     @Test
-    void readersNeverSeeATornFlow() throws Exception {
-        FlowRing ring = new FlowRing(4); // a tiny ring, so the writer laps the readers all the time
+    void readersNeverSeeATornFlowWhenSlotsAreReused() throws Exception {
+        race(new FlowRing(4), 1_000_000, FlowRingTest::numbered); // a tiny ring: the writer laps the readers all the time
+    }
+
+    /** ... or bytes overwritten (big flows fill the arena long before the slots run out). */
+    @Test
+    void readersNeverSeeATornFlowWhenBytesAreOverwritten() throws Exception {
+        race(new FlowRing(300), 300_000, FlowRingTest::big);
+    }
+
+    private static void race(FlowRing ring, long flows, java.util.function.LongFunction<Flow> flow) throws Exception {
         AtomicReference<String> torn = new AtomicReference<>();
         AtomicLong reads = new AtomicLong();
-        long flows = 1_000_000;
         List<Thread> readers = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
             Thread t = new Thread(() -> {
+                boolean oldestFirst = false;
                 while (ring.written() < flows && torn.get() == null) {
+                    oldestFirst = !oldestFirst; // the oldest flows are the ones being overwritten as they are read
                     try {
-                        for (Flow f : ring.newest(4, x -> true)) {
+                        for (Flow f : oldestFirst ? ring.oldest(8) : ring.newest(8, x -> true)) {
                             reads.incrementAndGet();
-                            long n = f.durationMicros();
-                            if (!f.id().equals("flow-" + n) || !f.query().name().equals("q" + n + ".example.com.")
-                                    || f.timeEpochNanos() != Flows.TIME + n) {
+                            String expected = FlowJson.toJson(flow.apply(f.durationMicros()));
+                            if (!FlowJson.toJson(f).equals(expected)) {
                                 torn.set(FlowJson.toJson(f));
                             }
                         }
@@ -136,7 +174,7 @@ class FlowRingTest {
             readers.add(t);
         }
         for (long n = 0; n < flows; n++) {
-            ring.add(numbered(n));
+            ring.add(flow.apply(n));
         }
         for (Thread t : readers) {
             t.join(10_000);
