@@ -11,6 +11,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The process around the proxy: JVM memory, GC, threads, CPU, uptime, and how much memory Netty's
@@ -26,15 +28,20 @@ public final class RuntimeMetrics implements AutoCloseable {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        // Netty's default allocator plus the pooled one the UDP sockets read into (see Transports).
+        List<ByteBufAllocatorMetric> allocators = new ArrayList<>();
         if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
-            ByteBufAllocatorMetric metric = provider.metric();
-            Gauge.builder("dnsflow.netty.allocator.used", metric, ByteBufAllocatorMetric::usedDirectMemory)
-                    .tag("memory", "direct").baseUnit("bytes").description("Memory held by Netty's buffer allocator")
-                    .register(registry);
-            Gauge.builder("dnsflow.netty.allocator.used", metric, ByteBufAllocatorMetric::usedHeapMemory)
-                    .tag("memory", "heap").baseUnit("bytes").description("Memory held by Netty's buffer allocator")
-                    .register(registry);
+            allocators.add(provider.metric());
         }
+        allocators.add(dev.dnsflow.net.Transports.datagramAllocatorMetric());
+        Gauge.builder("dnsflow.netty.allocator.used", allocators,
+                        all -> all.stream().mapToLong(ByteBufAllocatorMetric::usedDirectMemory).sum())
+                .tag("memory", "direct").baseUnit("bytes").description("Memory held by Netty's buffer allocators").strongReference(true)
+                .register(registry);
+        Gauge.builder("dnsflow.netty.allocator.used", allocators,
+                        all -> all.stream().mapToLong(ByteBufAllocatorMetric::usedHeapMemory).sum())
+                .tag("memory", "heap").baseUnit("bytes").description("Memory held by Netty's buffer allocators").strongReference(true)
+                .register(registry);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.dnsflow.net;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
@@ -39,9 +38,14 @@ public final class Transports {
      * memory limit is under 512 MiB (as with our bounded heap), so every read burst was a fresh
      * malloc, a 64 KiB memset and a free (~5 % of the event loops' time in the profile).
      */
-    private static final ByteBufAllocator DATAGRAM_ALLOCATOR = new PooledByteBufAllocator(true);
+    private static final PooledByteBufAllocator DATAGRAM_ALLOCATOR = new PooledByteBufAllocator(true);
 
     private final boolean epoll;
+
+    /** What the UDP sockets' allocator holds, for {@code dnsflow_netty_allocator_used_bytes}. */
+    public static io.netty.buffer.ByteBufAllocatorMetric datagramAllocatorMetric() {
+        return DATAGRAM_ALLOCATOR.metric();
+    }
 
     private Transports(boolean epoll) {
         this.epoll = epoll;
