@@ -162,7 +162,8 @@ public final class ProxyCommand implements Callable<Integer> {
         @Option(names = "--flow-buffer", paramLabel = "N",
                 description = "Flows kept in memory for the API (default: ${DEFAULT-VALUE}), stored compactly: "
                         + "256 bytes each are set aside (26 MB for the default); a typical flow takes about 130. 0 keeps "
-                        + "none; with no --flow-log, no --dnstap and --admin off, flows are then not even built.",
+                        + "none; with no --flow-log, --dnstap or --metrics-name-label and --admin off, flows are then "
+                        + "not even built.",
                 defaultValue = "100000")
         int flowBuffer;
 

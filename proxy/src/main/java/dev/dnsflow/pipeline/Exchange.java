@@ -240,7 +240,7 @@ public final class Exchange {
         this.discardAnswers = true;
     }
 
-    /** @param recording whether anything wants the flow (asked once per exchange: sinks may come and go) */
+    /** @param recording whether anything wants the flow (asked once per exchange, so metrics and flow agree) */
     private void finish(boolean recording, FlowResponse summary, Outcome outcome, long now) {
         if (recording) {
             record(summary, outcome, now);
