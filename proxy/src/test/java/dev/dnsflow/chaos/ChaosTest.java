@@ -12,6 +12,7 @@ import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.DnsClient;
+import dev.dnsflow.testing.ProxyStage;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.net.InetSocketAddress;
@@ -37,6 +38,7 @@ import org.xbill.DNS.Type;
 class ChaosTest {
     private static final String TOKEN = "s3cret";
     private final HttpClient http = HttpClient.newHttpClient();
+    private ProxyStage stage;
     private ScriptedUpstream upstream;
     private DnsProxy proxy;
 
@@ -45,20 +47,17 @@ class ChaosTest {
 
     @BeforeEach
     void startUpstream() throws Exception {
-        upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> Wire.answer(q, "192.0.2.1")));
+        stage = new ProxyStage();
+        upstream = stage.upstream();
     }
 
     @AfterEach
     void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        upstream.close();
+        stage.close();
     }
 
     private DnsProxy proxy(UnaryOperator<ProxyConfig.Builder> config) {
-        proxy = DnsProxy.start(config.apply(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(upstream.address()))
-                .admin(new InetSocketAddress("127.0.0.1", 0)).eventLoops(1)).build());
+        proxy = stage.start(b -> config.apply(b.admin(new InetSocketAddress("127.0.0.1", 0))));
         return proxy;
     }
 

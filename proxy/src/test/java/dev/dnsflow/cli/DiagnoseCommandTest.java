@@ -13,7 +13,6 @@ import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -169,10 +168,7 @@ class DiagnoseCommandTest {
 
     @Test
     void anUnreachableServerIsOneLineAndExitCode1() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = dev.dnsflow.peers.Peers.freePort(); // nothing listens there
 
         CliRun r = run("--server", "http://127.0.0.1:" + port);
 

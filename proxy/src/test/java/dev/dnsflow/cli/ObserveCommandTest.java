@@ -18,7 +18,6 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -291,10 +290,7 @@ class ObserveCommandTest {
 
     @Test
     void anUnreachableServerIsOneLineAndExitCode1() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = dev.dnsflow.peers.Peers.freePort(); // nothing listens there
 
         CliRun r = run("--server", "http://127.0.0.1:" + port);
 

@@ -9,12 +9,12 @@ import dev.dnsflow.flow.Transport;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.DnsClient;
+import dev.dnsflow.testing.ProxyStage;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -32,25 +32,23 @@ import org.xbill.DNS.Type;
 
 /** The real client, as CoreDNS or dnsdist carry it to dnsflow, ends up in the flow and never upstream. */
 class ClientContextTest {
+    private ProxyStage stage;
     private ScriptedUpstream upstream;
     private DnsProxy proxy;
 
     @BeforeEach
     void start() throws Exception {
-        upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> Wire.answer(q, "192.0.2.1")));
+        stage = new ProxyStage();
+        upstream = stage.upstream();
     }
 
     @AfterEach
     void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        upstream.close();
+        stage.close();
     }
 
     private DnsProxy proxy(UnaryOperator<ProxyConfig.Builder> config) {
-        proxy = DnsProxy.start(config.apply(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0),
-                List.of(upstream.address())).eventLoops(1)).build());
+        proxy = stage.start(config);
         return proxy;
     }
 
