@@ -213,6 +213,14 @@ final class Forwarder {
             f.exchange.dropRecorded("chaos", Outcome.CHAOS_UPSTREAM_DROP);
             return;
         }
+        if (ResponseCheck.isQuestionlessError(reply)) {
+            // The client gets the upstream's rcode with its question echoed: a reply without one
+            // would fail the client's own question check (CoreDNS turns it into FORMERR).
+            int rcode = DnsHeader.rcode(reply);
+            reply.release();
+            f.exchange.respondError(rcode, Outcome.ANSWERED);
+            return;
+        }
         f.exchange.respond(reply, Outcome.ANSWERED);
     }
 

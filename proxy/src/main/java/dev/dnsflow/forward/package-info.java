@@ -13,7 +13,9 @@
  *   <li>Raw bytes are forwarded; only the 2-byte ID is rewritten, to one drawn at random from the
  *       free IDs of the socket or connection used ({@link dev.dnsflow.forward.IdSpace}).</li>
  *   <li>A reply is accepted only from the upstream's address and port, for a live ID, with QR set and
- *       the same question; anything else is counted and the attempt keeps waiting.</li>
+ *       the same question; anything else is counted and the attempt keeps waiting. The exception
+ *       (dnsdist's): an error reply with no question (not NOERROR or NXDOMAIN) is the upstream's answer,
+ *       and the client gets that rcode with its question echoed.</li>
  *   <li>Each attempt waits {@code --timeout}; then the next upstream (by policy, healthy ones first) is
  *       tried, up to {@code --attempts}; SERVFAIL goes out before {@code --deadline} in any case.</li>
  *   <li>Clients' transport is kept (UDP→UDP, TCP→TCP, TCP connections reused and pipelined). A UDP answer

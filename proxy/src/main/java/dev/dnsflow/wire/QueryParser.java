@@ -45,6 +45,12 @@ public final class QueryParser {
         out.qtype = m.getUnsignedShort(nameEnd);
         out.qclass = m.getUnsignedShort(nameEnd + 2);
         out.questionEnd = nameEnd + 4 - base;
+        if ((out.flags & 0xF) != 0) {
+            // RCODE is for responses; a query carrying one is malformed (and NSD answers it FORMERR
+            // without the question, which an upstream must never be made to do on a client's behalf).
+            verdict(out, ParsedQuery.Verdict.FORMERR, "rcode_in_query");
+            return;
+        }
         if (DnsHeader.opcode(out.flags) != DnsHeader.OPCODE_QUERY) {
             verdict(out, ParsedQuery.Verdict.NOTIMP, "opcode");
             return;

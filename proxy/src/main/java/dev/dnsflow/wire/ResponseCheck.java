@@ -6,6 +6,11 @@ import io.netty.buffer.ByteBuf;
  * Decides whether an upstream reply answers the query we sent (dnsdist's rule: QR set, exactly one
  * question, and name, type and class equal to ours). The caller has already matched the source
  * address and the ID. Anything else is non-compliant and the query keeps waiting.
+ *
+ * <p>One exception, also dnsdist's: an error reply with no question at all (qdcount 0 and an rcode
+ * other than NOERROR or NXDOMAIN) is the upstream's answer. Servers answer a query they cannot
+ * parse (a FORMERR, a NOTIMP) without echoing its question; taking that for silence would turn the
+ * upstream's refusal into a timeout and mark a healthy upstream down.
  */
 public final class ResponseCheck {
     /** Non-compliance reasons; the names are metric label values. */
@@ -23,11 +28,17 @@ public final class ResponseCheck {
      */
     public static String check(ByteBuf response, ByteBuf query, int questionEnd) {
         int size = response.readableBytes();
-        if (size < questionEnd) {
-            return size < DnsHeader.SIZE ? MALFORMED : QUESTION_MISMATCH;
+        if (size < DnsHeader.SIZE) {
+            return MALFORMED;
         }
         if (!DnsHeader.isResponse(response)) {
             return NOT_RESPONSE;
+        }
+        if (isQuestionlessError(response)) {
+            return OK;
+        }
+        if (size < questionEnd) {
+            return QUESTION_MISMATCH;
         }
         if (DnsHeader.qdCount(response) != 1) {
             return QUESTION_MISMATCH;
@@ -43,5 +54,11 @@ public final class ResponseCheck {
             return QUESTION_MISMATCH;
         }
         return OK;
+    }
+
+    /** An error reply that carries no question (see the class comment); the caller answers with the question put back. */
+    public static boolean isQuestionlessError(ByteBuf response) {
+        int rcode = DnsHeader.rcode(response);
+        return DnsHeader.qdCount(response) == 0 && rcode != Responses.NOERROR && rcode != Responses.NXDOMAIN;
     }
 }

@@ -153,6 +153,48 @@ class ForwardingTest {
         assertThat(dead.received()).extracting(r -> r.message().getHeader().getID()).doesNotHaveDuplicates();
     }
 
+    /** NSD and others answer a query they cannot parse with FORMERR and no question at all. */
+    @Test
+    void takesAnUpstreamsQuestionlessFormerrAsItsAnswerNotAsATimeout() throws Exception {
+        ScriptedUpstream up = upstream((q, reply) -> {
+            int id = q.message().getHeader().getID();
+            reply.send(new byte[] {(byte) (id >> 8), (byte) id, (byte) 0x81, 0x01, 0, 0, 0, 0, 0, 0, 0, 0});
+        });
+        DnsProxy proxy = proxy(f -> f.health(1, Duration.ofSeconds(60)), c -> c, up);
+
+        for (int i = 0; i < 5; i++) {
+            Message answer = DnsClient.udp(proxy.address(), Wire.query("example.com.", Type.A, 4242 + i));
+            assertThat(answer.getHeader().getRcode()).isEqualTo(Rcode.FORMERR);
+            assertThat(answer.getHeader().getID()).isEqualTo(4242 + i);
+            assertThat(answer.getQuestion().getName().toString()).as("the question is echoed").isEqualTo("example.com.");
+        }
+
+        Flow flow = lastFlow(proxy);
+        assertThat(flow.outcome()).isEqualTo(Outcome.ANSWERED);
+        assertThat(flow.response().rcode()).isEqualTo(Rcode.FORMERR);
+        assertThat(flow.attempts()).extracting(a -> a.outcome()).containsExactly(AttemptOutcome.ANSWERED);
+        assertThat(up.received()).as("one attempt per query, no retries").hasSize(5);
+        assertThat(proxy.metrics().count("dnsflow.upstream.timeouts")).isZero();
+        assertThat(proxy.metrics().count("dnsflow.upstream.noncompliant", "reason", "question_mismatch")).isZero();
+        assertThat(proxy.forward().anyHealthy()).as("an upstream that answers is up (max-fails 1)").isTrue();
+    }
+
+    @Test
+    void stillIgnoresAQuestionlessNoerrorAndWaitsForTheRealAnswer() throws Exception {
+        ScriptedUpstream up = upstream((q, reply) -> {
+            int id = q.message().getHeader().getID();
+            reply.send(new byte[] {(byte) (id >> 8), (byte) id, (byte) 0x81, 0x00, 0, 0, 0, 0, 0, 0, 0, 0});
+            reply.send(Wire.answer(q.message(), "192.0.2.1"));
+        });
+        DnsProxy proxy = proxy(up);
+
+        Message answer = DnsClient.udp(proxy.address(), Wire.query("example.com.", Type.A, 7));
+
+        assertThat(answer.getHeader().getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(answer.getSection(Section.ANSWER)).hasSize(1);
+        assertThat(proxy.metrics().count("dnsflow.upstream.noncompliant", "reason", "question_mismatch")).isEqualTo(1.0);
+    }
+
     @Test
     void failsOverToTheNextUpstreamAndStopsAskingOneThatIsDown() throws Exception {
         ScriptedUpstream dead = upstream(ScriptedUpstream.silent());

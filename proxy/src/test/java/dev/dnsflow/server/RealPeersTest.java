@@ -14,6 +14,7 @@ import dev.dnsflow.peers.Dig.DigResult;
 import dev.dnsflow.peers.NsdServer;
 import dev.dnsflow.peers.PeerFixtures;
 import dev.dnsflow.peers.Peers;
+import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.io.IOException;
@@ -273,6 +274,34 @@ class RealPeersTest {
         assertThat(flow.outcome()).isEqualTo(Outcome.ANSWERED);
         assertThat(flow.attempts()).extracting(Attempt::outcome).containsExactly(AttemptOutcome.ANSWERED);
         assertThat(Rcode.string(flow.response().rcode())).isEqualTo(r.status());
+    }
+
+    /**
+     * RCODE belongs to responses. Forwarded, such a query makes NSD answer FORMERR without the
+     * question, which used to be taken for silence: a timeout, SERVFAIL after the deadline, and an
+     * upstream marked down by any client that sent a few.
+     */
+    @Test
+    void aQueryCarryingAnRcodeGetsFormerrAtTheDoorAndNsdStaysHealthy() {
+        DnsProxy proxy = proxy(List.of(NSD.get().address()), f -> f.health(1, Duration.ofSeconds(60)));
+        Message withRcode = Wire.query("example.com.", Type.A, 0x1234);
+        withRcode.getHeader().setRcode(Rcode.REFUSED);
+        byte[] query = Wire.bytes(withRcode);
+        assertThat(Arrays.copyOf(query, 4)).as("the header of the report: 12 34 01 05").containsExactly(0x12, 0x34, 0x01, 0x05);
+
+        for (int i = 0; i < 20; i++) {
+            Message answer = DnsClient.udp(proxy.address(), query, (int) TIMEOUT.toMillis());
+            assertThat(answer).as("answered within one attempt's timeout").isNotNull();
+            assertThat(answer.getHeader().getRcode()).isEqualTo(Rcode.FORMERR);
+            assertThat(answer.getQuestion().getName().toString()).isEqualTo("example.com.");
+        }
+        DigResult r = Dig.dig(proxy.address(), "example.com.", "A");
+
+        assertThat(r.status()).as("NSD still serves through dnsflow\n" + r.raw()).isEqualTo("NOERROR");
+        assertThat(proxy.forward().anyHealthy()).isTrue();
+        assertThat(proxy.metrics().count("dnsflow.upstream.timeouts")).isZero();
+        assertThat(flows(proxy)).filteredOn(f -> f.outcome() == Outcome.FORMERR).hasSize(20)
+                .allSatisfy(f -> assertThat(f.attempts()).as("never sent upstream").isEmpty());
     }
 
     @Test

@@ -78,6 +78,16 @@ class QueryParserTest {
     }
 
     @Test
+    void answersFormerrToAQueryCarryingAnRcodeAndKeepsItsQuestion() {
+        Message m = Wire.query("example.com.", Type.A, 7);
+        m.getHeader().setRcode(org.xbill.DNS.Rcode.REFUSED);
+        ParsedQuery p = parse(m);
+        assertThat(p.verdict).isEqualTo(ParsedQuery.Verdict.FORMERR);
+        assertThat(p.problem).isEqualTo("rcode_in_query");
+        assertThat(p.hasQuestion()).as("the FORMERR echoes the question").isTrue();
+    }
+
+    @Test
     void rejectsQdcountOtherThanOne() {
         assertThat(parse(Wire.buf(0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0)).verdict).isEqualTo(ParsedQuery.Verdict.FORMERR);
         assertThat(parse(Wire.buf(0, 1, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1)).problem)

@@ -96,6 +96,29 @@ class ResponsesTest {
     }
 
     @Test
+    void responseCheckTakesAQuestionlessErrorButNotAQuestionlessAnswer() {
+        Message q = Wire.query("example.com.", Type.A, 5);
+        ByteBuf query = Wire.buf(q);
+        ByteBuf formerr = Wire.buf(0, 5, 0x81, 0x01, 0, 0, 0, 0, 0, 0, 0, 0);
+        ByteBuf refused = Wire.buf(0, 5, 0x81, 0x05, 0, 0, 0, 0, 0, 0, 0, 0);
+        ByteBuf noerror = Wire.buf(0, 5, 0x81, 0x00, 0, 0, 0, 0, 0, 0, 0, 0);
+        ByteBuf nxdomain = Wire.buf(0, 5, 0x81, 0x03, 0, 0, 0, 0, 0, 0, 0, 0);
+        ByteBuf questionlessQuery = Wire.buf(0, 5, 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0, 0);
+        int questionEnd = q.toWire().length;
+        try {
+            assertThat(ResponseCheck.check(formerr, query, questionEnd)).isNull();
+            assertThat(ResponseCheck.check(refused, query, questionEnd)).isNull();
+            assertThat(ResponseCheck.check(noerror, query, questionEnd)).isEqualTo(ResponseCheck.QUESTION_MISMATCH);
+            assertThat(ResponseCheck.check(nxdomain, query, questionEnd)).isEqualTo(ResponseCheck.QUESTION_MISMATCH);
+            assertThat(ResponseCheck.check(questionlessQuery, query, questionEnd)).isEqualTo(ResponseCheck.NOT_RESPONSE);
+        } finally {
+            for (ByteBuf b : new ByteBuf[] {query, formerr, refused, noerror, nxdomain, questionlessQuery}) {
+                b.release();
+            }
+        }
+    }
+
+    @Test
     void typeCompareIsExactNotCaseFolded() {
         // Type 65 ('A') vs 97 ('a'): bytes that differ only in ASCII case must still differ as types.
         Message q = Wire.query("example.com.", 65, 5);
