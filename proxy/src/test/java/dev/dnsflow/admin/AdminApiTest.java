@@ -130,6 +130,20 @@ class AdminApiTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aBacktrackingBombInANameFilterIsAnsweredAndNeverStallsTheRecorder() throws Exception {
+        String longName = "a".repeat(54) + ".example.com.";
+        HttpResponse<java.util.stream.Stream<String>> live = stream("name=~((a%2B)%2B)%2Bb", "application/x-ndjson");
+        ask(longName, Type.A);
+        ask("aaab.example.com.", Type.A);
+
+        assertThat(names("?name=~((a%2B)%2B)%2Bb")).as("answered at all").containsExactly("aaab.example.com.");
+        assertThat(JSON.readTree(firstLines(live, 1).get(0)).get("query").get("name").asText())
+                .as("the stream's filter ran on the recorder thread and it went on").isEqualTo("aaab.example.com.");
+        assertThat(names("?limit=1")).as("the ring still takes flows").containsExactly("aaab.example.com.");
+    }
+
+    @Test
     void returnsOneFlowByIdAnd404OnceItIsGone() throws Exception {
         ask("a.example.com.", Type.A);
         JsonNode listed = JSON.readTree(get("/api/v1/flows").body()).get(0);

@@ -100,6 +100,17 @@ class ChaosTest {
                 .isEqualTo(proxy.metrics().total("dnsflow.queries"));
     }
 
+    /** With a backtracking matcher this one query spun its event loop forever: all DNS stopped, SIGTERM too. */
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aBacktrackingBombInARuleDropsWhatMatchesAndServesEverythingElse() {
+        proxy("drop name=~((a+)+)+b");
+
+        assertThat(ask("a".repeat(54) + ".example.com.", 1, 2000).getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(ask("aaab.example.com.", 2, 400)).as("matched: dropped").isNull();
+        assertThat(ask("www.example.com.", 3, 2000).getRcode()).isEqualTo(Rcode.NOERROR);
+    }
+
     @Test
     void corednsHealthProbesAreAnsweredUnlessTheRuleIncludesThem() {
         proxy("drop name=~.* rule=everything");
