@@ -29,9 +29,10 @@ public final class AdminApi {
     public static void register(AdminServer server, ProxyMetrics metrics, FlowRecorder recorder, BooleanSupplier ready,
                                 dev.dnsflow.chaos.ChaosApi chaos, AdminToken token) {
         Clock clock = Clock.systemUTC();
-        FlowsApi flows = new FlowsApi(recorder.ring(), clock);
+        RingReads reads = new RingReads();
+        FlowsApi flows = new FlowsApi(recorder.ring(), clock, reads);
         FlowStreams streams = new FlowStreams(metrics, clock);
-        TopApi top = new TopApi(recorder.ring(), clock);
+        TopApi top = new TopApi(recorder.ring(), clock, reads);
         recorder.addSink(streams);
         server.route("/ready", GET, exchange -> {
             boolean ok = ready.getAsBoolean();

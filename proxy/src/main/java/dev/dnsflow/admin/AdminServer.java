@@ -8,8 +8,10 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -28,6 +30,11 @@ public final class AdminServer implements AutoCloseable {
         void handle(HttpExchange exchange) throws IOException;
     }
 
+    /** Threads at most: one per live flow stream, plus some for every other request. */
+    static final int MAX_THREADS = FlowStreams.MAX_CLIENTS + RingReads.ADMITTED + 8;
+    /** Requests waiting for a thread at most. */
+    static final int MAX_QUEUED = 128;
+
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -37,12 +44,16 @@ public final class AdminServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen for --admin on " + bind + ": " + e.getMessage(), e);
         }
-        // Cached: each live flow stream holds a thread while it waits for flows.
-        executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "dnsflow-admin");
-            t.setDaemon(true);
-            return t;
-        });
+        // Each live flow stream holds a thread while it waits for flows; past the streams, a few more
+        // serve everything else. Bounded, so no number of clients can make it grow without end:
+        // connections beyond the queue are closed by the server.
+        executor = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(MAX_QUEUED), r -> {
+                    Thread t = new Thread(r, "dnsflow-admin");
+                    t.setDaemon(true);
+                    return t;
+                });
+        ((ThreadPoolExecutor) executor).allowCoreThreadTimeOut(true);
         server.setExecutor(executor);
         route("/health", Set.of("GET", "HEAD"), exchange -> respond(exchange, 200, "text/plain", "ok\n"));
         route("/", Set.of("GET", "HEAD", "POST", "PUT", "DELETE"), exchange ->

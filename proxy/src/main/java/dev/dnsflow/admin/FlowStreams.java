@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 final class FlowStreams implements FlowSink {
     static final String PATH = FlowsApi.PREFIX + "/stream";
     private static final int QUEUE = 4096;
-    private static final int MAX_CLIENTS = 64;
+    static final int MAX_CLIENTS = 64;
     private static final long HEARTBEAT_NANOS = TimeUnit.SECONDS.toNanos(15);
 
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();

@@ -5,8 +5,9 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.record.FlowRing;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +26,17 @@ final class FlowsApi {
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 10_000_000;
 
+    /** JSON encoded per turn (about 250 flows). */
+    private static final int CHUNK_BYTES = 64 << 10;
+
     private final FlowRing ring;
     private final Clock clock;
+    private final RingReads reads;
 
-    FlowsApi(FlowRing ring, Clock clock) {
+    FlowsApi(FlowRing ring, Clock clock, RingReads reads) {
         this.ring = ring;
         this.clock = clock;
+        this.reads = reads;
     }
 
     void list(HttpExchange exchange) throws IOException {
@@ -40,20 +46,62 @@ final class FlowsApi {
         if (ringOff(exchange)) {
             return;
         }
-        List<Flow> flows = ring.newest(Math.min(asked, ring.capacity()), filter);
-        String gap = gap(exchange, filter);
-        if (gap != null) {
-            exchange.getResponseHeaders().set(GAP_HEADER, gap);
-        }
-        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        exchange.sendResponseHeaders(200, 0);
-        try (OutputStream out = exchange.getResponseBody(); JsonGenerator json = FlowJson.FACTORY.createGenerator(out)) {
-            json.writeStartArray();
-            for (Flow f : flows) {
-                FlowJson.write(f, json);
+        try (RingReads.Reader reader = reads.admit(exchange)) {
+            if (reader != null) {
+                stream(exchange, reader, ring.newestFirst(Math.min(asked, ring.capacity())), filter);
             }
-            json.writeEndArray();
-            json.writeRaw('\n');
+        }
+    }
+
+    /**
+     * Writes the flows as one JSON array, encoded a chunk at a time in the reader's turns and written
+     * to the client between them: memory per reader is one chunk, whatever the limit.
+     */
+    private void stream(HttpExchange exchange, RingReads.Reader reader, FlowRing.Cursor cursor, FlowFilter filter)
+            throws IOException {
+        ByteArrayOutputStream chunk = new ByteArrayOutputStream(CHUNK_BYTES + 4096);
+        JsonGenerator json = FlowJson.FACTORY.createGenerator(chunk);
+        boolean started = false;
+        do {
+            boolean first = !started;
+            boolean served = reader.turn(() -> {
+                if (first) {
+                    json.writeStartArray();
+                }
+                ring.read(cursor, filter, flow -> write(flow, json), () -> chunk.size() >= CHUNK_BYTES);
+                if (cursor.done()) {
+                    json.writeEndArray();
+                    json.writeRaw('\n');
+                }
+                json.flush();
+            });
+            if (!served) {
+                if (first) {
+                    RingReads.busy(exchange);
+                    return;
+                }
+                continue; // already answering: wait for the next turn
+            }
+            if (first) {
+                String gap = gap(exchange, filter);
+                if (gap != null) {
+                    exchange.getResponseHeaders().set(GAP_HEADER, gap);
+                }
+                exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+                exchange.sendResponseHeaders(200, 0);
+                started = true;
+            }
+            chunk.writeTo(exchange.getResponseBody());
+            chunk.reset();
+        } while (!cursor.done());
+        exchange.getResponseBody().close();
+    }
+
+    private static void write(Flow flow, JsonGenerator json) {
+        try {
+            FlowJson.write(flow, json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // into a byte array: cannot happen
         }
     }
 

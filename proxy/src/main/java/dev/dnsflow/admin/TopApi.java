@@ -31,10 +31,12 @@ final class TopApi {
 
     private final FlowRing ring;
     private final Clock clock;
+    private final RingReads reads;
 
-    TopApi(FlowRing ring, Clock clock) {
+    TopApi(FlowRing ring, Clock clock, RingReads reads) {
         this.ring = ring;
         this.clock = clock;
+        this.reads = reads;
     }
 
     void top(HttpExchange exchange) throws IOException {
@@ -59,19 +61,19 @@ final class TopApi {
             return;
         }
         Map<String, Row> rows = new HashMap<>();
-        int flows = 0;
-        for (Flow f : ring.newest(ring.capacity(), f -> f.timeEpochNanos() >= fromNanos && filter.test(f))) {
-            flows++;
-            switch (by) {
-                case "name" -> rows.computeIfAbsent(String.valueOf(f.query().name()), Row::new).add(f.outcome().json(),
-                        f.durationMicros());
-                case "client" -> rows.computeIfAbsent(f.client().ip(), Row::new).add(f.outcome().json(), f.durationMicros());
-                default -> {
-                    for (Attempt a : f.attempts()) {
-                        rows.computeIfAbsent(a.upstream(), Row::new).add(a.outcome().json(), a.rttMicros());
-                    }
-                }
+        int flows;
+        try (RingReads.Reader reader = reads.admit(exchange)) {
+            if (reader == null) {
+                return;
             }
+            int[] counted = new int[1];
+            boolean served = reader.turn(() -> counted[0] = ring.newest(ring.capacity(),
+                    f -> f.timeEpochNanos() >= fromNanos && filter.test(f), f -> count(by, f, rows)));
+            if (!served) {
+                RingReads.busy(exchange);
+                return;
+            }
+            flows = counted[0];
         }
         List<Row> top = rows.values().stream()
                 .sorted(Comparator.comparingLong((Row r) -> r.count).reversed().thenComparing(r -> r.key)).limit(limit).toList();
@@ -91,6 +93,19 @@ final class TopApi {
             json.writeEndArray();
             json.writeEndObject();
             json.writeRaw('\n');
+        }
+    }
+
+    private static void count(String by, Flow f, Map<String, Row> rows) {
+        switch (by) {
+            case "name" -> rows.computeIfAbsent(String.valueOf(f.query().name()), Row::new).add(f.outcome().json(),
+                    f.durationMicros());
+            case "client" -> rows.computeIfAbsent(f.client().ip(), Row::new).add(f.outcome().json(), f.durationMicros());
+            default -> {
+                for (Attempt a : f.attempts()) {
+                    rows.computeIfAbsent(a.upstream(), Row::new).add(a.outcome().json(), a.rttMicros());
+                }
+            }
         }
     }
 

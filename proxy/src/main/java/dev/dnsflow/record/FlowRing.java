@@ -4,6 +4,8 @@ import dev.dnsflow.flow.Flow;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -135,18 +137,69 @@ public final class FlowRing {
     /** Up to {@code limit} flows matching {@code filter}, newest first. */
     public List<Flow> newest(int limit, Predicate<Flow> filter) {
         List<Flow> out = new ArrayList<>(Math.min(limit, 256));
-        long end = written;
+        newest(limit, filter, out::add);
+        return out;
+    }
+
+    /**
+     * Hands up to {@code limit} flows matching {@code filter} to {@code each}, newest first, one at a
+     * time: a reader of the whole ring holds one decoded flow, not a list of all of them.
+     *
+     * @return how many were handed over
+     */
+    public int newest(int limit, Predicate<Flow> filter, Consumer<Flow> each) {
+        Cursor cursor = newestFirst(limit);
+        read(cursor, filter, each, () -> false);
+        return cursor.found;
+    }
+
+    /** A place to read on from, newest first: a long read can be done in parts, with pauses between. */
+    public Cursor newestFirst(int limit) {
+        return new Cursor(written - 1, limit);
+    }
+
+    /**
+     * Reads on from {@code cursor}, handing matching flows to {@code each}, until the limit is
+     * reached, the ring has nothing older, or {@code pause} says so (asked after each flow handed over).
+     */
+    public void read(Cursor cursor, Predicate<Flow> filter, Consumer<Flow> each, BooleanSupplier pause) {
         byte[] buffer = new byte[BYTES_PER_FLOW];
-        for (long i = end - 1; i >= firstHeld() && out.size() < limit; i--) {
-            Flow f = read(i, buffer);
+        while (!cursor.done()) {
+            long i = cursor.next;
+            Flow f = i >= firstHeld() ? read(i, buffer) : null;
             if (f == null) {
-                break; // overwritten while we read: so is everything older
+                cursor.next = -1; // gone, or overwritten while we read: so is everything older
+                return;
             }
+            cursor.next = i - 1;
             if (filter.test(f)) {
-                out.add(f);
+                each.accept(f);
+                cursor.found++;
+                if (pause.getAsBoolean()) {
+                    return;
+                }
             }
         }
-        return out;
+    }
+
+    /** Where a reader is; see {@link #newestFirst}. */
+    public static final class Cursor {
+        private long next;
+        private final int limit;
+        private int found;
+
+        private Cursor(long next, int limit) {
+            this.next = next;
+            this.limit = limit;
+        }
+
+        public boolean done() {
+            return next < 0 || found >= limit;
+        }
+
+        public int found() {
+            return found;
+        }
     }
 
     /** Flow {@code i} (below {@link #written}), or null when it was overwritten before or while it was read. */

@@ -143,6 +143,45 @@ class AdminApiTest {
         assertThat(names("?limit=1")).as("the ring still takes flows").containsExactly("aaab.example.com.");
     }
 
+    /** Clients that ask for the whole ring and never read used to hold a thread each, without limit. */
+    @Test
+    void readersThatNeverReadHoldABoundedNumberOfThreadsAndTheRestAreToldToComeBack() throws Exception {
+        proxy.close();
+        proxy = start(20_000);
+        for (int i = 0; i < 20_000; i++) {
+            proxy.recorder().accept(dev.dnsflow.testing.Flows.sample());
+            if (i % 1000 == 0) {
+                proxy.recorder().drain(5000);
+            }
+        }
+        proxy.recorder().drain(5000);
+        List<Socket> stuck = new ArrayList<>();
+        try {
+            for (int i = 0; i < 150; i++) {
+                Socket s = new Socket("127.0.0.1", proxy.adminAddress().getPort());
+                s.setReceiveBufferSize(4096);
+                s.getOutputStream().write("GET /api/v1/flows?limit=100000 HTTP/1.1\r\nHost: x\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                stuck.add(s);
+            }
+            Thread.sleep(1500);
+            long adminThreads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("dnsflow-admin")).count();
+            assertThat(adminThreads).isLessThanOrEqualTo(AdminServer.MAX_THREADS);
+            HttpResponse<String> busy = get("/api/v1/flows?limit=10");
+            assertThat(busy.statusCode()).as(busy.body()).isEqualTo(503);
+            assertThat(busy.body()).contains("too many flow reads at once");
+            assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(get("/health").statusCode()).as("the rest of the API still answers").isEqualTo(200);
+            assertThat(DnsClient.udp(proxy.address(), Wire.query("a.example.com.", Type.A, 1)).getRcode())
+                    .isEqualTo(Rcode.NOERROR);
+        } finally {
+            for (Socket s : stuck) {
+                s.close();
+            }
+        }
+    }
+
     @Test
     void returnsOneFlowByIdAnd404OnceItIsGone() throws Exception {
         ask("a.example.com.", Type.A);
