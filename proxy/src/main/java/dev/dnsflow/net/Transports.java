@@ -13,15 +13,22 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 
 /**
  * The Netty transport: epoll (SO_REUSEPORT, recvmmsg batching) when the native library loads,
@@ -65,8 +72,19 @@ public final class Transports {
     }
 
     public EventLoopGroup newGroup(int threads) {
-        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        return new MultiThreadIoEventLoopGroup(threads, factory);
+        return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory());
+    }
+
+    /**
+     * A group of daemon threads named {@code threadName-…}: for side listeners (the sidecar's dnstap
+     * receiver), so a thread dump says what each thread serves and they never hold the JVM up.
+     */
+    public EventLoopGroup newGroup(int threads, String threadName) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true), ioHandlerFactory());
+    }
+
+    private IoHandlerFactory ioHandlerFactory() {
+        return epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
 
     /** A UDP bootstrap for sockets of {@code address}'s family, with batched reads under epoll. */
@@ -98,6 +116,16 @@ public final class Transports {
 
     public Class<? extends ServerChannel> serverSocket() {
         return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** A unix domain socket listener; both transports have one (NIO's needs Java 16+). */
+    public Class<? extends ServerChannel> serverDomainSocket() {
+        return epoll ? EpollServerDomainSocketChannel.class : NioServerDomainSocketChannel.class;
+    }
+
+    /** The address {@link #serverDomainSocket()} binds: each transport wants its own address type. */
+    public SocketAddress domainSocketAddress(Path path) {
+        return epoll ? new DomainSocketAddress(path.toFile()) : UnixDomainSocketAddress.of(path);
     }
 
     public Class<? extends Channel> socket() {

@@ -1,71 +1,121 @@
 package dev.dnsflow.sidecar;
 
-import dev.dnsflow.dnstap.ControlFrame;
 import dev.dnsflow.dnstap.Destination;
-import java.io.DataInputStream;
-import java.io.EOFException;
+import dev.dnsflow.net.Transports;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import java.net.SocketAddress;
 import java.nio.file.Files;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
- * {@code --dnstap-listen unix:PATH | tcp:HOST:PORT}: a Frame Streams reader for CoreDNS's
- * {@code dnstap} plugin (and unbound, dnsdist). Per producer connection: READY → ACCEPT (dnstap content
- * type), START, data frames up to 1 MiB, STOP → FINISH. Several producers at once, a thread each;
- * a producer that disconnects mid-frame or sends garbage only loses its own connection.
+ * {@code --dnstap-listen unix:PATH | tcp:HOST:PORT}: a Frame Streams reader for CoreDNS's {@code dnstap}
+ * plugin (and unbound, dnsdist). Per producer connection: READY → ACCEPT (dnstap content type), START,
+ * data frames up to 1 MiB, STOP → FINISH. A producer that disconnects mid-frame or breaks the rules only
+ * loses its own connection.
+ *
+ * <p>Why one event loop thread and these limits: CoreDNS opens one connection per {@code dnstap} plugin
+ * instance, so a handful of producers is normal, but anything that can reach the socket can connect. With a
+ * thread per connection, idle connections cost a thread each, forever. Here one thread serves all
+ * producers; at most {@link Limits#maxConnections} are open (more are closed at once); a connection that has
+ * not completed the handshake within {@link Limits#handshakeTimeout} is closed, so a flood of idle
+ * connections locks real producers out for at most that long; each holds at most one frame in memory.
+ * Every closed connection is counted ({@link DnstapListenerMetrics}).
  */
 public final class FrameStreamsReceiver implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(FrameStreamsReceiver.class.getName());
     static final int MAX_FRAME = 1 << 20;
+    public static final int DEFAULT_MAX_CONNECTIONS = 64;
+    static final int DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 5;
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(DEFAULT_HANDSHAKE_TIMEOUT_SECONDS);
+    private static final String THREAD_NAME = "dnsflow-dnstap-in";
+
+    /**
+     * @param maxConnections   producer connections open at once; one more is closed at once
+     * @param handshakeTimeout how long a new connection has to complete READY → ACCEPT → START
+     */
+    public record Limits(int maxConnections, Duration handshakeTimeout) {
+        public static final Limits DEFAULT = new Limits(DEFAULT_MAX_CONNECTIONS, DEFAULT_HANDSHAKE_TIMEOUT);
+
+        public Limits {
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("--dnstap-max-connections must be at least 1: " + maxConnections);
+            }
+            if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+                throw new IllegalArgumentException("dnstap handshake timeout must be positive: " + handshakeTimeout);
+            }
+        }
+    }
 
     private final Destination where;
-    private final ServerSocketChannel server;
-    private final Consumer<byte[]> frames;
-    private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+    private final EventLoopGroup group;
+    private final Channel server;
     private final AtomicLong received = new AtomicLong();
-    private volatile boolean closed;
 
-    /** @param frames called with each data frame (a serialized Dnstap), on the connection's thread */
+    /** With the default limits and a private registry (tests, tools). */
     public FrameStreamsReceiver(String listen, Consumer<byte[]> frames) {
+        this(listen, frames, Limits.DEFAULT, new SimpleMeterRegistry());
+    }
+
+    /**
+     * @param frames   called with each data frame (a serialized Dnstap), on the listener's event loop
+     *                 thread: it must not block
+     * @param registry where {@code dnsflow_dnstap_in_connections*} go
+     */
+    public FrameStreamsReceiver(String listen, Consumer<byte[]> frames, Limits limits, MeterRegistry registry) {
         this.where = parse(listen);
-        this.frames = frames;
+        Transports transports = Transports.best();
+        SocketAddress bindTo = where.kind() == Destination.Kind.UNIX
+                ? transports.domainSocketAddress(freeSocketPath(where.path()))
+                : new InetSocketAddress(where.host(), where.port());
+        Semaphore slots = new Semaphore(limits.maxConnections());
+        DnstapListenerMetrics metrics = new DnstapListenerMetrics(registry,
+                () -> limits.maxConnections() - slots.availablePermits());
+        long handshakeNanos = limits.handshakeTimeout().toNanos();
+        this.group = transports.newGroup(1, THREAD_NAME);
         try {
-            if (where.kind() == Destination.Kind.UNIX) {
-                if (Files.isRegularFile(where.path()) || Files.isDirectory(where.path())) {
-                    throw new IOException(where.path() + " exists and is not a socket; refusing to replace it");
-                }
-                Files.deleteIfExists(where.path()); // a stale socket file from a previous run
-                server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-                server.bind(UnixDomainSocketAddress.of(where.path()));
-            } else {
-                server = ServerSocketChannel.open();
-                server.bind(new InetSocketAddress(where.host(), where.port()));
-            }
-        } catch (IOException e) {
+            this.server = new ServerBootstrap().group(group)
+                    .channel(where.kind() == Destination.Kind.UNIX ? transports.serverDomainSocket() : transports.serverSocket())
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new FrameStreamsProducerHandler(slots, handshakeNanos, MAX_FRAME, frames,
+                                    received, metrics));
+                        }
+                    }).bind(bindTo).syncUninterruptibly().channel();
+        } catch (Exception e) { // Netty rethrows bind's IOException undeclared: catch it all
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new IllegalStateException("--dnstap-listen " + listen + ": cannot listen: " + e.getMessage(), e);
         }
-        Thread acceptor = new Thread(this::acceptLoop, "dnsflow-dnstap-listen");
-        acceptor.setDaemon(true);
-        acceptor.start();
+    }
+
+    /** The socket path, cleared of a stale socket from a previous run; never a file or directory. */
+    private static Path freeSocketPath(Path path) {
+        try {
+            if (Files.isRegularFile(path) || Files.isDirectory(path)) {
+                throw new IOException(path + " exists and is not a socket; refusing to replace it");
+            }
+            Files.deleteIfExists(path);
+            return path;
+        } catch (IOException e) {
+            throw new IllegalStateException("--dnstap-listen unix:" + path + ": cannot listen: " + e.getMessage(), e);
+        }
     }
 
     /** {@code unix:PATH} or {@code tcp:HOST:PORT} (port 0 picks a free one). */
     private static Destination parse(String listen) {
         if (listen.startsWith("unix:") && listen.length() > 5) {
-            return new Destination(Destination.Kind.UNIX, java.nio.file.Path.of(listen.substring(5)), null, 0);
+            return new Destination(Destination.Kind.UNIX, Path.of(listen.substring(5)), null, 0);
         }
         if (listen.startsWith("tcp:")) {
             String rest = listen.substring(4);
@@ -84,8 +134,8 @@ public final class FrameStreamsReceiver implements AutoCloseable {
     }
 
     /** The bound address (useful with tcp port 0). */
-    public java.net.SocketAddress address() throws IOException {
-        return server.getLocalAddress();
+    public SocketAddress address() {
+        return server.localAddress();
     }
 
     /** Data frames received so far, over all producers. */
@@ -93,93 +143,11 @@ public final class FrameStreamsReceiver implements AutoCloseable {
         return received.get();
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            try {
-                SocketChannel c = server.accept();
-                connections.add(c);
-                Thread t = new Thread(() -> serve(c), "dnsflow-dnstap-producer");
-                t.setDaemon(true);
-                t.start();
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.log(Level.WARNING, "dnstap listener: " + e.getMessage());
-                }
-            }
-        }
-    }
-
-    private void serve(SocketChannel c) {
-        try (c; DataInputStream in = new DataInputStream(Channels.newInputStream(c));
-             OutputStream out = Channels.newOutputStream(c)) {
-            boolean started = false;
-            while (true) {
-                int length = in.readInt();
-                if (length == 0) {
-                    ControlFrame control = readControl(in);
-                    switch (control.type()) {
-                        case ControlFrame.READY -> {
-                            if (!control.matches(ControlFrame.DNSTAP_CONTENT_TYPE)) {
-                                throw new IOException("producer offers " + control.contentTypes() + ", not dnstap");
-                            }
-                            out.write(ControlFrame.dnstap(ControlFrame.ACCEPT).encode());
-                            out.flush();
-                        }
-                        case ControlFrame.START -> started = true;
-                        case ControlFrame.STOP -> {
-                            out.write(ControlFrame.bare(ControlFrame.FINISH).encode());
-                            out.flush();
-                            return;
-                        }
-                        default -> { } // unknown control types are ignored, as the spec asks
-                    }
-                } else if (length < 0 || length > MAX_FRAME) {
-                    throw new IOException("frame of " + length + " bytes (at most " + MAX_FRAME + ")");
-                } else {
-                    byte[] frame = in.readNBytes(length);
-                    if (frame.length < length) {
-                        return; // the producer went away mid-frame: drop the partial frame
-                    }
-                    if (started) {
-                        received.incrementAndGet();
-                        frames.accept(frame);
-                    }
-                }
-            }
-        } catch (EOFException gone) {
-            // the producer closed without STOP: nothing more to read
-        } catch (IOException | RuntimeException e) {
-            if (!closed) {
-                LOG.log(Level.FINE, "dnstap producer dropped: " + e.getMessage());
-            }
-        } finally {
-            connections.remove(c);
-        }
-    }
-
-    private static ControlFrame readControl(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        if (length < 4 || length > ControlFrame.MAX_CONTROL_LENGTH) {
-            throw new IOException("bad control frame length " + length);
-        }
-        return ControlFrame.decode(ByteBuffer.wrap(in.readNBytes(length)));
-    }
-
     @Override
     public void close() {
-        closed = true;
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-        connections.forEach(c -> {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
-        });
+        server.close().syncUninterruptibly();
+        // Shutting the loop down closes every producer connection on it too.
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         if (where.kind() == Destination.Kind.UNIX) {
             try {
                 Files.deleteIfExists(where.path());

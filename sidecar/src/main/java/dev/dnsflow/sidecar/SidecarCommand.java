@@ -36,6 +36,13 @@ public final class SidecarCommand implements Callable<Integer> {
             description = "Where CoreDNS's dnstap plugin sends its stream (Frame Streams, bidirectional).")
     String dnstapListen;
 
+    @Option(names = "--dnstap-max-connections", paramLabel = "N",
+            description = "dnstap producers connected at once (default: " + FrameStreamsReceiver.DEFAULT_MAX_CONNECTIONS
+                    + "; CoreDNS opens one per dnstap plugin instance). One more is closed at once; one that does not "
+                    + "complete the Frame Streams handshake within " + FrameStreamsReceiver.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS
+                    + "s is closed too; both counted in dnsflow_dnstap_in_connections_rejected_total.")
+    int dnstapMaxConnections = FrameStreamsReceiver.DEFAULT_MAX_CONNECTIONS;
+
     @Option(names = "--join-window", paramLabel = "DURATION", converter = Converters.Time.class,
             description = "How long a flow waits for CoreDNS's side, and a pod query for dnsflow's (default: 3s).")
     Duration joinWindow = Duration.ofSeconds(3);
@@ -52,7 +59,8 @@ public final class SidecarCommand implements Callable<Integer> {
         proxy.recorder().stage(joiner);
         FrameStreamsReceiver receiver;
         try {
-            receiver = new FrameStreamsReceiver(dnstapListen, joiner::offer);
+            receiver = new FrameStreamsReceiver(dnstapListen, joiner::offer, new FrameStreamsReceiver.Limits(
+                    dnstapMaxConnections, FrameStreamsReceiver.DEFAULT_HANDSHAKE_TIMEOUT), proxy.metrics().registry());
         } catch (RuntimeException e) {
             proxy.close();
             throw e;
