@@ -4,13 +4,13 @@ import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.record.FlowRecorder;
 import java.time.Clock;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The admin endpoints, registered in one place:
  * <pre>
  * GET /health                  process alive
- * GET /ready                   at least one upstream healthy (503 otherwise)
+ * GET /ready                   at least one upstream healthy and not shutting down (503 otherwise)
  * GET /metrics                 Prometheus text format
  * GET /api/v1/flows            newest first; filters name, type, rcode, outcome, client, upstream,
  *                              min_duration, since, until; limit (default 100)
@@ -26,7 +26,8 @@ public final class AdminApi {
     private AdminApi() {
     }
 
-    public static void register(AdminServer server, ProxyMetrics metrics, FlowRecorder recorder, BooleanSupplier ready,
+    /** @param notReady why /ready answers 503 (shutting down, no healthy upstream), or null when ready */
+    public static void register(AdminServer server, ProxyMetrics metrics, FlowRecorder recorder, Supplier<String> notReady,
                                 dev.dnsflow.chaos.ChaosApi chaos, AdminToken token) {
         Clock clock = Clock.systemUTC();
         RingReads reads = new RingReads();
@@ -35,8 +36,8 @@ public final class AdminApi {
         TopApi top = new TopApi(recorder.ring(), clock, reads);
         recorder.addSink(streams);
         server.route("/ready", GET, exchange -> {
-            boolean ok = ready.getAsBoolean();
-            AdminServer.respond(exchange, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "no upstream is healthy\n");
+            String why = notReady.get();
+            AdminServer.respond(exchange, why == null ? 200 : 503, "text/plain", why == null ? "ready\n" : why + "\n");
         });
         server.route("/metrics", GET, exchange ->
                 AdminServer.respond(exchange, 200, "text/plain; version=0.0.4", metrics.scrape()));

@@ -51,8 +51,10 @@ public final class ChaosStage implements Stage {
             case RCODE -> exchange.respondError(rule.rcode(), Outcome.CHAOS_RCODE);
             case TRUNCATE -> exchange.respondTruncated(Outcome.CHAOS_TRUNCATE);
             case DELAY -> exchange.loop().eventLoop().schedule(() -> {
-                next.serve(exchange);
-                exchange.loop().flusher().flush();
+                if (!exchange.isDone()) { // shutdown may have answered it meanwhile
+                    next.serve(exchange);
+                    exchange.loop().flusher().flush();
+                }
             }, delay, TimeUnit.NANOSECONDS);
             case DELAY_RESPONSE -> {
                 exchange.delayResponse(delay);

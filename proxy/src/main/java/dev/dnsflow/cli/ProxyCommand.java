@@ -46,19 +46,24 @@ public final class ProxyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         try (DnsProxy proxy = DnsProxy.start(options.toConfig(spec))) {
-            serveUntilStopped(proxy, spec.commandLine().getErr(), banner(proxy));
+            serveUntilStopped(proxy, spec.commandLine().getErr(), banner(proxy), options.shutdownGrace());
         }
         return 0;
     }
 
-    /** Prints the banner and waits for Ctrl-C or SIGTERM, then closes the proxy (and whatever else the hook closes). */
-    public static void serveUntilStopped(DnsProxy proxy, PrintWriter err, String banner, AutoCloseable... alsoClose)
-            throws InterruptedException {
+    /**
+     * Prints the banner and waits for Ctrl-C or SIGTERM; then drains the proxy for up to {@code grace}
+     * (see {@link DnsProxy#shutdown}) and closes whatever else the hook closes, after it: a sidecar's
+     * dnstap receiver keeps joining while the last flows finish.
+     */
+    public static void serveUntilStopped(DnsProxy proxy, PrintWriter err, String banner, Duration grace,
+                                         AutoCloseable... alsoClose) throws InterruptedException {
         err.println(banner);
         err.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop.countDown();
+            proxy.shutdown(grace);
             for (AutoCloseable c : alsoClose) {
                 try {
                     c.close();
@@ -66,7 +71,6 @@ public final class ProxyCommand implements Callable<Integer> {
                     // shutting down anyway
                 }
             }
-            proxy.close();
         }, "dnsflow-shutdown"));
         stop.await();
     }
@@ -238,6 +242,17 @@ public final class ProxyCommand implements Callable<Integer> {
                 description = "The dnstap identity field (default: the host name).")
         String dnstapIdentity;
 
+        @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = Converters.Time.class,
+                description = "On SIGTERM or Ctrl-C: /ready turns 503 and no new query is taken at once; queries in "
+                        + "flight may finish for this long, then what is left gets SERVFAIL; every flow is recorded "
+                        + "and the sinks flushed before exit (default: --deadline + 1s; at most 5m).")
+        Duration shutdownGrace;
+
+        /** How long a stop waits for queries in flight. */
+        public Duration shutdownGrace() {
+            return shutdownGrace != null ? shutdownGrace : deadline.plusSeconds(1);
+        }
+
         /** Validates across options; errors name the flag. */
         public ProxyConfig toConfig(CommandSpec spec) {
             try {
@@ -251,6 +266,10 @@ public final class ProxyCommand implements Callable<Integer> {
                     }
                 }
                 new dev.dnsflow.chaos.ChaosRules(java.time.Clock.systemUTC()).loadFlags(chaosRules); // errors name the flag
+                if (shutdownGrace != null && (shutdownGrace.isNegative() || shutdownGrace.compareTo(Duration.ofMinutes(5)) > 0)) {
+                    throw new IllegalArgumentException("--shutdown-grace: " + dev.dnsflow.util.Durations.text(shutdownGrace)
+                            + " is out of range (0 to 5m)");
+                }
                 ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(timeout, deadline).policy(policy)
                         .maxAttempts(attempts).health(maxFails, healthCheck).sockets(socketsPerUpstream, socketMaxAge)
                         .tcpOnTruncation(tcpOnTruncation).build();

@@ -56,6 +56,11 @@ public final class ForwardStage implements Stage, AutoCloseable {
         return sum;
     }
 
+    /** Answers SERVFAIL to every query still waiting on an upstream, on {@code loop}'s thread. */
+    public void abandonAll(LoopContext loop) {
+        forwarders[loop.index()].abandonAll();
+    }
+
     @Override
     public void close() {
         health.close();

@@ -275,6 +275,15 @@ final class Forwarder {
         loop.flusher().flush();
     }
 
+    /** Shutdown, once the grace period is over: every query still waiting gets SERVFAIL now. */
+    void abandonAll() {
+        TimeoutList.Node n;
+        while ((n = deadlines.poll()) != null) {
+            giveUp(n.owner);
+        }
+        loop.flusher().flush();
+    }
+
     /** Attempts waiting for an answer on this loop. */
     int inFlight() {
         return attemptTimers.size();

@@ -67,6 +67,15 @@ final class TimeoutList {
         return h;
     }
 
+    /** Unlinks and returns the head whether it has expired or not, or null when empty. */
+    Node poll() {
+        Node h = head;
+        if (h != null) {
+            remove(h);
+        }
+        return h;
+    }
+
     int size() {
         return size;
     }

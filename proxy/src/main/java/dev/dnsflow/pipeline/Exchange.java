@@ -52,6 +52,12 @@ public final class Exchange {
     private WireCapture wire;
     private long responseDelayNanos;
     private boolean discardAnswers;
+    /** An answer held back by a chaos delay-response, until it is sent. */
+    private ByteBuf heldResponse;
+    private Outcome heldOutcome;
+    /** Links in the loop's list of exchanges not yet completed (see {@link LoopContext#abandonLive}). */
+    Exchange liveNext;
+    Exchange livePrev;
 
     /** Takes ownership of {@code query}. */
     public Exchange(LoopContext loop, Channel channel, InetSocketAddress client, Transport transport,
@@ -68,6 +74,7 @@ public final class Exchange {
             wire = new WireCapture();
             wire.query(query);
         }
+        loop.opened(this);
     }
 
     /** The bytes behind the flow, or null when no sink wants them. */
@@ -148,13 +155,34 @@ public final class Exchange {
         }
         done = true;
         if (responseDelayNanos > 0) {
-            loop.eventLoop().schedule(() -> {
-                send(response, outcome);
-                loop.flusher().flush();
-            }, responseDelayNanos, TimeUnit.NANOSECONDS);
+            heldResponse = response;
+            heldOutcome = outcome;
+            loop.eventLoop().schedule(this::sendHeld, responseDelayNanos, TimeUnit.NANOSECONDS);
             return;
         }
         send(response, outcome);
+    }
+
+    private void sendHeld() {
+        ByteBuf response = heldResponse;
+        if (response != null) {
+            heldResponse = null;
+            send(response, heldOutcome);
+            loop.flusher().flush();
+        }
+    }
+
+    /**
+     * Shutdown, once the grace period is over: a held-back answer goes out now, and an exchange not
+     * yet answered (a chaos delay still waiting) gets SERVFAIL. Either way its flow is recorded.
+     */
+    void abandon() {
+        if (heldResponse != null) {
+            sendHeld();
+        } else if (!done) {
+            responseDelayNanos = 0;
+            respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
+        }
     }
 
     private void send(ByteBuf response, Outcome outcome) {
@@ -184,6 +212,7 @@ public final class Exchange {
         done = true;
         loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
         release();
+        loop.closed(this);
         if (listener != null) {
             listener.completed(this);
         }
@@ -246,6 +275,7 @@ public final class Exchange {
             record(summary, outcome, now);
         }
         release();
+        loop.closed(this);
         if (listener != null) {
             listener.completed(this);
         }

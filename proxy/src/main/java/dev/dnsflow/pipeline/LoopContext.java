@@ -24,6 +24,9 @@ public final class LoopContext {
     private final BooleanSupplier recording;
     private java.net.InetAddress lastAddress;
     private String lastAddressText;
+    /** Exchanges started and not yet completed, newest first (linked through the exchanges: no allocation). */
+    private Exchange live;
+    private int liveCount;
 
     public LoopContext(EventLoop eventLoop, int index, ProxyMetrics metrics, Consumer<Flow> recorder) {
         this(eventLoop, index, metrics, (flow, wire) -> recorder.accept(flow), () -> true, false);
@@ -79,6 +82,46 @@ public final class LoopContext {
             lastAddressText = dev.dnsflow.util.Addresses.text(address);
         }
         return lastAddressText;
+    }
+
+    void opened(Exchange e) {
+        e.liveNext = live;
+        if (live != null) {
+            live.livePrev = e;
+        }
+        live = e;
+        liveCount++;
+    }
+
+    void closed(Exchange e) {
+        if (e.livePrev != null) {
+            e.livePrev.liveNext = e.liveNext;
+        } else if (live == e) {
+            live = e.liveNext;
+        } else {
+            return; // not linked (completed twice cannot happen; stay safe)
+        }
+        if (e.liveNext != null) {
+            e.liveNext.livePrev = e.livePrev;
+        }
+        e.liveNext = null;
+        e.livePrev = null;
+        liveCount--;
+    }
+
+    /** Exchanges on this loop not yet completed. On the loop's thread only. */
+    public int live() {
+        return liveCount;
+    }
+
+    /** Shutdown: completes every exchange still open on this loop (see {@link Exchange#abandon}). On the loop's thread. */
+    public void abandonLive() {
+        for (Exchange e = live; e != null; ) {
+            Exchange next = e.liveNext;
+            e.abandon();
+            e = next;
+        }
+        flusher.flush();
     }
 
     public boolean recording() {

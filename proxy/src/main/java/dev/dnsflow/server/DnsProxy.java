@@ -19,6 +19,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -43,6 +44,8 @@ public final class DnsProxy implements AutoCloseable {
     private dev.dnsflow.chaos.ChaosRules chaosRules;
     private dev.dnsflow.chaos.ChaosFile chaosFile;
     private boolean closed;
+    /** Set when shutdown begins: /ready turns 503 at once (CoreDNS's lameduck). */
+    private volatile boolean draining;
 
     private DnsProxy(ProxyConfig config, ProxyMetrics metrics) {
         this.config = config;
@@ -82,7 +85,7 @@ public final class DnsProxy implements AutoCloseable {
             }
             this.admin = config.admin() == null ? null : startAdmin(config.admin());
         } catch (RuntimeException e) {
-            shutdown();
+            stop();
             throw e;
         }
     }
@@ -97,7 +100,7 @@ public final class DnsProxy implements AutoCloseable {
 
     private AdminServer startAdmin(java.net.InetSocketAddress address) {
         AdminServer server = new AdminServer(address);
-        dev.dnsflow.admin.AdminApi.register(server, metrics, recorder, forward::anyHealthy,
+        dev.dnsflow.admin.AdminApi.register(server, metrics, recorder, this::notReady,
                 new dev.dnsflow.chaos.ChaosApi(chaosRules, java.time.Clock.systemUTC()), config.adminToken());
         return server.start();
     }
@@ -197,19 +200,67 @@ public final class DnsProxy implements AutoCloseable {
         return frontends.udp();
     }
 
-    /** Stops everything; calling it again does nothing. */
+    /** Why /ready answers 503, or null when ready. */
+    private String notReady() {
+        if (draining) {
+            return "shutting down";
+        }
+        return forward.anyHealthy() ? null : "no upstream is healthy";
+    }
+
+    /** Stops at once: what is still in flight gets SERVFAIL and its flow. Calling it again does nothing. */
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            shutdown();
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+
+    /**
+     * Stops gracefully (SIGTERM): /ready turns 503 and no new query is taken; queries in flight may
+     * finish for up to {@code grace}; whatever is left then gets SERVFAIL. Every query gets a flow,
+     * the sinks are flushed, and then everything closes. Calling it again does nothing.
+     */
+    public synchronized void shutdown(Duration grace) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        draining = true;
+        frontends.stopAccepting();
+        long until = System.nanoTime() + grace.toNanos();
+        while (live() > 0 && System.nanoTime() - until < 0) {
+            sleep(10);
+        }
+        onEachLoop(loop -> {
+            forward.abandonAll(loop);
+            loop.abandonLive();
+        });
+        stop();
+    }
+
+    /** Exchanges not yet completed, over all loops. */
+    private int live() {
+        int[] sum = new int[1];
+        onEachLoop(loop -> sum[0] += loop.live());
+        return sum[0];
+    }
+
+    /** Runs {@code work} on each loop's own thread, one after another, and waits for it. */
+    private void onEachLoop(java.util.function.Consumer<LoopContext> work) {
+        for (LoopContext loop : loops) {
+            loop.eventLoop().submit(() -> work.accept(loop)).syncUninterruptibly();
         }
     }
 
-    private void shutdown() {
-        if (admin != null) {
-            admin.close();
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+    }
+
+    /** Closes everything in order: sockets, upstreams, loops, then the recorder (flushing every sink), admin last. */
+    private void stop() {
         if (frontends != null) {
             frontends.close();
         }
@@ -222,5 +273,8 @@ public final class DnsProxy implements AutoCloseable {
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         recorder.close();
         runtime.close();
+        if (admin != null) {
+            admin.close();
+        }
     }
 }

@@ -67,7 +67,8 @@ public final class SidecarCommand implements Callable<Integer> {
         }
         ProxyCommand.serveUntilStopped(proxy, spec.commandLine().getErr(),
                 ProxyCommand.banner(proxy).replace("dnsflow proxy", "dnsflow sidecar")
-                        + "\n  CoreDNS dnstap: " + dnstapListen + " (join window " + joinWindow.toMillis() + "ms)", receiver);
+                        + "\n  CoreDNS dnstap: " + dnstapListen + " (join window " + joinWindow.toMillis() + "ms)",
+                options.shutdownGrace(), receiver);
         return 0;
     }
 }
