@@ -54,6 +54,56 @@ public final class Converters {
         }
     }
 
+    /**
+     * A count accepted only within a range; a bad value's message gives the range. The subclasses are
+     * the ranges of {@code dnsflow proxy}'s flags (README: "Accepted ranges").
+     */
+    abstract static class CountWithin implements ITypeConverter<Integer> {
+        private final long min;
+        private final long max;
+
+        CountWithin(int min, int max) {
+            this.min = min;
+            this.max = max;
+        }
+
+        @Override
+        public Integer convert(String value) {
+            return (int) (long) clean(value, v -> Values.within(v, Values::wholeNumber, min, max, String::valueOf));
+        }
+    }
+
+    /** A duration accepted only within a range. */
+    abstract static class TimeWithin implements ITypeConverter<Duration> {
+        private final Duration min;
+        private final Duration max;
+
+        TimeWithin(String min, String max) {
+            this.min = Values.duration(min);
+            this.max = Values.duration(max);
+        }
+
+        @Override
+        public Duration convert(String value) {
+            return clean(value, v -> Values.within(v, Values::duration, min, max, Values::text));
+        }
+    }
+
+    /** The flow log rotates at 1MB at the least: far above any one flow line, so a file holds many flows. */
+    public static final class FlowLogMaxSize implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return clean(value, v -> Values.within(v, Values::size, 1L << 20, 100L << 30, Values::sizeText));
+        }
+    }
+
+    /** At least one rotated file, so a rotation never throws away the flows just written. */
+    public static final class FlowLogKeep extends CountWithin {
+        public FlowLogKeep() {
+            super(1, 1000);
+        }
+    }
+
     public static final class PolicyName implements ITypeConverter<Policy> {
         @Override
         public Policy convert(String value) {

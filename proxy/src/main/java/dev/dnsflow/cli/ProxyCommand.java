@@ -151,12 +151,12 @@ public final class ProxyCommand implements Callable<Integer> {
                 description = "Write each flow as one JSON line to a file (rotated by size) or to stdout (-).")
         String flowLog;
 
-        @Option(names = "--flow-log-max-size", paramLabel = "SIZE", converter = Converters.Size.class,
-                description = "Rotate the flow log file at this size (default: 100MB).")
+        @Option(names = "--flow-log-max-size", paramLabel = "SIZE", converter = Converters.FlowLogMaxSize.class,
+                description = "Rotate the flow log file at this size, 1MB to 100GB (default: 100MB).")
         long flowLogMaxSize = 100L << 20;
 
-        @Option(names = "--flow-log-keep", paramLabel = "N",
-                description = "Rotated flow log files to keep: PATH.1 ... PATH.N (default: 3).")
+        @Option(names = "--flow-log-keep", paramLabel = "N", converter = Converters.FlowLogKeep.class,
+                description = "Rotated flow log files to keep: PATH.1 ... PATH.N, 1 to 1000 (default: 3).")
         int flowLogKeep = 3;
 
         @Option(names = "--flow-buffer", paramLabel = "N",
