@@ -89,6 +89,84 @@ public final class Converters {
         }
     }
 
+    /** More event loops than this only contend for the cores; each one costs memory and sockets. */
+    public static final class Threads extends CountWithin {
+        public static final int MAX = 256;
+
+        public Threads() {
+            super(1, MAX);
+        }
+    }
+
+    public static final class Timeout extends TimeWithin {
+        public Timeout() {
+            super("1ms", "60s");
+        }
+    }
+
+    /** No DNS client waits a minute for an answer (CoreDNS gives up after 2s). */
+    public static final class Deadline extends TimeWithin {
+        public Deadline() {
+            super("1ms", "60s");
+        }
+    }
+
+    public static final class Attempts extends CountWithin {
+        public Attempts() {
+            super(1, 20);
+        }
+    }
+
+    public static final class MaxFails extends CountWithin {
+        public MaxFails() {
+            super(1, 1000);
+        }
+    }
+
+    public static final class HealthCheck extends TimeWithin {
+        public HealthCheck() {
+            super("10ms", "1m");
+        }
+    }
+
+    public static final class SocketsPerUpstream extends CountWithin {
+        public SocketsPerUpstream() {
+            super(1, 64);
+        }
+    }
+
+    public static final class SocketMaxAge extends TimeWithin {
+        public SocketMaxAge() {
+            super("1s", "24h");
+        }
+    }
+
+    public static final class MaxTcpClients extends CountWithin {
+        public MaxTcpClients() {
+            super(1, 100_000);
+        }
+    }
+
+    /** A client tells its outstanding queries apart by a 16-bit ID. */
+    public static final class MaxPipelined extends CountWithin {
+        public MaxPipelined() {
+            super(1, 65_535);
+        }
+    }
+
+    public static final class TcpIdle extends TimeWithin {
+        public TcpIdle() {
+            super("100ms", "1h");
+        }
+    }
+
+    /** --metrics-name-label's CAP: series per name are what Prometheus pays for. */
+    public static final class NameCap extends CountWithin {
+        public NameCap() {
+            super(0, 100_000);
+        }
+    }
+
     /** The flow log rotates at 1MB at the least: far above any one flow line, so a file holds many flows. */
     public static final class FlowLogMaxSize implements ITypeConverter<Long> {
         @Override

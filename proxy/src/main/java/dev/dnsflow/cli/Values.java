@@ -105,7 +105,8 @@ public final class Values {
         if (bytes == 0 || bytes % 1024 != 0) {
             return bytes + "B";
         }
-        return bytes % (1L << 30) == 0 ? (bytes >> 30) + "GB" : bytes % (1L << 20) == 0 ? (bytes >> 20) + "MB" : (bytes >> 10) + "KB";
+        return bytes % (1L << 30) == 0 ? (bytes >> 30) + "GB"
+                : bytes % (1L << 20) == 0 ? (bytes >> 20) + "MB" : (bytes >> 10) + "KB";
     }
 
     /** A whole number, such as a count a flag takes. */

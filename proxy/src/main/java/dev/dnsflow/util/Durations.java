@@ -49,9 +49,12 @@ public final class Durations {
         return Duration.ofNanos(whole.longValueExact());
     }
 
-    /** The short form: {@code 700ms}, {@code 2s}, {@code 5m}. */
+    /** The short form: {@code 700ms}, {@code 2s}, {@code 5m}, {@code 24h}. */
     public static String text(Duration d) {
         long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
         if (ms % 60_000 == 0 && ms > 0) {
             return ms / 60_000 + "m";
         }
