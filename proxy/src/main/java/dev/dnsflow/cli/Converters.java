@@ -1,6 +1,7 @@
 package dev.dnsflow.cli;
 
 import dev.dnsflow.forward.Policy;
+import dev.dnsflow.util.Ranges;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.Function;
@@ -69,7 +70,7 @@ public final class Converters {
 
         @Override
         public Integer convert(String value) {
-            return (int) (long) clean(value, v -> Values.within(v, Values::wholeNumber, min, max, String::valueOf));
+            return (int) (long) clean(value, v -> Ranges.within(v, Values::wholeNumber, min, max, String::valueOf));
         }
     }
 
@@ -85,7 +86,7 @@ public final class Converters {
 
         @Override
         public Duration convert(String value) {
-            return clean(value, v -> Values.within(v, Values::duration, min, max, Values::text));
+            return clean(value, v -> Ranges.within(v, Values::duration, min, max, Values::text));
         }
     }
 
@@ -171,7 +172,7 @@ public final class Converters {
     public static final class FlowLogMaxSize implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            return clean(value, v -> Values.within(v, Values::size, 1L << 20, 100L << 30, Values::sizeText));
+            return clean(value, v -> Ranges.within(v, Values::size, 1L << 20, 100L << 30, Values::sizeText));
         }
     }
 

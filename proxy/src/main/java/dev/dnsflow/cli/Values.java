@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -117,26 +116,6 @@ public final class Values {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("'" + text + "' is " + (t.matches("-?\\d+") ? "too large" : "not a whole number"));
         }
-    }
-
-    /**
-     * A flag's value that is accepted only from {@code min} to {@code max}: {@code text} parsed, or an error
-     * that gives the range, whether the value was out of it, too large to parse or no value at all. picocli
-     * puts the flag's name in front.
-     */
-    public static <T extends Comparable<T>> T within(String text, Function<String, T> parse, T min, T max,
-            Function<T, String> show) {
-        String range = "it must be from " + show.apply(min) + " to " + show.apply(max);
-        T value;
-        try {
-            value = parse.apply(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage() + "; " + range);
-        }
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw new IllegalArgumentException("'" + text + "' is out of range: " + range);
-        }
-        return value;
     }
 
     /** The nameservers of a resolv.conf, as CoreDNS's {@code forward . /etc/resolv.conf} reads them. */

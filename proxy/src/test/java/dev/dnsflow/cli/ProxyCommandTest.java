@@ -91,6 +91,15 @@ class ProxyCommandTest {
     }
 
     @Test
+    void rejectsAChaosRuleDelayBeyondAMinuteNamingTheFieldAndTheRange() {
+        // checked after the upstreams: a bad --allow (checked after chaos) keeps a wrongly accepted rule from starting a proxy
+        CliRun r = CliRun.of(new ProxyCommand(), "--listen", "127.0.0.1:5399", "--upstream", "127.0.0.1:5398", "--admin", "off",
+                "--allow", "not-a-range", "--chaos-rule", "delay delay=2h");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(firstLine(r)).contains("--chaos-rule 'delay delay=2h': delay: '2h' is out of range: it must be from 0ms to 1m");
+    }
+
+    @Test
     void rejectsAMalformedNumberWithTheRangeToo() {
         CliRun r = run("--threads", "many");
         assertThat(r.code()).isEqualTo(2);
