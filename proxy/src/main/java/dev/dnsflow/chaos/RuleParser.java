@@ -89,11 +89,11 @@ final class RuleParser {
         if (node.hasNonNull("every")) {
             JsonNode e = node.get("every");
             every = field(where, "every", () -> {
-                long v = e.isNumber() ? e.asLong() : Long.parseLong(e.asText().trim());
-                if (v < 1 || e.isNumber() && !e.canConvertToLong()) {
-                    throw new IllegalArgumentException("must be a whole number of at least 1");
+                String t = e.asText().trim(); // 2.5 as a number or as a string, never rounded down to 2
+                if (e.isNumber() && !e.isIntegralNumber() || !t.matches("\\d{1,18}") || Long.parseLong(t) < 1) {
+                    throw new IllegalArgumentException("must be a whole number of at least 1, got '" + t + "'");
                 }
-                return v;
+                return Long.parseLong(t);
             });
         }
         if (node.hasNonNull("probability")) {

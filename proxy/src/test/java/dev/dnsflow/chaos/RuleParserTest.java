@@ -96,6 +96,27 @@ class RuleParserTest {
                 .hasMessageContaining("chaos.yaml rules[0] (line 2)").hasMessageContaining(message.trim());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "{action: drop, every: 2.5}    | every: must be a whole number of at least 1, got '2.5'",
+        "{action: drop, every: '2.5'}  | every: must be a whole number of at least 1, got '2.5'",
+        "{action: drop, every: 2.0}    | every: must be a whole number of at least 1, got '2.0'",
+        "{action: drop, every: -1}     | every: must be a whole number of at least 1, got '-1'",
+        "{action: drop, every: often}  | every: must be a whole number of at least 1, got 'often'",
+        "{action: drop, every: 99999999999999999999} | every: must be a whole number of at least 1"})
+    void rejectsAnEveryThatIsNotAWholeNumberInsteadOfRoundingIt(String rule, String message) {
+        assertThatThrownBy(() -> yaml("rules:\n  - " + rule + "\n")).isInstanceOf(RuleException.class)
+                .hasMessageContaining("chaos.yaml rules[0] (line 2)").hasMessageContaining(message.trim());
+    }
+
+    @Test
+    void readsEveryAsANumberOrAsAStringAndRejectsAFractionInTheFlagToo() {
+        assertThat(yaml("rules: [{action: drop, every: 3}]").get(0).every()).isEqualTo(3);
+        assertThat(yaml("rules: [{action: drop, every: '3'}]").get(0).every()).isEqualTo(3);
+        assertThatThrownBy(() -> RuleParser.fromFlag("drop every=2.5", "cli-1", NOW)).isInstanceOf(RuleException.class)
+                .hasMessageContaining("--chaos-rule 'drop every=2.5': every: must be a whole number of at least 1, got '2.5'");
+    }
+
     @Test
     void rejectsAZeroForInsteadOfInstallingARuleThatHasAlreadyExpired() {
         assertThatThrownBy(() -> yaml("rules: [{action: drop, for: 0s}]")).isInstanceOf(RuleException.class)
