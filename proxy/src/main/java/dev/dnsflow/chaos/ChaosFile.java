@@ -104,9 +104,17 @@ public final class ChaosFile implements AutoCloseable {
                 return;
             }
             lastContent = content;
-            rules.replaceSource("file", parse(content, path.toString(), clock));
+            List<ChaosRule> next = parse(content, path.toString(), clock);
+            long before = rules.list().stream().filter(r -> r.source().equals("file")).count();
+            rules.replaceSource("file", next);
             lastError = null;
-            LOG.info("chaos rules reloaded from " + path);
+            if (next.isEmpty() && before > 0) {
+                // applied all the same: emptying the file is how chaos is switched off, but it may be a mistake
+                LOG.warning("chaos file " + path + " now holds no rules: dropped all " + before + " rule"
+                        + (before == 1 ? "" : "s") + " it had installed");
+            } else {
+                LOG.info("chaos rules reloaded from " + path + ": " + next.size() + " rule" + (next.size() == 1 ? "" : "s"));
+            }
         } catch (RuntimeException e) {
             lastError = e.getMessage();
             LOG.log(Level.WARNING, "chaos file not applied, the running rules stay: " + e.getMessage());

@@ -6,6 +6,7 @@ import dev.dnsflow.acl.Cidr;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.util.Durations;
 import dev.dnsflow.util.NamePattern;
+import dev.dnsflow.util.Ranges;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -25,6 +26,10 @@ final class RuleParser {
     private static final Set<String> FIELDS = Set.of("name", "match", "every", "probability", "action", "delay", "jitter",
             "rcode", "for", "include-probes", "include_probes");
     private static final Set<String> MATCH_FIELDS = Set.of("name", "type", "client", "transport");
+    /** A delay (or jitter) longer than this is no longer a slow answer: every DNS client has given up. */
+    private static final Duration MAX_DELAY = Duration.ofMinutes(1);
+    /** Rules expire within a month at the latest, so a forgotten experiment ends by itself. */
+    private static final Duration MAX_FOR = Duration.ofDays(30);
 
     private RuleParser() {
     }
@@ -84,11 +89,11 @@ final class RuleParser {
         if (node.hasNonNull("every")) {
             JsonNode e = node.get("every");
             every = field(where, "every", () -> {
-                long v = e.isNumber() ? e.asLong() : Long.parseLong(e.asText().trim());
-                if (v < 1 || e.isNumber() && !e.canConvertToLong()) {
-                    throw new IllegalArgumentException("must be a whole number of at least 1");
+                String t = e.asText().trim(); // 2.5 as a number or as a string, never rounded down to 2
+                if (e.isNumber() && !e.isIntegralNumber() || !t.matches("\\d{1,18}") || Long.parseLong(t) < 1) {
+                    throw new IllegalArgumentException("must be a whole number of at least 1, got '" + t + "'");
                 }
-                return v;
+                return Long.parseLong(t);
             });
         }
         if (node.hasNonNull("probability")) {
@@ -105,8 +110,8 @@ final class RuleParser {
             });
         }
 
-        Duration delay = duration(node, "delay", where);
-        Duration jitter = duration(node, "jitter", where);
+        Duration delay = duration(node, "delay", where, Duration.ZERO, MAX_DELAY);
+        Duration jitter = duration(node, "jitter", where, Duration.ZERO, MAX_DELAY);
         boolean delays = action == ChaosAction.DELAY || action == ChaosAction.DELAY_RESPONSE;
         if (delays && delay == null) {
             throw new RuleException(where + ": delay: missing (the " + action.text() + " action needs e.g. delay: 200ms)");
@@ -130,7 +135,7 @@ final class RuleParser {
         } else if (rc != null) {
             throw new RuleException(where + ": rcode: only the rcode action takes an rcode");
         }
-        Duration lifetime = duration(node, "for", where);
+        Duration lifetime = duration(node, "for", where, Duration.ofMillis(1), MAX_FOR);
         JsonNode probes = node.has("include-probes") ? node.get("include-probes") : node.get("include_probes");
         if (probes != null && !probes.isBoolean()) {
             throw new RuleException(where + ": include-probes: must be true or false");
@@ -196,9 +201,9 @@ final class RuleParser {
         throw new IllegalArgumentException("'" + text + "' must be udp or tcp");
     }
 
-    private static Duration duration(JsonNode node, String field, String where) {
+    private static Duration duration(JsonNode node, String field, String where, Duration min, Duration max) {
         String text = text(node, field, where);
-        return text == null ? null : field(where, field, () -> Durations.parse(text));
+        return text == null ? null : field(where, field, () -> Ranges.within(text, Durations::parse, min, max, Durations::text));
     }
 
     private static String text(JsonNode node, String field, String where) {

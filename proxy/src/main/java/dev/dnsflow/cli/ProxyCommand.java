@@ -111,38 +111,38 @@ public final class ProxyCommand implements Callable<Integer> {
                 description = "random | round_robin | sequential: which upstream a query tries first (default: random).")
         Policy policy = Policy.RANDOM;
 
-        @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.Time.class,
-                description = "How long one attempt waits before the next upstream is tried (default: 700ms).")
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.Timeout.class,
+                description = "How long one attempt waits before the next upstream is tried, 1ms to 60s (default: 700ms).")
         Duration timeout = ForwardOptions.DEFAULT_TIMEOUT;
 
-        @Option(names = "--deadline", paramLabel = "DURATION", converter = Converters.Time.class,
-                description = "The whole query's budget; SERVFAIL is sent before it passes (default: 1800ms, below "
+        @Option(names = "--deadline", paramLabel = "DURATION", converter = Converters.Deadline.class,
+                description = "The whole query's budget, 1ms to 60s; SERVFAIL is sent before it passes (default: 1800ms, below "
                         + "CoreDNS's 2s read timeout, so CoreDNS gets SERVFAIL rather than silence).")
         Duration deadline = ForwardOptions.DEFAULT_DEADLINE;
 
-        @Option(names = "--attempts", paramLabel = "N",
-                description = "Attempts per query at most (default: 3, or the number of upstreams if larger).")
+        @Option(names = "--attempts", paramLabel = "N", converter = Converters.Attempts.class,
+                description = "Attempts per query at most, 1 to 20 (default: 3, or the number of upstreams if larger).")
         int attempts;
 
         @Option(names = "--tcp-on-truncation",
                 description = "Retry a truncated UDP answer over TCP here instead of passing TC=1 back to the client.")
         boolean tcpOnTruncation;
 
-        @Option(names = "--max-fails", paramLabel = "N",
-                description = "Consecutive failed attempts before an upstream is marked down (default: 3).")
+        @Option(names = "--max-fails", paramLabel = "N", converter = Converters.MaxFails.class,
+                description = "Consecutive failed attempts before an upstream is marked down, 1 to 1000 (default: 3).")
         int maxFails = 3;
 
-        @Option(names = "--health-check", paramLabel = "DURATION", converter = Converters.Time.class,
-                description = "How often a down upstream is probed with '. IN NS' (default: 500ms).")
+        @Option(names = "--health-check", paramLabel = "DURATION", converter = Converters.HealthCheck.class,
+                description = "How often a down upstream is probed with '. IN NS', 10ms to 1m (default: 500ms).")
         Duration healthCheck = Duration.ofMillis(500);
 
-        @Option(names = "--sockets-per-upstream", paramLabel = "N",
-                description = "UDP sockets per upstream and event loop, for source-port diversity (default: 2).")
+        @Option(names = "--sockets-per-upstream", paramLabel = "N", converter = Converters.SocketsPerUpstream.class,
+                description = "UDP sockets per upstream and event loop, for source-port diversity, 1 to 64 (default: 2).")
         int socketsPerUpstream = 2;
 
-        @Option(names = "--socket-max-age", paramLabel = "DURATION", converter = Converters.Time.class,
-                description = "Replace an upstream UDP socket after this long, and after a timeout on it (default: 60s): "
-                        + "guards against stale conntrack entries black-holing a Kubernetes service IP.")
+        @Option(names = "--socket-max-age", paramLabel = "DURATION", converter = Converters.SocketMaxAge.class,
+                description = "Replace an upstream UDP socket after this long (1s to 24h), and after a timeout on it "
+                        + "(default: 60s): guards against stale conntrack entries black-holing a Kubernetes service IP.")
         Duration socketMaxAge = Duration.ofSeconds(60);
 
         @Option(names = "--allow", paramLabel = "CIDR", split = ",", splitSynopsisLabel = ",",
@@ -155,12 +155,12 @@ public final class ProxyCommand implements Callable<Integer> {
                 description = "Write each flow as one JSON line to a file (rotated by size) or to stdout (-).")
         String flowLog;
 
-        @Option(names = "--flow-log-max-size", paramLabel = "SIZE", converter = Converters.Size.class,
-                description = "Rotate the flow log file at this size (default: 100MB).")
+        @Option(names = "--flow-log-max-size", paramLabel = "SIZE", converter = Converters.FlowLogMaxSize.class,
+                description = "Rotate the flow log file at this size, 1MB to 100GB (default: 100MB).")
         long flowLogMaxSize = 100L << 20;
 
-        @Option(names = "--flow-log-keep", paramLabel = "N",
-                description = "Rotated flow log files to keep: PATH.1 ... PATH.N (default: 3).")
+        @Option(names = "--flow-log-keep", paramLabel = "N", converter = Converters.FlowLogKeep.class,
+                description = "Rotated flow log files to keep: PATH.1 ... PATH.N, 1 to 1000 (default: 3).")
         int flowLogKeep = 3;
 
         @Option(names = "--flow-buffer", paramLabel = "N",
@@ -177,26 +177,27 @@ public final class ProxyCommand implements Callable<Integer> {
                 defaultValue = "127.0.0.1:9553")
         String admin;
 
-        @Option(names = "--threads", paramLabel = "N",
-                description = "Event loops; each owns a UDP socket on the listen port (default: number of CPUs).")
-        int threads = Runtime.getRuntime().availableProcessors();
+        @Option(names = "--threads", paramLabel = "N", converter = Converters.Threads.class,
+                description = "Event loops, 1 to 256; each owns a UDP socket on the listen port (default: number of CPUs).")
+        int threads = Math.min(Runtime.getRuntime().availableProcessors(), Converters.Threads.MAX);
 
-        @Option(names = "--max-tcp-clients", paramLabel = "N",
-                description = "Open client TCP connections at most; more are closed at once (default: 1000).")
+        @Option(names = "--max-tcp-clients", paramLabel = "N", converter = Converters.MaxTcpClients.class,
+                description = "Open client TCP connections at most, 1 to 100000; more are closed at once (default: 1000).")
         int maxTcpClients = 1000;
 
-        @Option(names = "--max-pipelined", paramLabel = "N",
-                description = "Outstanding queries per client TCP connection before reading pauses (default: 128).")
+        @Option(names = "--max-pipelined", paramLabel = "N", converter = Converters.MaxPipelined.class,
+                description = "Outstanding queries per client TCP connection before reading pauses, 1 to 65535 (default: 128).")
         int maxPipelined = 128;
 
-        @Option(names = "--tcp-idle", paramLabel = "DURATION", converter = Converters.Time.class,
-                description = "Close a client TCP connection idle for this long (default: 30s).")
+        @Option(names = "--tcp-idle", paramLabel = "DURATION", converter = Converters.TcpIdle.class,
+                description = "Close a client TCP connection idle for this long, 100ms to 1h (default: 30s).")
         Duration tcpIdle = Duration.ofSeconds(30);
 
         @Option(names = "--metrics-name-label", paramLabel = "CAP", arity = "0..1", fallbackValue = "1000",
+                converter = Converters.NameCap.class,
                 description = "Also count queries by name (dnsflow_queries_by_name_total{name}); opt-in because names "
-                        + "are unbounded: the first CAP distinct names (default 1000) get a series, the rest count as "
-                        + "name=\"other\".")
+                        + "are unbounded: the first CAP distinct names (default 1000, at most 100000) get a series, the rest "
+                        + "count as name=\"other\".")
         int metricsNameCap;
 
         @Option(names = "--chaos", paramLabel = "FILE",
@@ -242,7 +243,7 @@ public final class ProxyCommand implements Callable<Integer> {
                 description = "The dnstap identity field (default: the host name).")
         String dnstapIdentity;
 
-        @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = Converters.Time.class,
+        @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = Converters.ShutdownGrace.class,
                 description = "On SIGTERM or Ctrl-C: /ready turns 503 and no new query is taken at once; queries in "
                         + "flight may finish for this long, then what is left gets SERVFAIL; every flow is recorded "
                         + "and the sinks flushed before exit (default: --deadline + 1s; at most 5m).")
@@ -266,10 +267,6 @@ public final class ProxyCommand implements Callable<Integer> {
                     }
                 }
                 new dev.dnsflow.chaos.ChaosRules(java.time.Clock.systemUTC()).loadFlags(chaosRules); // errors name the flag
-                if (shutdownGrace != null && (shutdownGrace.isNegative() || shutdownGrace.compareTo(Duration.ofMinutes(5)) > 0)) {
-                    throw new IllegalArgumentException("--shutdown-grace: " + dev.dnsflow.util.Durations.text(shutdownGrace)
-                            + " is out of range (0 to 5m)");
-                }
                 ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(timeout, deadline).policy(policy)
                         .maxAttempts(attempts).health(maxFails, healthCheck).sockets(socketsPerUpstream, socketMaxAge)
                         .tcpOnTruncation(tcpOnTruncation).build();

@@ -86,14 +86,36 @@ public final class Values {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a size (examples: 100MB, 512KB, 1GB)");
         }
-        long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "B" : m.group(2);
-        return switch (unit.charAt(0)) {
-            case 'K' -> n << 10;
-            case 'M' -> n << 20;
-            case 'G' -> n << 30;
-            default -> n;
-        };
+        try {
+            return Math.multiplyExact(Long.parseLong(m.group(1)), switch (unit.charAt(0)) {
+                case 'K' -> 1L << 10;
+                case 'M' -> 1L << 20;
+                case 'G' -> 1L << 30;
+                default -> 1L;
+            });
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large");
+        }
+    }
+
+    /** The short form of a size: {@code 1MB}, {@code 100GB}, {@code 512KB}, {@code 1000B}. */
+    public static String sizeText(long bytes) {
+        if (bytes == 0 || bytes % 1024 != 0) {
+            return bytes + "B";
+        }
+        return bytes % (1L << 30) == 0 ? (bytes >> 30) + "GB"
+                : bytes % (1L << 20) == 0 ? (bytes >> 20) + "MB" : (bytes >> 10) + "KB";
+    }
+
+    /** A whole number, such as a count a flag takes. */
+    public static long wholeNumber(String text) {
+        String t = text.trim();
+        try {
+            return Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is " + (t.matches("-?\\d+") ? "too large" : "not a whole number"));
+        }
     }
 
     /** The nameservers of a resolv.conf, as CoreDNS's {@code forward . /etc/resolv.conf} reads them. */

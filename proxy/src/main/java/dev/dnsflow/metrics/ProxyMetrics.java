@@ -115,7 +115,11 @@ public final class ProxyMetrics {
     }
 
     public void flowDropped(String sink) {
-        counter(flowDrops, "dnsflow.flows.dropped", "sink", sink, "Flows a sink could not keep up with").increment();
+        flowDropped(sink, 1);
+    }
+
+    public void flowDropped(String sink, long flows) {
+        counter(flowDrops, "dnsflow.flows.dropped", "sink", sink, "Flows a sink could not keep up with or could not write").increment(flows);
     }
 
     public double count(String name, String... tags) {

@@ -166,6 +166,15 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
                 metrics.flowDropped(sink.name());
                 LOG.log(Level.WARNING, "flow sink " + sink.name() + " failed", e);
             }
+            countLost(sink);
+        }
+    }
+
+    /** Flows a sink accepted and lost later (a buffered write that failed) are dropped flows too. */
+    private void countLost(FlowSink sink) {
+        long lost = sink.takeLost();
+        if (lost > 0) {
+            metrics.flowDropped(sink.name(), lost);
         }
     }
 
@@ -175,6 +184,7 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "flow sink " + sink.name() + " failed to flush", e);
         }
+        countLost(sink);
     }
 
     /** Waits until every flow accepted so far has reached the ring and the sinks (tests, shutdown). */
@@ -204,6 +214,9 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         if (s != null) {
             s.flush(this::deliver); // the thread has ended: nothing else touches the stage now
         }
-        sinks.forEach(FlowSink::close);
+        for (FlowSink sink : sinks) {
+            sink.close();
+            countLost(sink);
+        }
     }
 }

@@ -84,6 +84,49 @@ class RuleParserTest {
                 .hasMessageContaining("chaos.yaml rules[0] (line 2)").hasMessageContaining(message.trim());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "{action: delay, delay: 100000000h}         | delay: '100000000h' is too long (durations go up to 292 years); it must be from 0ms to 1m",
+        "{action: delay, delay: 61s}                | delay: '61s' is out of range: it must be from 0ms to 1m",
+        "{action: delay, delay: 1s, jitter: 2m}     | jitter: '2m' is out of range: it must be from 0ms to 1m",
+        "{action: drop, for: 721h}                  | for: '721h' is out of range: it must be from 1ms to 720h",
+        "{action: drop, for: 99999999999h}          | for: '99999999999h' is too long"})
+    void rejectsChaosDurationsBeyondTheirRangeNamingTheFieldAndTheRange(String rule, String message) {
+        assertThatThrownBy(() -> yaml("rules:\n  - " + rule + "\n")).isInstanceOf(RuleException.class)
+                .hasMessageContaining("chaos.yaml rules[0] (line 2)").hasMessageContaining(message.trim());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "{action: drop, every: 2.5}    | every: must be a whole number of at least 1, got '2.5'",
+        "{action: drop, every: '2.5'}  | every: must be a whole number of at least 1, got '2.5'",
+        "{action: drop, every: 2.0}    | every: must be a whole number of at least 1, got '2.0'",
+        "{action: drop, every: -1}     | every: must be a whole number of at least 1, got '-1'",
+        "{action: drop, every: often}  | every: must be a whole number of at least 1, got 'often'",
+        "{action: drop, every: 99999999999999999999} | every: must be a whole number of at least 1"})
+    void rejectsAnEveryThatIsNotAWholeNumberInsteadOfRoundingIt(String rule, String message) {
+        assertThatThrownBy(() -> yaml("rules:\n  - " + rule + "\n")).isInstanceOf(RuleException.class)
+                .hasMessageContaining("chaos.yaml rules[0] (line 2)").hasMessageContaining(message.trim());
+    }
+
+    @Test
+    void readsEveryAsANumberOrAsAStringAndRejectsAFractionInTheFlagToo() {
+        assertThat(yaml("rules: [{action: drop, every: 3}]").get(0).every()).isEqualTo(3);
+        assertThat(yaml("rules: [{action: drop, every: '3'}]").get(0).every()).isEqualTo(3);
+        assertThatThrownBy(() -> RuleParser.fromFlag("drop every=2.5", "cli-1", NOW)).isInstanceOf(RuleException.class)
+                .hasMessageContaining("--chaos-rule 'drop every=2.5': every: must be a whole number of at least 1, got '2.5'");
+    }
+
+    @Test
+    void rejectsAZeroForInsteadOfInstallingARuleThatHasAlreadyExpired() {
+        assertThatThrownBy(() -> yaml("rules: [{action: drop, for: 0s}]")).isInstanceOf(RuleException.class)
+                .hasMessageContaining("for: '0s' is out of range: it must be from 1ms to 720h");
+        assertThatThrownBy(() -> RuleParser.fromFlag("drop for=0", "cli-1", NOW)).isInstanceOf(RuleException.class)
+                .hasMessageContaining("--chaos-rule 'drop for=0': for: '0' is out of range");
+        assertThat(yaml("rules: [{action: drop, for: 720h}]").get(0).expires()).isEqualTo(NOW.plus(Duration.ofDays(30)));
+        assertThat(yaml("rules: [{action: delay, delay: 1m, jitter: 0s}]").get(0).delay()).isEqualTo(Duration.ofMinutes(1));
+    }
+
     @Test
     void namesTheLineOfTheBadRuleInALongerFile() {
         assertThatThrownBy(() -> yaml("""

@@ -35,6 +35,18 @@ class MainTest {
     }
 
     @Test
+    void anExtremeValueOfASharedProxyFlagIsOneLineWithTheRangeAndExitCode2() {
+        for (String command : new String[] {"proxy", "sidecar"}) {
+            String[] r = run(command, "--listen", "127.0.0.1:5399", "--upstream", "127.0.0.1:5399", "--admin", "off",
+                    "--threads", "100000");
+            assertThat(r[0]).isEqualTo("2");
+            assertThat(r[2]).contains("--threads").contains("'100000' is out of range: it must be from 1 to 256")
+                    .doesNotContain("OutOfMemoryError");
+            assertThat(r[2].lines().count()).as(r[2]).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aProxyWithoutUpstreamAndLoopingToItselfIsRefusedBeforeStarting() {
         String[] r = run("proxy", "--listen", "127.0.0.1:5399", "--upstream", "127.0.0.1:5399", "--admin", "off");
         assertThat(r[0]).isEqualTo("2");
