@@ -82,7 +82,8 @@ class ProxyCommandTest {
         "--tcp-idle,             10ms,         100ms to 1h",
         "--tcp-idle,             2h,           100ms to 1h",
         "--metrics-name-label,   -1,           0 to 100000",
-        "--metrics-name-label,   100001,       0 to 100000"})
+        "--metrics-name-label,   100001,       0 to 100000",
+        "--shutdown-grace,       6m,           0ms to 5m"})
     void rejectsANumberOrDurationBeyondItsRangeNamingTheFlagAndTheRange(String flag, String value, String range) {
         CliRun r = run(flag, value);
         assertThat(r.code()).isEqualTo(2);
