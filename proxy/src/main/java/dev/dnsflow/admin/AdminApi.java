@@ -34,11 +34,11 @@ public final class AdminApi {
         FlowStreams streams = new FlowStreams(metrics, clock);
         TopApi top = new TopApi(recorder.ring(), clock, reads);
         recorder.addSink(streams);
-        server.route("/ready", GET, exchange -> {
+        server.exact("/ready", GET, exchange -> {
             boolean ok = ready.getAsBoolean();
             AdminServer.respond(exchange, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "no upstream is healthy\n");
         });
-        server.route("/metrics", GET, exchange ->
+        server.exact("/metrics", GET, exchange ->
                 AdminServer.respond(exchange, 200, "text/plain; version=0.0.4", metrics.scrape()));
         server.route(FlowsApi.PREFIX, GET, exchange -> {
             String path = exchange.getRequestURI().getPath();

@@ -55,9 +55,26 @@ public final class AdminServer implements AutoCloseable {
                 });
         ((ThreadPoolExecutor) executor).allowCoreThreadTimeOut(true);
         server.setExecutor(executor);
-        route("/health", Set.of("GET", "HEAD"), exchange -> respond(exchange, 200, "text/plain", "ok\n"));
-        route("/", Set.of("GET", "HEAD", "POST", "PUT", "DELETE"), exchange ->
-                respond(exchange, 404, "text/plain", "no such endpoint: " + exchange.getRequestURI().getPath() + "\n"));
+        exact("/health", Set.of("GET", "HEAD"), exchange -> respond(exchange, 200, "text/plain", "ok\n"));
+        route("/", Set.of("GET", "HEAD", "POST", "PUT", "DELETE"), AdminServer::notFound);
+    }
+
+    /**
+     * A route for {@code path} exactly: anything below it (e.g. {@code /health/x}) is a 404 like any
+     * other unknown path, so a probe or scraper with a typo is not told all is well.
+     */
+    public AdminServer exact(String path, Set<String> methods, Handler handler) {
+        return route(path, methods, exchange -> {
+            if (exchange.getRequestURI().getPath().equals(path)) {
+                handler.handle(exchange);
+            } else {
+                notFound(exchange);
+            }
+        });
+    }
+
+    private static void notFound(HttpExchange exchange) throws IOException {
+        respond(exchange, 404, "text/plain", "no such endpoint: " + exchange.getRequestURI().getPath() + "\n");
     }
 
     public AdminServer route(String path, Set<String> methods, Handler handler) {

@@ -130,6 +130,32 @@ class AdminApiTest {
     }
 
     @Test
+    void anUpstreamPortOutsideOneTo65535IsRejectedNamingUpstream() throws Exception {
+        for (String bad : new String[] {"1.2.3.4:99999", "1.2.3.4:0", "1.2.3.4:65536", "%5B::1%5D:70000", "%5B::1%5D:",
+            "1.2.3.4:123456789012"}) {
+            HttpResponse<String> r = get("/api/v1/flows?upstream=" + bad);
+            assertThat(r.statusCode()).as(bad).isEqualTo(400);
+            assertThat(r.body()).as(bad).startsWith("upstream:");
+        }
+        assertThat(get("/api/v1/flows?upstream=1.2.3.4:65535").statusCode()).isEqualTo(200);
+        ask("a.example.com.", Type.A);
+        assertThat(names("?upstream=127.0.0.1:0" + upstream.address().getPort())).as("leading zeros are the same port")
+                .containsExactly("a.example.com.");
+    }
+
+    @Test
+    void healthReadyAndMetricsMatchTheirPathExactly() throws Exception {
+        for (String path : new String[] {"/health/anything", "/healthz", "/ready/x", "/metrics/x"}) {
+            HttpResponse<String> r = get(path);
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            assertThat(r.body()).as(path).contains("no such endpoint: " + path);
+        }
+        assertThat(get("/health").statusCode()).isEqualTo(200);
+        assertThat(get("/ready").statusCode()).isEqualTo(200);
+        assertThat(get("/metrics").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     @org.junit.jupiter.api.Timeout(30)
     void aBacktrackingBombInANameFilterIsAnsweredAndNeverStallsTheRecorder() throws Exception {
         String longName = "a".repeat(54) + ".example.com.";
