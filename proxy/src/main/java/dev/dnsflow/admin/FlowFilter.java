@@ -53,10 +53,12 @@ public final class FlowFilter implements Predicate<Flow> {
                 throw new IllegalArgumentException("unknown filter '" + key + "' (known: " + String.join(", ", sorted(PARAMETERS))
                         + (alsoAllowed.isEmpty() ? "" : ", " + String.join(", ", sorted(alsoAllowed))) + ")");
             }
-            if (value == null || value.isBlank()) {
+            // trim(), not isBlank(): it also drops control characters such as %00, which left nothing to read
+            String trimmed = value == null ? "" : value.trim();
+            if (trimmed.isEmpty()) {
                 throw new IllegalArgumentException(key + ": needs a value");
             }
-            f.tests.put(key, f.test(key, value.trim(), now));
+            f.tests.put(key, f.test(key, trimmed, now));
         }
         f.checkRange(f.untilNanos);
         return f;
