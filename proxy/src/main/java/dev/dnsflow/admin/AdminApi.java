@@ -35,11 +35,11 @@ public final class AdminApi {
         FlowStreams streams = new FlowStreams(metrics, clock);
         TopApi top = new TopApi(recorder.ring(), clock, reads);
         recorder.addSink(streams);
-        server.route("/ready", GET, exchange -> {
+        server.exact("/ready", GET, exchange -> {
             String why = notReady.get();
             AdminServer.respond(exchange, why == null ? 200 : 503, "text/plain", why == null ? "ready\n" : why + "\n");
         });
-        server.route("/metrics", GET, exchange ->
+        server.exact("/metrics", GET, exchange ->
                 AdminServer.respond(exchange, 200, "text/plain; version=0.0.4", metrics.scrape()));
         server.route(FlowsApi.PREFIX, GET, exchange -> {
             String path = exchange.getRequestURI().getPath();

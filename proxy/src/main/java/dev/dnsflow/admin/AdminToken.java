@@ -58,13 +58,21 @@ public final class AdminToken {
             return false;
         }
         String header = exchange.getRequestHeaders().getFirst("Authorization");
-        byte[] given = header != null && header.startsWith("Bearer ")
-                ? header.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        byte[] given = credentials(header).getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(token, given)) {
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
             AdminServer.respond(exchange, 401, "text/plain", "missing or wrong token: send 'Authorization: Bearer TOKEN'\n");
             return false;
         }
         return true;
+    }
+
+    /** The token of {@code Bearer TOKEN}; the scheme in any case (RFC 7235), or "" for anything else. */
+    static String credentials(String header) {
+        if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer", 0, 6)
+                || (header.charAt(6) != ' ' && header.charAt(6) != '\t')) {
+            return "";
+        }
+        return header.substring(7).strip();
     }
 }

@@ -53,10 +53,12 @@ public final class FlowFilter implements Predicate<Flow> {
                 throw new IllegalArgumentException("unknown filter '" + key + "' (known: " + String.join(", ", sorted(PARAMETERS))
                         + (alsoAllowed.isEmpty() ? "" : ", " + String.join(", ", sorted(alsoAllowed))) + ")");
             }
-            if (value == null || value.isBlank()) {
+            // trim(), not isBlank(): it also drops control characters such as %00, which left nothing to read
+            String trimmed = value == null ? "" : value.trim();
+            if (trimmed.isEmpty()) {
                 throw new IllegalArgumentException(key + ": needs a value");
             }
-            f.tests.put(key, f.test(key, value.trim(), now));
+            f.tests.put(key, f.test(key, trimmed, now));
         }
         f.checkRange(f.untilNanos);
         return f;
@@ -172,6 +174,11 @@ public final class FlowFilter implements Predicate<Flow> {
             throw new IllegalArgumentException("upstream: '" + value + "' must be an IP address, optionally with :port "
                     + "(flows name upstreams by address)");
         }
+        if (wanted[1] != null) {
+            wanted[1] = port(value, wanted[1]);
+        } else if (value.startsWith("[") && !value.endsWith("]")) {
+            throw new IllegalArgumentException("upstream: '" + value + "' must be [IPv6]:port or [IPv6]");
+        }
         String address;
         try {
             address = dev.dnsflow.util.Addresses.text(InetAddress.getByName(wanted[0]));
@@ -187,6 +194,15 @@ public final class FlowFilter implements Predicate<Flow> {
             }
             return false;
         };
+    }
+
+    /** The port of an upstream filter, 1..65535, in its canonical form (no leading zeros). */
+    private static String port(String value, String port) {
+        int n = port.matches("0*\\d{1,5}") ? Integer.parseInt(port) : -1;
+        if (n < 1 || n > 65535) {
+            throw new IllegalArgumentException("upstream: '" + value + "': the port must be from 1 to 65535");
+        }
+        return Integer.toString(n);
     }
 
     /** {@code [v6]:port}, {@code v4:port}, or a bare address (port null). */

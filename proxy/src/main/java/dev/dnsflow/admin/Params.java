@@ -22,8 +22,8 @@ final class Params {
                 continue;
             }
             int eq = pair.indexOf('=');
-            String key = decode(eq < 0 ? pair : pair.substring(0, eq));
-            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            String key = decode(eq < 0 ? pair : pair.substring(0, eq), "parameter");
+            String value = eq < 0 ? "" : decode(pair.substring(eq + 1), key);
             if (out.put(key, value) != null) {
                 throw new IllegalArgumentException(key + ": given more than once (use a comma-separated list)");
             }
@@ -47,11 +47,12 @@ final class Params {
         }
     }
 
-    private static String decode(String s) {
+    /** @param what the parameter's name, so that the 400 starts with it like every other */
+    private static String decode(String s, String what) {
         try {
             return URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad URL encoding in '" + s + "'");
+            throw new IllegalArgumentException(what + ": bad URL encoding in '" + s + "'");
         }
     }
 }

@@ -129,6 +129,69 @@ class AdminApiTest {
         }
     }
 
+    /** What curl -g sends for {@code name=~a|b}: the JDK server answered its own HTML 400 before any handler. */
+    @Test
+    void unencodedRegexCharactersInAFilterWork() throws Exception {
+        ask("a.example.com.", Type.A);
+        ask("b.example.com.", Type.A);
+        ask("aa.example.org.", Type.A);
+        proxy.recorder().drain(2000);
+        String[] r = raw("/api/v1/flows?name=~^(a|b)\\.example\\.com");
+        assertThat(r[0]).as(r[1]).contains(" 200 ");
+        assertThat(r[1]).contains("\"b.example.com.\"").contains("\"a.example.com.\"").doesNotContain("aa.example.org");
+        r = raw("/api/v1/flows?name=~^a{2}\\.");
+        assertThat(r[0]).as(r[1]).contains(" 200 ");
+        assertThat(r[1]).contains("aa.example.org.").doesNotContain("\"a.example.com.\"");
+        r = raw("/api/v1/flows?name=~a{2,1}");
+        assertThat(r[0]).as(r[1]).contains(" 400 ");
+        assertThat(r[0]).containsIgnoringCase("content-type: text/plain");
+        assertThat(r[1]).startsWith("name:");
+        r = raw("/api/v1/flows?name=~%zz|\"<>`");
+        assertThat(r[0]).as(r[1]).containsAnyOf(" 200 ", " 400 ");
+        assertThat(r[1]).doesNotContain("URISyntaxException").doesNotContain("<h1>");
+        r = raw("/api/v1/top?by=name&name=~^(a|b)\\.");
+        assertThat(r[0]).as(r[1]).contains(" 200 ");
+        assertThat(r[1]).contains("\"flows\":2");
+    }
+
+    /** A request sent as written, then the status line and headers, and the body. */
+    private String[] raw(String target) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", proxy.adminAddress().getPort())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int end = all.indexOf("\r\n\r\n");
+            return new String[] {all.substring(0, end), all.substring(end + 4)};
+        }
+    }
+
+    @Test
+    void anUpstreamPortOutsideOneTo65535IsRejectedNamingUpstream() throws Exception {
+        for (String bad : new String[] {"1.2.3.4:99999", "1.2.3.4:0", "1.2.3.4:65536", "%5B::1%5D:70000", "%5B::1%5D:",
+            "1.2.3.4:123456789012"}) {
+            HttpResponse<String> r = get("/api/v1/flows?upstream=" + bad);
+            assertThat(r.statusCode()).as(bad).isEqualTo(400);
+            assertThat(r.body()).as(bad).startsWith("upstream:");
+        }
+        assertThat(get("/api/v1/flows?upstream=1.2.3.4:65535").statusCode()).isEqualTo(200);
+        ask("a.example.com.", Type.A);
+        assertThat(names("?upstream=127.0.0.1:0" + upstream.address().getPort())).as("leading zeros are the same port")
+                .containsExactly("a.example.com.");
+    }
+
+    @Test
+    void healthReadyAndMetricsMatchTheirPathExactly() throws Exception {
+        for (String path : new String[] {"/health/anything", "/healthz", "/ready/x", "/metrics/x"}) {
+            HttpResponse<String> r = get(path);
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            assertThat(r.body()).as(path).contains("no such endpoint: " + path);
+        }
+        assertThat(get("/health").statusCode()).isEqualTo(200);
+        assertThat(get("/ready").statusCode()).isEqualTo(200);
+        assertThat(get("/metrics").statusCode()).isEqualTo(200);
+    }
+
     @Test
     @org.junit.jupiter.api.Timeout(30)
     void aBacktrackingBombInANameFilterIsAnsweredAndNeverStallsTheRecorder() throws Exception {
