@@ -1,14 +1,8 @@
 package dev.dnsflow.admin;
 
-import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -19,37 +13,22 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -87,8 +66,6 @@ public final class AdminServer implements AutoCloseable {
     static final int MAX_BODY = 1 << 20;
     /** A request line longer than this gets 414. */
     static final int MAX_LINE = 64 << 10;
-    /** Requests a client may send ahead of the answers (pipelining) before its connection is closed. */
-    private static final int MAX_PIPELINED = 16;
     /** A connection with no request in progress and nothing read for this long is closed. */
     private static final int IDLE_SECONDS = 60;
 
@@ -132,7 +109,7 @@ public final class AdminServer implements AutoCloseable {
                         ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0),
                                 new HttpServerCodec(MAX_LINE, 16 << 10, 8192),
                                 new HttpObjectAggregator(MAX_BODY),
-                                new Connection());
+                                new AdminConnection(executor, AdminServer.this::serve));
                     }
                 });
         try {
@@ -229,228 +206,6 @@ public final class AdminServer implements AutoCloseable {
             respondQuietly(exchange, 500, "internal error: " + e + "\n");
         } finally {
             exchange.close(); // after the catch blocks: they may still have to answer
-        }
-    }
-
-    /**
-     * The request target as a {@link URI}, with what {@code java.net.URI} would reject percent-encoded
-     * ({@code |}, {@code {}}, {@code ^}, spaces, raw UTF-8, a {@code %} not followed by two hex digits,
-     * ...), so that the query decodes to exactly what the client sent. Netty hands over the request
-     * line one char per byte (ISO-8859-1).
-     */
-    static URI target(String raw) throws URISyntaxException {
-        StringBuilder out = new StringBuilder(raw.length() + 16);
-        for (int i = 0; i < raw.length(); i++) {
-            char c = raw.charAt(i);
-            boolean keep = c < 0x80 && (Character.isLetterOrDigit(c) || "-._~!$&'()*+,;=:@/?".indexOf(c) >= 0
-                    || (c == '%' && hex(raw, i + 1) && hex(raw, i + 2)));
-            if (keep) {
-                out.append(c);
-            } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit((c >> 4) & 0xF, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
-            }
-        }
-        return new URI(out.toString());
-    }
-
-    private static boolean hex(String s, int i) {
-        return i < s.length() && Character.digit(s.charAt(i), 16) >= 0 && s.charAt(i) < 0x80;
-    }
-
-    /** One client connection: requests in order, one at a time, each handed to the pool. */
-    private final class Connection extends ChannelInboundHandlerAdapter implements NettyExchange.Connection {
-        private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
-        private final Object writable = new Object();
-        private volatile Channel channel;
-        private boolean busy;
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) throws Exception {
-            channel = ctx.channel();
-            super.channelActive(ctx);
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof FullHttpRequest request)) {
-                io.netty.util.ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (busy) {
-                if (waiting.size() >= MAX_PIPELINED) {
-                    request.release();
-                    ctx.close();
-                    return;
-                }
-                waiting.add(request);
-                ctx.channel().config().setAutoRead(false);
-                return;
-            }
-            dispatch(ctx, request);
-        }
-
-        /** On the I/O thread. */
-        private void dispatch(ChannelHandlerContext ctx, FullHttpRequest request) {
-            Channel ch = ctx.channel();
-            NettyExchange exchange;
-            try {
-                if (request.decoderResult().isFailure()) {
-                    refuse(ctx, request, request.decoderResult().cause());
-                    return;
-                }
-                URI uri;
-                try {
-                    uri = target(request.uri());
-                } catch (URISyntaxException e) {
-                    answer(ctx, request, HttpResponseStatus.BAD_REQUEST, "request: cannot read the target '"
-                            + request.uri() + "': " + e.getReason() + "\n", true);
-                    return;
-                }
-                Headers headers = new Headers();
-                for (Map.Entry<String, String> h : request.headers()) {
-                    headers.add(h.getKey(), h.getValue());
-                }
-                byte[] body = ByteBufUtil.getBytes(request.content());
-                exchange = new NettyExchange(ch, this, request.method().name(), uri, request.protocolVersion(),
-                        HttpUtil.isKeepAlive(request), headers, body);
-            } finally {
-                request.release();
-            }
-            busy = true;
-            ch.config().setAutoRead(false);
-            try {
-                executor.execute(() -> serve(exchange));
-            } catch (RejectedExecutionException full) {
-                busy = false;
-                FullHttpResponse r = text(HttpVersion.HTTP_1_1, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "the admin server is busy (" + MAX_THREADS + " requests in progress, " + MAX_QUEUED
-                                + " waiting); try again\n");
-                r.headers().set("Retry-After", "1");
-                HttpUtil.setKeepAlive(r, false);
-                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
-            }
-        }
-
-        private void refuse(ChannelHandlerContext ctx, FullHttpRequest request, Throwable cause) {
-            if (cause instanceof TooLongHttpLineException) {
-                answer(ctx, request, HttpResponseStatus.REQUEST_URI_TOO_LONG,
-                        "request: the request line is longer than " + MAX_LINE + " bytes\n", true);
-            } else if (cause instanceof TooLongHttpHeaderException) {
-                answer(ctx, request, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-                        "request: the headers are too large\n", true);
-            } else if (cause instanceof TooLongFrameException) {
-                answer(ctx, request, HttpResponseStatus.BAD_REQUEST, "request: too large\n", true);
-            } else {
-                answer(ctx, request, HttpResponseStatus.BAD_REQUEST, "request: cannot parse it: " + cause.getMessage()
-                        + "\n", true);
-            }
-        }
-
-        private void answer(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body,
-                            boolean close) {
-            FullHttpResponse r = text(HttpVersion.HTTP_1_1, status, body);
-            HttpUtil.setKeepAlive(r, !close);
-            ctx.writeAndFlush(r).addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
-        }
-
-        private FullHttpResponse text(HttpVersion version, HttpResponseStatus status, String body) {
-            FullHttpResponse r = new DefaultFullHttpResponse(version, status,
-                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-            HttpUtil.setContentLength(r, r.content().readableBytes());
-            return r;
-        }
-
-        /** From the pool thread: the response is complete. */
-        @Override
-        public void ended(boolean close) {
-            try {
-                next(close);
-            } catch (RejectedExecutionException closing) {
-                channel.close(); // the server is closing
-            }
-        }
-
-        private void next(boolean close) {
-            Channel ch = channel;
-            if (close) {
-                ch.eventLoop().execute(() -> {
-                    releaseWaiting();
-                    ch.close();
-                });
-                return;
-            }
-            ch.eventLoop().execute(() -> {
-                busy = false;
-                FullHttpRequest next = waiting.poll();
-                if (next != null) {
-                    dispatch(ch.pipeline().context(this), next);
-                } else {
-                    ch.config().setAutoRead(true);
-                    ch.read();
-                }
-            });
-        }
-
-        @Override
-        public void awaitWritable() throws IOException {
-            Channel ch = channel;
-            synchronized (writable) {
-                while (!ch.isWritable()) {
-                    if (!ch.isActive()) {
-                        throw new IOException("the client went away");
-                    }
-                    try {
-                        writable.wait(200);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new InterruptedIOException("admin server closing");
-                    }
-                }
-            }
-            if (!ch.isActive()) {
-                throw new IOException("the client went away");
-            }
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-            synchronized (writable) {
-                writable.notifyAll();
-            }
-            super.channelWritabilityChanged(ctx);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            releaseWaiting();
-            synchronized (writable) {
-                writable.notifyAll();
-            }
-            super.channelInactive(ctx);
-        }
-
-        private void releaseWaiting() {
-            FullHttpRequest r;
-            while ((r = waiting.poll()) != null) {
-                r.release();
-            }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof IdleStateEvent && !busy) {
-                ctx.close(); // a client that opened a connection and sent nothing (more) for a minute
-                return;
-            }
-            super.userEventTriggered(ctx, evt);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.log(Level.FINE, "admin connection failed", cause);
-            ctx.close();
         }
     }
 
