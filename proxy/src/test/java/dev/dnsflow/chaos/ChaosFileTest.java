@@ -2,53 +2,25 @@ package dev.dnsflow.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dnsflow.testing.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class ChaosFileTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T20:00:00Z"), ZoneOffset.UTC);
-    private static final Logger LOG = Logger.getLogger(ChaosFile.class.getName());
 
     @TempDir
     Path dir;
-    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logged.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    @BeforeEach
-    void capture() {
-        LOG.addHandler(capture);
-    }
-
-    @AfterEach
-    void release() {
-        LOG.removeHandler(capture);
-    }
+    @RegisterExtension
+    final LogCapture logs = new LogCapture(ChaosFile.class.getName());
 
     @Test
     void anEmptiedFileSwitchesChaosOffWithAWarningNamingTheFileAndTheRulesDropped() throws Exception {
@@ -64,7 +36,7 @@ class ChaosFileTest {
 
             assertThat(rules.list()).as("the empty file is applied; the flag's rule stays")
                     .extracting(ChaosRule::name).containsExactly("from-flag");
-            assertThat(logged).filteredOn(r -> r.getLevel() == Level.WARNING).singleElement()
+            assertThat(logs.records()).filteredOn(r -> r.getLevel() == Level.WARNING).singleElement()
                     .satisfies(r -> assertThat(r.getMessage()).contains(file.toString()).contains("dropped all 2 rules"));
         }
     }
@@ -78,12 +50,12 @@ class ChaosFileTest {
             Files.writeString(file, "rules: []\n");
             chaos.reloadIfChanged();
             assertThat(rules.list()).isEmpty();
-            assertThat(logged).filteredOn(r -> r.getLevel() == Level.WARNING).singleElement()
+            assertThat(logs.records()).filteredOn(r -> r.getLevel() == Level.WARNING).singleElement()
                     .satisfies(r -> assertThat(r.getMessage()).contains("dropped all 1 rule "));
 
             Files.writeString(file, "");
             chaos.reloadIfChanged();
-            assertThat(logged).as("nothing was dropped this time").filteredOn(r -> r.getLevel() == Level.WARNING).hasSize(1);
+            assertThat(logs.records()).as("nothing was dropped this time").filteredOn(r -> r.getLevel() == Level.WARNING).hasSize(1);
         }
     }
 }

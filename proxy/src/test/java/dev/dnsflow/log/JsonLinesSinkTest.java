@@ -8,58 +8,30 @@ import dev.dnsflow.flow.Flow;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.Flows;
+import dev.dnsflow.testing.LogCapture;
 import dev.dnsflow.testing.ProxyStage;
 import dev.dnsflow.testing.Wire;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Type;
 
 class JsonLinesSinkTest {
-    /** Everything dnsflow logs (the console handler writes it to stderr). */
-    private static final Logger DNSFLOW = Logger.getLogger("dev.dnsflow");
     private static final Path FULL_DISK = Path.of("/dev/full");
 
     @TempDir
     Path dir;
     private final AtomicLong clock = new AtomicLong();
-    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logged.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    @BeforeEach
-    void capture() {
-        DNSFLOW.addHandler(capture);
-    }
-
-    @AfterEach
-    void release() {
-        DNSFLOW.removeHandler(capture);
-    }
+    @RegisterExtension
+    final LogCapture logs = new LogCapture("dev.dnsflow");
 
     @Test
     void writesOneParsableJsonObjectPerLine() throws Exception {
@@ -125,12 +97,12 @@ class JsonLinesSinkTest {
         lost += sink.takeLost();
 
         assertThat(lost).as("every flow is counted lost").isEqualTo(20_000);
-        assertThat(logged).as("one line at once, one per 10 s after, one at close").hasSizeBetween(2, 4);
-        assertThat(logged).allSatisfy(r -> {
+        assertThat(logs.records()).as("one line at once, one per 10 s after, one at close").hasSizeBetween(2, 4);
+        assertThat(logs.records()).allSatisfy(r -> {
             assertThat(r.getThrown()).isNull();
             assertThat(r.getMessage()).contains("flow log /dev/full").contains("No space left on device").hasSizeLessThan(300);
         });
-        assertThat(logged.stream().mapToLong(r -> lostIn(r.getMessage())).sum()).as("the lines add up to every flow lost")
+        assertThat(logs.records().stream().mapToLong(r -> lostIn(r.getMessage())).sum()).as("the lines add up to every flow lost")
                 .isEqualTo(20_000);
     }
 
@@ -176,10 +148,10 @@ class JsonLinesSinkTest {
             }
         }
         assertThat(lines).isPositive().isLessThanOrEqualTo(40);
-        assertThat(logged).hasSize(2);
-        assertThat(logged.get(0).getMessage()).contains("flows lost so far").contains("retrying every 1s");
-        assertThat(logged.get(1).getMessage()).contains("lost since the last warning").contains("writing again");
-        assertThat(logged.stream().mapToLong(r -> lostIn(r.getMessage())).sum()).isEqualTo(11);
+        assertThat(logs.records()).hasSize(2);
+        assertThat(logs.records().get(0).getMessage()).contains("flows lost so far").contains("retrying every 1s");
+        assertThat(logs.records().get(1).getMessage()).contains("lost since the last warning").contains("writing again");
+        assertThat(logs.records().stream().mapToLong(r -> lostIn(r.getMessage())).sum()).isEqualTo(11);
     }
 
     @Test
@@ -197,8 +169,8 @@ class JsonLinesSinkTest {
             }
             assertThat(proxy.metrics().count("dnsflow.flows.dropped", "sink", "log")).isEqualTo(queries);
         }
-        String stderr = logged.stream().map(LogRecord::getMessage).reduce("", (a, b) -> a + b + "\n");
-        assertThat(logged).allSatisfy(r -> assertThat(r.getThrown()).as("no stack traces").isNull());
+        String stderr = logs.records().stream().map(LogRecord::getMessage).reduce("", (a, b) -> a + b + "\n");
+        assertThat(logs.records()).allSatisfy(r -> assertThat(r.getThrown()).as("no stack traces").isNull());
         assertThat(stderr.length()).as(stderr).isLessThan(1000);
         assertThat(stderr).contains("flow log /dev/full").contains("No space left on device");
     }
