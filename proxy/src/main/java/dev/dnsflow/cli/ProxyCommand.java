@@ -62,7 +62,6 @@ public final class ProxyCommand implements Callable<Integer> {
         err.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
             proxy.shutdown(grace);
             for (AutoCloseable c : alsoClose) {
                 try {
@@ -71,6 +70,7 @@ public final class ProxyCommand implements Callable<Integer> {
                     // shutting down anyway
                 }
             }
+            stop.countDown(); // last: the command's own close() must not cut the drain short
         }, "dnsflow-shutdown"));
         stop.await();
     }
@@ -244,9 +244,10 @@ public final class ProxyCommand implements Callable<Integer> {
         String dnstapIdentity;
 
         @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = Converters.ShutdownGrace.class,
-                description = "On SIGTERM or Ctrl-C: /ready turns 503 and no new query is taken at once; queries in "
-                        + "flight may finish for this long, then what is left gets SERVFAIL; every flow is recorded "
-                        + "and the sinks flushed before exit (default: --deadline + 1s; at most 5m).")
+                description = "On SIGTERM or Ctrl-C: /ready turns 503 at once and queries are still served (CoreDNS's "
+                        + "lameduck) for this long, or until none is in flight and none arrived for 1s; then what is "
+                        + "left gets SERVFAIL, every flow is recorded and the sinks flushed before exit "
+                        + "(default: --deadline + 1s; at most 5m).")
         Duration shutdownGrace;
 
         /** How long a stop waits for queries in flight. */

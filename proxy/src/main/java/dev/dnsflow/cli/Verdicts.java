@@ -131,6 +131,7 @@ final class Verdicts {
                 case ERROR -> "failed (connection error)";
                 case TRUNCATED -> "truncated";
                 case ANSWERED -> "answered too late";
+                case ABANDONED -> "cut short by dnsflow stopping";
             }));
             why = parts + " (" + String.join(", ", upstreams.keySet()) + ")";
         }

@@ -11,7 +11,9 @@ public enum AttemptOutcome {
     /** A valid answer arrived with TC=1. */
     TRUNCATED,
     /** The attempt could not be made or its connection failed (no free ID, refused, reset). */
-    ERROR;
+    ERROR,
+    /** dnsflow was stopping and its grace ran out while this attempt waited: no verdict on the upstream. */
+    ABANDONED;
 
     private final String json = name().toLowerCase(Locale.ROOT);
 

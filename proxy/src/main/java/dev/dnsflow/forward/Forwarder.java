@@ -275,11 +275,21 @@ final class Forwarder {
         loop.flusher().flush();
     }
 
-    /** Shutdown, once the grace period is over: every query still waiting gets SERVFAIL now. */
+    /**
+     * Shutdown, once the grace period is over: every query still waiting gets SERVFAIL now. The
+     * attempts waiting are settled as abandoned, not as timeouts: the upstream did nothing wrong, so
+     * neither its health nor its timeout count changes.
+     */
     void abandonAll() {
+        long now = System.nanoTime();
         TimeoutList.Node n;
         while ((n = deadlines.poll()) != null) {
-            giveUp(n.owner);
+            InFlight f = n.owner;
+            attemptTimers.remove(f.attemptTimer);
+            if (f.outstanding()) {
+                f.settle(AttemptOutcome.ABANDONED, now);
+            }
+            f.exchange.respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
         }
         loop.flusher().flush();
     }

@@ -83,6 +83,10 @@ public final class JsonLinesSink implements FlowSink {
     }
 
     static JsonLinesSink file(Path path, long maxBytes, int keep, LongSupplier nanos) {
+        if (keep < 1 || maxBytes < 1) {
+            // the flags' ranges keep these out; a rotation without a copy to move to would lose the flows it moves
+            throw new IllegalArgumentException("--flow-log-keep must be at least 1 and --flow-log-max-size positive");
+        }
         try {
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null) {
@@ -220,9 +224,6 @@ public final class JsonLinesSink implements FlowSink {
                     }
                     Files.move(from, sibling(i), StandardCopyOption.REPLACE_EXISTING);
                 }
-            }
-            if (keep == 0) {
-                Files.deleteIfExists(path);
             }
             out = append(path);
             written = Files.size(path);

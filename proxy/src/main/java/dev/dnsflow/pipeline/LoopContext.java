@@ -27,6 +27,8 @@ public final class LoopContext {
     /** Exchanges started and not yet completed, newest first (linked through the exchanges: no allocation). */
     private Exchange live;
     private int liveCount;
+    private long lastArrivalNanos;
+    private boolean stopped;
 
     public LoopContext(EventLoop eventLoop, int index, ProxyMetrics metrics, Consumer<Flow> recorder) {
         this(eventLoop, index, metrics, (flow, wire) -> recorder.accept(flow), () -> true, false);
@@ -85,6 +87,7 @@ public final class LoopContext {
     }
 
     void opened(Exchange e) {
+        lastArrivalNanos = e.receivedNanos();
         e.liveNext = live;
         if (live != null) {
             live.livePrev = e;
@@ -112,6 +115,21 @@ public final class LoopContext {
     /** Exchanges on this loop not yet completed. On the loop's thread only. */
     public int live() {
         return liveCount;
+    }
+
+    /** When the last query that became an exchange arrived ({@link System#nanoTime}); 0 before the first. */
+    public long lastArrivalNanos() {
+        return lastArrivalNanos;
+    }
+
+    /** Shutdown's last step: from now on the frontends drop what arrives (counted). On the loop's thread. */
+    public void stopTakingQueries() {
+        stopped = true;
+    }
+
+    /** Whether the frontends must drop new queries as {@code shutting_down}. On the loop's thread. */
+    public boolean stopped() {
+        return stopped;
     }
 
     /** Shutdown: completes every exchange still open on this loop (see {@link Exchange#abandon}). On the loop's thread. */

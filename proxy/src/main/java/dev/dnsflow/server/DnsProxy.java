@@ -44,6 +44,8 @@ public final class DnsProxy implements AutoCloseable {
     private dev.dnsflow.chaos.ChaosRules chaosRules;
     private dev.dnsflow.chaos.ChaosFile chaosFile;
     private boolean closed;
+    /** How long without any query a stopping proxy waits before it takes no more (see {@link #shutdown}). */
+    static final Duration QUIET = Duration.ofSeconds(1);
     /** Set when shutdown begins: /ready turns 503 at once (CoreDNS's lameduck). */
     private volatile boolean draining;
 
@@ -215,9 +217,12 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully (SIGTERM): /ready turns 503 and no new query is taken; queries in flight may
-     * finish for up to {@code grace}; whatever is left then gets SERVFAIL. Every query gets a flow,
-     * the sinks are flushed, and then everything closes. Calling it again does nothing.
+     * Stops gracefully (SIGTERM), like CoreDNS's lameduck: /ready turns 503 at once and queries are
+     * still served while Kubernetes takes the endpoint away (and while CoreDNS in the same pod, in its
+     * own lameduck, still forwards), for up to {@code grace}, or until nothing is in flight and no
+     * query has arrived for {@link #QUIET}. Then new queries are dropped (counted as
+     * {@code shutting_down}), whatever is still waiting gets SERVFAIL, every query gets its flow, the
+     * sinks are flushed, and everything closes. Calling it again does nothing.
      */
     public synchronized void shutdown(Duration grace) {
         if (closed) {
@@ -225,23 +230,25 @@ public final class DnsProxy implements AutoCloseable {
         }
         closed = true;
         draining = true;
-        frontends.stopAccepting();
         long until = System.nanoTime() + grace.toNanos();
-        while (live() > 0 && System.nanoTime() - until < 0) {
+        while (System.nanoTime() - until < 0 && busy()) {
             sleep(10);
         }
         onEachLoop(loop -> {
+            loop.stopTakingQueries();
             forward.abandonAll(loop);
             loop.abandonLive();
         });
         stop();
     }
 
-    /** Exchanges not yet completed, over all loops. */
-    private int live() {
-        int[] sum = new int[1];
-        onEachLoop(loop -> sum[0] += loop.live());
-        return sum[0];
+    /** A query in flight, or one arrived within {@link #QUIET}: clients are still using us. */
+    private boolean busy() {
+        long now = System.nanoTime();
+        boolean[] busy = new boolean[1];
+        onEachLoop(loop -> busy[0] |= loop.live() > 0
+                || loop.lastArrivalNanos() != 0 && now - loop.lastArrivalNanos() < QUIET.toNanos());
+        return busy[0];
     }
 
     /** Runs {@code work} on each loop's own thread, one after another, and waits for it. */

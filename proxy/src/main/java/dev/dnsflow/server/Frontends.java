@@ -105,16 +105,6 @@ final class Frontends implements AutoCloseable {
         return udp;
     }
 
-    /**
-     * Shutdown's first step: no new TCP connections, and UDP sockets stop reading (the kernel keeps
-     * what arrives; it is lost at close, and the client retries elsewhere). The sockets stay open so
-     * the queries in flight can still be answered.
-     */
-    void stopAccepting() {
-        udp.forEach(ch -> ch.config().setAutoRead(false));
-        tcp.close().syncUninterruptibly();
-    }
-
     @Override
     public void close() {
         udp.forEach(ch -> ch.close().syncUninterruptibly());

@@ -57,6 +57,11 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter implements Exchange
             }
             return;
         }
+        if (loop.stopped()) {
+            loop.metrics().drop(UdpFrontend.SHUTTING_DOWN, System.nanoTime() - now);
+            frame.release();
+            return;
+        }
         if (++outstanding >= maxPipelined) {
             ctx.channel().config().setAutoRead(false);
         }

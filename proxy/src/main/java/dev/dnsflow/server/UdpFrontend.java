@@ -31,6 +31,9 @@ final class UdpFrontend extends ChannelInboundHandlerAdapter {
         this.proxyFrom = proxyFrom;
     }
 
+    /** The drop reason for queries that arrive after the shutdown grace, while the last answers go out. */
+    static final String SHUTTING_DOWN = "shutting_down";
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof DatagramPacket packet)) {
@@ -53,6 +56,11 @@ final class UdpFrontend extends ChannelInboundHandlerAdapter {
         if (parsed.verdict == ParsedQuery.Verdict.DROP) {
             loop.metrics().malformed(Transport.UDP);
             loop.metrics().drop(parsed.problem, System.nanoTime() - now);
+            packet.release();
+            return;
+        }
+        if (loop.stopped()) {
+            loop.metrics().drop(SHUTTING_DOWN, System.nanoTime() - now);
             packet.release();
             return;
         }

@@ -195,6 +195,29 @@ class ForwardingTest {
         assertThat(proxy.metrics().count("dnsflow.upstream.noncompliant", "reason", "question_mismatch")).isEqualTo(1.0);
     }
 
+    /** A rollout is not the upstream's fault: what shutdown cuts short is abandoned, not timed out. */
+    @Test
+    void aStopThatCutsAnAttemptShortAnswersServfailAndLeavesTheUpstreamsRecordClean() throws Exception {
+        ScriptedUpstream up = upstream(ScriptedUpstream.silent());
+        DnsProxy proxy = proxy(f -> f.timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10)), c -> c, up);
+        var answer = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                DnsClient.udp(proxy.address(), Wire.query("example.com.", Type.A, 31).toWire(), 5000));
+        while (up.received().isEmpty()) {
+            Thread.sleep(10);
+        }
+
+        proxy.shutdown(Duration.ofMillis(200));
+
+        assertThat(answer.get().getRcode()).isEqualTo(Rcode.SERVFAIL);
+        List<Flow> flows = proxy.ring().newest(10, f -> true);
+        assertThat(flows).singleElement().satisfies(f -> {
+            assertThat(f.outcome()).isEqualTo(Outcome.SERVFAIL);
+            assertThat(f.attempts()).extracting(a -> a.outcome()).containsExactly(AttemptOutcome.ABANDONED);
+        });
+        assertThat(proxy.metrics().count("dnsflow.upstream.timeouts")).isZero();
+        assertThat(proxy.forward().upstreams().get(0).isHealthy()).isTrue();
+    }
+
     @Test
     void failsOverToTheNextUpstreamAndStopsAskingOneThatIsDown() throws Exception {
         ScriptedUpstream dead = upstream(ScriptedUpstream.silent());

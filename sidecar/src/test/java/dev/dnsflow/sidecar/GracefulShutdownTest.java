@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dnsflow.peers.ChildProcess;
 import dev.dnsflow.peers.Peers;
+import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.net.DatagramPacket;
@@ -45,7 +46,7 @@ class GracefulShutdownTest {
             Path log = dir.resolve("flows.jsonl");
             ChildProcess proxy = start(dir, "--listen", "127.0.0.1:" + dnsPort, "--admin", "127.0.0.1:" + adminPort,
                     "--upstream", "127.0.0.1:" + upstream.address().getPort(), "--threads", "1",
-                    "--chaos-rule", "delay delay=2s", "--flow-log", log.toString());
+                    "--chaos-rule", "delay delay=2s name=*.example.com", "--flow-log", log.toString());
             try (proxy) {
                 Peers.waitForDns(new InetSocketAddress("127.0.0.1", dnsPort), java.time.Duration.ofSeconds(20));
                 InetSocketAddress dns = new InetSocketAddress("127.0.0.1", dnsPort);
@@ -57,6 +58,7 @@ class GracefulShutdownTest {
 
                 proxy.process().toHandle().destroy(); // SIGTERM
                 Thread.sleep(200);
+                Message lameduck = DnsClient.udp(dns, Wire.query("after.sigterm.test.", Type.A, 999).toWire(), 2000);
                 HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + adminPort + "/ready")).build(), HttpResponse.BodyHandlers.ofString());
 
@@ -74,6 +76,8 @@ class GracefulShutdownTest {
                 assertThat(proxy.process().waitFor(10, TimeUnit.SECONDS)).as("exits after draining").isTrue();
 
                 assertThat(ready.statusCode()).as("lameduck: /ready fails at once").isEqualTo(503);
+                assertThat(lameduck).as("lameduck: a query after SIGTERM is still served").isNotNull();
+                assertThat(lameduck.getRcode()).isEqualTo(Rcode.NOERROR);
                 assertThat(ready.body()).contains("shutting down");
                 assertThat(answered).as("every query in flight got its real answer").isEqualTo(QUERIES);
                 assertThat(lines(log, ".example.com.")).as("every query has its flow line\n" + proxy.output()).isEqualTo(QUERIES);
