@@ -75,6 +75,23 @@ final class RingReads {
         return new Reader();
     }
 
+    /**
+     * Runs {@code work} for the request in one turn: true when it ran; false when the request was
+     * answered 503 instead (too many in, or no turn in time).
+     */
+    boolean once(HttpExchange exchange, Work work) throws IOException {
+        try (Reader reader = admit(exchange)) {
+            if (reader == null) {
+                return false;
+            }
+            if (!reader.turn(work)) {
+                busy(exchange);
+                return false;
+            }
+            return true;
+        }
+    }
+
     /** The answer for a reader that cannot be served now. */
     static void busy(HttpExchange exchange) throws IOException {
         exchange.getResponseHeaders().set("Retry-After", "1");
