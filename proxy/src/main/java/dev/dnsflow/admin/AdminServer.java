@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -68,6 +69,12 @@ public final class AdminServer implements AutoCloseable {
     static final int MAX_LINE = 64 << 10;
     /** A connection with no request in progress and nothing read for this long is closed. */
     private static final int IDLE_SECONDS = 60;
+    /**
+     * A response the client has not taken any of for this long (the channel stayed full) is cut off:
+     * its connection is closed and its handler ends, freeing its thread and its ring-read admission.
+     * Without it, clients that ask and never read held those forever.
+     */
+    static final Duration STALL_LIMIT = Duration.ofSeconds(30);
 
     private record Route(String path, Set<String> methods, Handler handler) {
     }
@@ -80,6 +87,11 @@ public final class AdminServer implements AutoCloseable {
     private final Channel server;
 
     public AdminServer(InetSocketAddress bind) {
+        this(bind, STALL_LIMIT);
+    }
+
+    /** @param stallLimit how long a response may wait for a client that reads nothing; see {@link #STALL_LIMIT} */
+    AdminServer(InetSocketAddress bind, Duration stallLimit) {
         // Each live flow stream holds a thread while it waits for flows; past the streams, a few more
         // serve everything else. Bounded, so no number of clients can make it grow without end:
         // requests beyond the queue get 503.
@@ -109,7 +121,7 @@ public final class AdminServer implements AutoCloseable {
                         ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0),
                                 new HttpServerCodec(MAX_LINE, 16 << 10, 8192),
                                 new HttpObjectAggregator(MAX_BODY),
-                                new AdminConnection(executor, AdminServer.this::serve));
+                                new AdminConnection(executor, AdminServer.this::serve, stallLimit));
                     }
                 });
         try {
