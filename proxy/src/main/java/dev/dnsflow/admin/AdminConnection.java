@@ -1,7 +1,6 @@
 package dev.dnsflow.admin;
 
 import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -45,7 +44,7 @@ private static final Logger LOG = Logger.getLogger(AdminServer.class.getName());
 private static final int MAX_PIPELINED = 16;
 
 private final Executor executor;
-private final Consumer<HttpExchange> serve;
+private final Consumer<NettyExchange> serve;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private final Object writable = new Object();
     private final long stallNanos;
@@ -56,7 +55,7 @@ private final Consumer<HttpExchange> serve;
      * @param serve runs one request's handler (on a pool thread)
      * @param stallLimit how long a writer waits for a full channel before the connection is closed
      */
-    AdminConnection(Executor executor, Consumer<HttpExchange> serve, Duration stallLimit) {
+    AdminConnection(Executor executor, Consumer<NettyExchange> serve, Duration stallLimit) {
         this.executor = executor;
         this.serve = serve;
         this.stallNanos = stallLimit.toNanos();

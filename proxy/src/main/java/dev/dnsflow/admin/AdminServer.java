@@ -190,34 +190,52 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** On a pool thread: the route's handler with the server's answers for what it throws. */
-    private void serve(HttpExchange exchange) {
+    private void serve(NettyExchange exchange) {
         try {
-            String path = exchange.getRequestURI().getPath();
-            Route route = null;
-            for (Route r : routes) {
-                if (path != null && path.startsWith(r.path) && (route == null || r.path.length() > route.path.length())) {
-                    route = r;
-                }
-            }
-            if (route == null) {
-                notFound(exchange);
-            } else if (!route.methods.contains(exchange.getRequestMethod())) {
-                List<String> allowed = route.methods.stream().sorted().toList();
-                exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
-                respond(exchange, 405, "text/plain", exchange.getRequestMethod() + " is not allowed here; use "
-                        + String.join(" or ", allowed) + "\n");
+            dispatch(exchange);
+        } catch (IOException | RuntimeException e) {
+            if (exchange.responseStarted()) {
+                // Too late for an error status, and the last chunk would make a cut-off body look whole.
+                LOG.log(e instanceof IOException ? Level.FINE : Level.WARNING,
+                        "admin response cut off for " + exchange.getRequestURI(), e);
+                exchange.abort();
             } else {
-                route.handler.handle(exchange);
+                answerFailure(exchange, e);
             }
-        } catch (IllegalArgumentException e) {
-            respondQuietly(exchange, 400, e.getMessage() + "\n");
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "admin client went away", e);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "admin handler failed for " + exchange.getRequestURI(), e);
-            respondQuietly(exchange, 500, "internal error: " + e + "\n");
         } finally {
             exchange.close(); // after the catch blocks: they may still have to answer
+        }
+    }
+
+    private void dispatch(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        Route route = null;
+        for (Route r : routes) {
+            if (path != null && path.startsWith(r.path) && (route == null || r.path.length() > route.path.length())) {
+                route = r;
+            }
+        }
+        if (route == null) {
+            notFound(exchange);
+        } else if (!route.methods.contains(exchange.getRequestMethod())) {
+            List<String> allowed = route.methods.stream().sorted().toList();
+            exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
+            respond(exchange, 405, "text/plain", exchange.getRequestMethod() + " is not allowed here; use "
+                    + String.join(" or ", allowed) + "\n");
+        } else {
+            route.handler.handle(exchange);
+        }
+    }
+
+    /** A handler failed before answering: bad input is a 400 saying what was wrong, a bug a 500. */
+    private static void answerFailure(HttpExchange exchange, Exception e) {
+        if (e instanceof IllegalArgumentException) {
+            respondQuietly(exchange, 400, e.getMessage() + "\n");
+        } else if (e instanceof IOException) {
+            LOG.log(Level.FINE, "admin client went away", e);
+        } else {
+            LOG.log(Level.WARNING, "admin handler failed for " + exchange.getRequestURI(), e);
+            respondQuietly(exchange, 500, "internal error: " + e + "\n");
         }
     }
 
