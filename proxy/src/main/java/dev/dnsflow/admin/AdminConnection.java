@@ -1,7 +1,6 @@
 package dev.dnsflow.admin;
 
 import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -24,10 +23,12 @@ import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -43,16 +44,21 @@ private static final Logger LOG = Logger.getLogger(AdminServer.class.getName());
 private static final int MAX_PIPELINED = 16;
 
 private final Executor executor;
-private final Consumer<HttpExchange> serve;
+private final Consumer<NettyExchange> serve;
     private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
     private final Object writable = new Object();
+    private final long stallNanos;
     private volatile Channel channel;
     private boolean busy;
 
-    /** @param serve runs one request's handler (on a pool thread) */
-    AdminConnection(Executor executor, Consumer<HttpExchange> serve) {
+    /**
+     * @param serve runs one request's handler (on a pool thread)
+     * @param stallLimit how long a writer waits for a full channel before the connection is closed
+     */
+    AdminConnection(Executor executor, Consumer<NettyExchange> serve, Duration stallLimit) {
         this.executor = executor;
         this.serve = serve;
+        this.stallNanos = stallLimit.toNanos();
     }
 
     @Override
@@ -183,16 +189,27 @@ private final Consumer<HttpExchange> serve;
         });
     }
 
+    /**
+     * Waits while the channel is full; a client that has taken nothing for the stall limit is cut
+     * off (the idle timer does not run while a request is in progress, so this is what ends it).
+     */
     @Override
     public void awaitWritable() throws IOException {
         Channel ch = channel;
+        long deadline = System.nanoTime() + stallNanos;
         synchronized (writable) {
             while (!ch.isWritable()) {
                 if (!ch.isActive()) {
                     throw new IOException("the client went away");
                 }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    ch.close();
+                    throw new IOException("the client read nothing for " + TimeUnit.NANOSECONDS.toMillis(stallNanos)
+                            + " ms; connection closed");
+                }
                 try {
-                    writable.wait(200);
+                    writable.wait(Math.max(1, Math.min(200, TimeUnit.NANOSECONDS.toMillis(left))));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("admin server closing");

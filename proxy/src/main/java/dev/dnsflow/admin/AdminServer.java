@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -68,6 +69,12 @@ public final class AdminServer implements AutoCloseable {
     static final int MAX_LINE = 64 << 10;
     /** A connection with no request in progress and nothing read for this long is closed. */
     private static final int IDLE_SECONDS = 60;
+    /**
+     * A response the client has not taken any of for this long (the channel stayed full) is cut off:
+     * its connection is closed and its handler ends, freeing its thread and its ring-read admission.
+     * Without it, clients that ask and never read held those forever.
+     */
+    static final Duration STALL_LIMIT = Duration.ofSeconds(30);
 
     private record Route(String path, Set<String> methods, Handler handler) {
     }
@@ -80,6 +87,11 @@ public final class AdminServer implements AutoCloseable {
     private final Channel server;
 
     public AdminServer(InetSocketAddress bind) {
+        this(bind, STALL_LIMIT);
+    }
+
+    /** @param stallLimit how long a response may wait for a client that reads nothing; see {@link #STALL_LIMIT} */
+    AdminServer(InetSocketAddress bind, Duration stallLimit) {
         // Each live flow stream holds a thread while it waits for flows; past the streams, a few more
         // serve everything else. Bounded, so no number of clients can make it grow without end:
         // requests beyond the queue get 503.
@@ -109,7 +121,7 @@ public final class AdminServer implements AutoCloseable {
                         ch.pipeline().addLast(new IdleStateHandler(IDLE_SECONDS, 0, 0),
                                 new HttpServerCodec(MAX_LINE, 16 << 10, 8192),
                                 new HttpObjectAggregator(MAX_BODY),
-                                new AdminConnection(executor, AdminServer.this::serve));
+                                new AdminConnection(executor, AdminServer.this::serve, stallLimit));
                     }
                 });
         try {
@@ -178,34 +190,52 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** On a pool thread: the route's handler with the server's answers for what it throws. */
-    private void serve(HttpExchange exchange) {
+    private void serve(NettyExchange exchange) {
         try {
-            String path = exchange.getRequestURI().getPath();
-            Route route = null;
-            for (Route r : routes) {
-                if (path != null && path.startsWith(r.path) && (route == null || r.path.length() > route.path.length())) {
-                    route = r;
-                }
-            }
-            if (route == null) {
-                notFound(exchange);
-            } else if (!route.methods.contains(exchange.getRequestMethod())) {
-                List<String> allowed = route.methods.stream().sorted().toList();
-                exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
-                respond(exchange, 405, "text/plain", exchange.getRequestMethod() + " is not allowed here; use "
-                        + String.join(" or ", allowed) + "\n");
+            dispatch(exchange);
+        } catch (IOException | RuntimeException e) {
+            if (exchange.responseStarted()) {
+                // Too late for an error status, and the last chunk would make a cut-off body look whole.
+                LOG.log(e instanceof IOException ? Level.FINE : Level.WARNING,
+                        "admin response cut off for " + exchange.getRequestURI(), e);
+                exchange.abort();
             } else {
-                route.handler.handle(exchange);
+                answerFailure(exchange, e);
             }
-        } catch (IllegalArgumentException e) {
-            respondQuietly(exchange, 400, e.getMessage() + "\n");
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "admin client went away", e);
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "admin handler failed for " + exchange.getRequestURI(), e);
-            respondQuietly(exchange, 500, "internal error: " + e + "\n");
         } finally {
             exchange.close(); // after the catch blocks: they may still have to answer
+        }
+    }
+
+    private void dispatch(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        Route route = null;
+        for (Route r : routes) {
+            if (path != null && path.startsWith(r.path) && (route == null || r.path.length() > route.path.length())) {
+                route = r;
+            }
+        }
+        if (route == null) {
+            notFound(exchange);
+        } else if (!route.methods.contains(exchange.getRequestMethod())) {
+            List<String> allowed = route.methods.stream().sorted().toList();
+            exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
+            respond(exchange, 405, "text/plain", exchange.getRequestMethod() + " is not allowed here; use "
+                    + String.join(" or ", allowed) + "\n");
+        } else {
+            route.handler.handle(exchange);
+        }
+    }
+
+    /** A handler failed before answering: bad input is a 400 saying what was wrong, a bug a 500. */
+    private static void answerFailure(HttpExchange exchange, Exception e) {
+        if (e instanceof IllegalArgumentException) {
+            respondQuietly(exchange, 400, e.getMessage() + "\n");
+        } else if (e instanceof IOException) {
+            LOG.log(Level.FINE, "admin client went away", e);
+        } else {
+            LOG.log(Level.WARNING, "admin handler failed for " + exchange.getRequestURI(), e);
+            respondQuietly(exchange, 500, "internal error: " + e + "\n");
         }
     }
 

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,7 +110,11 @@ final class FlowsApi {
         if (ringOff(exchange)) {
             return;
         }
-        List<Flow> found = ring.newest(1, f -> f.id().equals(id));
+        // A scan of the whole ring, like a list: it takes its turn, so many at once cannot starve DNS of CPU.
+        List<Flow> found = new ArrayList<>(1);
+        if (!reads.once(exchange, () -> ring.newest(1, f -> f.id().equals(id), found::add))) {
+            return;
+        }
         if (found.isEmpty()) {
             String why = ring.firstHeld() > 0 ? " (not in the ring: it holds the newest " + ring.size()
                     + " flows, older ones were overwritten)" : "";

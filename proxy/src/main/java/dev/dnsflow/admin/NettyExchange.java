@@ -199,6 +199,24 @@ final class NettyExchange extends HttpExchange {
         return null;
     }
 
+    /** Whether the status line has gone out: from then on a failure can no longer be answered with a status. */
+    synchronized boolean responseStarted() {
+        return status >= 0;
+    }
+
+    /**
+     * Ends a response cut off midway: the connection is closed without the last chunk (or short of
+     * the announced length), so the client sees the body incomplete instead of a whole one.
+     */
+    synchronized void abort() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        out.closed = true;
+        connection.ended(true);
+    }
+
     /** Ends the response once: the last chunk, then the next request or the end of the connection. */
     private synchronized void end() {
         if (ended) {

@@ -2,6 +2,7 @@ package dev.dnsflow.admin;
 
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,7 +34,11 @@ final class RingReads {
     final class Reader implements AutoCloseable {
         private boolean closed;
 
-        /** Runs {@code work} while holding a turn; answers 503 and returns false when no turn came in time. */
+        /**
+         * Runs {@code work} while holding a turn; returns false when no turn came in time. Interrupted
+         * (the server is closing) it throws rather than returning false: a caller that retries on
+         * false would otherwise fail again at once, forever, at full CPU.
+         */
         boolean turn(Work work) throws IOException {
             try {
                 if (!turns.tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS)) {
@@ -41,7 +46,7 @@ final class RingReads {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return false;
+                throw new InterruptedIOException("admin server closing");
             }
             try {
                 work.run();
@@ -68,6 +73,23 @@ final class RingReads {
             return null;
         }
         return new Reader();
+    }
+
+    /**
+     * Runs {@code work} for the request in one turn: true when it ran; false when the request was
+     * answered 503 instead (too many in, or no turn in time).
+     */
+    boolean once(HttpExchange exchange, Work work) throws IOException {
+        try (Reader reader = admit(exchange)) {
+            if (reader == null) {
+                return false;
+            }
+            if (!reader.turn(work)) {
+                busy(exchange);
+                return false;
+            }
+            return true;
+        }
     }
 
     /** The answer for a reader that cannot be served now. */

@@ -61,20 +61,12 @@ final class TopApi {
             return;
         }
         Map<String, Row> rows = new HashMap<>();
-        int flows;
-        try (RingReads.Reader reader = reads.admit(exchange)) {
-            if (reader == null) {
-                return;
-            }
-            int[] counted = new int[1];
-            boolean served = reader.turn(() -> counted[0] = ring.newest(ring.capacity(),
-                    f -> f.timeEpochNanos() >= fromNanos && filter.test(f), f -> count(by, f, rows)));
-            if (!served) {
-                RingReads.busy(exchange);
-                return;
-            }
-            flows = counted[0];
+        int[] counted = new int[1];
+        if (!reads.once(exchange, () -> counted[0] = ring.newest(ring.capacity(),
+                f -> f.timeEpochNanos() >= fromNanos && filter.test(f), f -> count(by, f, rows)))) {
+            return;
         }
+        int flows = counted[0];
         List<Row> top = rows.values().stream()
                 .sorted(Comparator.comparingLong((Row r) -> r.count).reversed().thenComparing(r -> r.key)).limit(limit).toList();
 

@@ -5,12 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.ScriptedUpstream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class AdminServerTest {
@@ -46,6 +51,32 @@ class AdminServerTest {
         try (AdminServer first = new AdminServer(new InetSocketAddress("127.0.0.1", 0)).start()) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AdminServer(first.address()))
                     .hasMessageContaining("--admin").hasMessageContaining(String.valueOf(first.address().getPort()));
+        }
+    }
+
+    /** A handler that failed midway through a chunked body used to end it as if complete: a 200 with cut-off JSON. */
+    @Test
+    void aResponseItsHandlerFailsMidwayReachesTheClientIncomplete() throws Exception {
+        try (AdminServer server = new AdminServer(new InetSocketAddress("127.0.0.1", 0)).route("/half", Set.of("GET"),
+                exchange -> {
+                    exchange.sendResponseHeaders(200, 0);
+                    OutputStream out = exchange.getResponseBody();
+                    out.write("[{\"id\":1},".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    throw new IllegalStateException("the ring went away");
+                }).start()) {
+            String all;
+            try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
+                s.setSoTimeout(5000); // kept alive as if complete, the read below would time out
+                s.getOutputStream().write("GET /half HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            }
+            assertThat(all).startsWith("HTTP/1.1 200").contains("[{\"id\":1},").doesNotEndWith("0\r\n\r\n");
+
+            String base = "http://127.0.0.1:" + server.address().getPort();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> send(HttpRequest.newBuilder(URI.create(base + "/half"))))
+                    .as("what curl calls: transfer closed with outstanding read data remaining").isInstanceOf(IOException.class);
+            assertThat(send(HttpRequest.newBuilder(URI.create(base + "/health"))).statusCode()).isEqualTo(200);
         }
     }
 }
