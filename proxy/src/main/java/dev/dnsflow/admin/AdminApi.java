@@ -28,13 +28,13 @@ public final class AdminApi {
 
     /** @param notReady why /ready answers 503 (shutting down, no healthy upstream), or null when ready */
     public static void register(AdminServer server, ProxyMetrics metrics, FlowRecorder recorder, Supplier<String> notReady,
-                                dev.dnsflow.chaos.ChaosApi chaos, AdminToken token) {
+                                ChaosApi chaos, AdminToken token) {
         register(server, metrics, recorder, notReady, chaos, token, new RingReads());
     }
 
     /** @param reads where whole-ring reads take turns (a test may hold them) */
     static void register(AdminServer server, ProxyMetrics metrics, FlowRecorder recorder, Supplier<String> notReady,
-                         dev.dnsflow.chaos.ChaosApi chaos, AdminToken token, RingReads reads) {
+                         ChaosApi chaos, AdminToken token, RingReads reads) {
         Clock clock = Clock.systemUTC();
         FlowsApi flows = new FlowsApi(recorder.ring(), clock, reads);
         FlowStreams streams = new FlowStreams(metrics, clock);
@@ -57,7 +57,7 @@ public final class AdminApi {
             }
         });
         server.route(TopApi.PATH, GET, top::top);
-        server.route(dev.dnsflow.chaos.ChaosApi.PREFIX, Set.of("GET", "HEAD", "PUT", "DELETE"),
+        server.route(ChaosApi.PREFIX, Set.of("GET", "HEAD", "PUT", "DELETE"),
                 exchange -> chaos.handle(exchange, token::permits));
     }
 }

@@ -68,7 +68,17 @@ public record ChaosRule(String name, NamePattern match, Set<Integer> types, Cidr
     }
 
     /** The rule in the shape it is written in (YAML file, API JSON), for GET /api/v1/chaos. */
-    Map<String, Object> describe(Instant now) {
+    /**
+     * A rule from its JSON shape (the API's PUT body); every problem is an IllegalArgumentException
+     * naming the field, prefixed with {@code where}.
+     */
+    public static ChaosRule fromJson(com.fasterxml.jackson.databind.JsonNode node, String where, String name,
+                                     String source, Instant now) {
+        return RuleParser.fromJson(node, where, name, source, now);
+    }
+
+    /** As the API shows it. */
+    public Map<String, Object> describe(Instant now) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", name);
         Map<String, Object> m = new LinkedHashMap<>();

@@ -103,7 +103,7 @@ public final class DnsProxy implements AutoCloseable {
     private AdminServer startAdmin(java.net.InetSocketAddress address) {
         AdminServer server = new AdminServer(address);
         dev.dnsflow.admin.AdminApi.register(server, metrics, recorder, this::notReady,
-                new dev.dnsflow.chaos.ChaosApi(chaosRules, java.time.Clock.systemUTC()), config.adminToken());
+                new dev.dnsflow.admin.ChaosApi(chaosRules, java.time.Clock.systemUTC()), config.adminToken());
         return server.start();
     }
 

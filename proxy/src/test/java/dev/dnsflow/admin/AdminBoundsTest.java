@@ -2,7 +2,6 @@ package dev.dnsflow.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dnsflow.chaos.ChaosApi;
 import dev.dnsflow.chaos.ChaosRules;
 import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.record.FlowRecorder;

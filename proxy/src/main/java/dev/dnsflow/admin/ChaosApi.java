@@ -1,9 +1,10 @@
-package dev.dnsflow.chaos;
+package dev.dnsflow.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
-import dev.dnsflow.admin.AdminServer;
+import dev.dnsflow.chaos.ChaosRule;
+import dev.dnsflow.chaos.ChaosRules;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
@@ -84,7 +85,7 @@ public final class ChaosApi {
             throw new IllegalArgumentException("name: the body says '" + body.get("name").asText() + "' but the path says '"
                     + name + "'");
         }
-        ChaosRule rule = RuleParser.fromJson(body, "rule " + name, name, "api", clock.instant());
+        ChaosRule rule = ChaosRule.fromJson(body, "rule " + name, name, "api", clock.instant());
         boolean replaced = rules.put(rule);
         json(exchange, replaced ? 200 : 201, rule.describe(clock.instant()));
     }
