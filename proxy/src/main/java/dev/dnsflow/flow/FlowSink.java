@@ -1,9 +1,12 @@
 package dev.dnsflow.flow;
 
 /**
- * Where finished flows go (JSON lines, the in-memory ring, later dnstap and the API stream).
- * Called from the recorder's own thread, never from an event loop, so a sink may block briefly;
- * if it falls behind, the recorder drops flows for it and counts them.
+ * Where finished flows go (JSON lines, dnstap, the API's live streams, per-name metrics; the ring is
+ * kept by the recorder itself). Called from the recorder's one thread, never from an event loop: a
+ * sink that blocks delays every sink after it and, once the recorder's bounded queue is full, the
+ * flows the event loops hand over are dropped and counted as {@code sink="recorder"}. So a sink that
+ * can be slow (a socket, a client) queues and drops for itself, and counts what it drops under its
+ * own name, as the dnstap writer and the streams do.
  */
 public interface FlowSink extends AutoCloseable {
     String name();

@@ -108,7 +108,9 @@ final class Forwarder {
         Upstream u = upstreams.get(index);
         boolean sent = transport == Transport.UDP ? sendUdp(f, index, now) : tcp[index].send(f, now);
         if (!sent) {
-            u.metrics().error(transport == Transport.UDP ? "udp_unavailable" : "id_exhausted");
+            if (transport == Transport.TCP) {
+                u.metrics().error("id_exhausted"); // sendUdp counts its own reasons
+            }
             f.failedToStart(u, transport, now);
             return false;
         }
@@ -131,6 +133,7 @@ final class Forwarder {
         UdpUpstreamPool pool = udp[index];
         UdpUpstreamSocket s = pool.pick();
         if (s == null) {
+            pool.upstream.metrics().error("udp_unavailable");
             return false;
         }
         int id = s.ids.allocate(f);

@@ -27,7 +27,7 @@ import java.util.Map;
 
 /**
  * A running dnsflow proxy: event loops, UDP and TCP frontends on one port, the stage chain
- * (acl → format → forward), the flow recorder with its sinks, and the admin server. The chain is
+ * (acl → format → context → chaos → forward), the flow recorder with its sinks, and the admin server. The chain is
  * assembled in {@link #stages} and nowhere else.
  */
 public final class DnsProxy implements AutoCloseable {
