@@ -248,12 +248,22 @@ final class Forwarder {
     }
 
     private void giveUp(InFlight f) {
+        giveUp(f, AttemptOutcome.TIMEOUT);
+    }
+
+    /**
+     * Answers SERVFAIL, settling the attempt still waiting as {@code waiting}: a timeout counts against
+     * the upstream; an attempt abandoned by shutdown does not (the upstream did nothing wrong).
+     */
+    private void giveUp(InFlight f, AttemptOutcome waiting) {
         long now = System.nanoTime();
         attemptTimers.remove(f.attemptTimer);
         if (f.outstanding()) {
-            f.upstream.metrics().timeout();
-            f.upstream.failed();
-            f.settle(AttemptOutcome.TIMEOUT, now);
+            if (waiting == AttemptOutcome.TIMEOUT) {
+                f.upstream.metrics().timeout();
+                f.upstream.failed();
+            }
+            f.settle(waiting, now);
         }
         deadlines.remove(f.deadlineTimer);
         f.exchange.respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
@@ -278,21 +288,11 @@ final class Forwarder {
         loop.flusher().flush();
     }
 
-    /**
-     * Shutdown, once the grace period is over: every query still waiting gets SERVFAIL now. The
-     * attempts waiting are settled as abandoned, not as timeouts: the upstream did nothing wrong, so
-     * neither its health nor its timeout count changes.
-     */
+    /** Shutdown, once the grace period is over: every query still waiting gets SERVFAIL now. */
     void abandonAll() {
-        long now = System.nanoTime();
         TimeoutList.Node n;
         while ((n = deadlines.poll()) != null) {
-            InFlight f = n.owner;
-            attemptTimers.remove(f.attemptTimer);
-            if (f.outstanding()) {
-                f.settle(AttemptOutcome.ABANDONED, now);
-            }
-            f.exchange.respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
+            giveUp(n.owner, AttemptOutcome.ABANDONED);
         }
         loop.flusher().flush();
     }
