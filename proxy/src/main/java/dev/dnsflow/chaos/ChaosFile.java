@@ -105,8 +105,7 @@ public final class ChaosFile implements AutoCloseable {
             }
             lastContent = content;
             List<ChaosRule> next = parse(content, path.toString(), clock);
-            long before = rules.list().stream().filter(r -> r.source().equals("file")).count();
-            rules.replaceSource("file", next);
+            int before = rules.replaceSource("file", next);
             lastError = null;
             if (next.isEmpty() && before > 0) {
                 // applied all the same: emptying the file is how chaos is switched off, but it may be a mistake

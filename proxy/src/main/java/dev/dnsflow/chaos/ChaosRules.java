@@ -53,16 +53,18 @@ public final class ChaosRules {
         replaceSource("flag", parsed);
     }
 
-    /** Replaces every rule from {@code source} (e.g. a reloaded file) and keeps the rest. */
-    public synchronized void replaceSource(String source, List<ChaosRule> replacement) {
+    /** Replaces every rule from {@code source} (e.g. a reloaded file) and keeps the rest; returns how many it removed. */
+    public synchronized int replaceSource(String source, List<ChaosRule> replacement) {
         List<ChaosRule> next = new ArrayList<>();
         for (ChaosRule r : rules) {
             if (!r.source().equals(source)) {
                 next.add(r);
             }
         }
+        int removed = rules.size() - next.size();
         next.addAll(replacement);
         install(next);
+        return removed;
     }
 
     /** Adds or replaces (in place) the rule with this name; returns whether it replaced one. */
