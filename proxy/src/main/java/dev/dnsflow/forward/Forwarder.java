@@ -216,9 +216,10 @@ final class Forwarder {
             f.exchange.dropRecorded("chaos", Outcome.CHAOS_UPSTREAM_DROP);
             return;
         }
-        if (ResponseCheck.isQuestionlessError(reply)) {
-            // The client gets the upstream's rcode with its question echoed: a reply without one
-            // would fail the client's own question check (CoreDNS turns it into FORMERR).
+        if (DnsHeader.qdCount(reply) == 0) {
+            // Accepted without a question: an error reply (ResponseCheck). The client gets the upstream's
+            // rcode with its question echoed: a reply without one would fail the client's own question
+            // check (CoreDNS turns it into FORMERR).
             int rcode = DnsHeader.rcode(reply);
             reply.release();
             f.exchange.respondError(rcode, Outcome.ANSWERED);

@@ -56,8 +56,8 @@ public final class ResponseCheck {
         return OK;
     }
 
-    /** An error reply that carries no question (see the class comment); the caller answers with the question put back. */
-    public static boolean isQuestionlessError(ByteBuf response) {
+    /** An error reply that carries no question (see the class comment). */
+    static boolean isQuestionlessError(ByteBuf response) {
         int rcode = DnsHeader.rcode(response);
         return DnsHeader.qdCount(response) == 0 && rcode != Responses.NOERROR && rcode != Responses.NXDOMAIN;
     }
