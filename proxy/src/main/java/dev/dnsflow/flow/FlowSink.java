@@ -27,15 +27,6 @@ public interface FlowSink extends AutoCloseable {
     default void idle() {
     }
 
-    /**
-     * Flows this sink accepted but lost since the last call (e.g. a buffered write failed later); the
-     * recorder asks after each call into the sink and counts them as dropped for this sink.
-     */
-    default long takeLost() {
-        return 0;
-    }
-
-    @Override
     default void close() {
     }
 }

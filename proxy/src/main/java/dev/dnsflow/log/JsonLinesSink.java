@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
@@ -25,7 +26,7 @@ import java.util.logging.Logger;
  * Buffered (64 KB), and flushed whenever the recorder has nothing else to do.
  *
  * <p>A failing write (disk full, a closed pipe) never stops the recorder and never logs per flow. The
- * flows it loses are counted ({@link #takeLost()}, {@code dnsflow_flows_dropped_total{sink="log"}}):
+ * flows it loses are handed to the {@code lost} counter it was given ({@code dnsflow_flows_dropped_total{sink="log"}}):
  * those accepted since the last successful flush when a flush fails (a partly written tail is cut off
  * the file, so no half line is left), and those that arrive while writes are failing. Writing is
  * retried every second, so the log recovers by itself; what was lost and why is logged at most once
@@ -52,15 +53,17 @@ public final class JsonLinesSink implements FlowSink {
     private long pending;
     private long retryAt;
     private boolean failing;
-    private long lostUntaken;
+    private final LongConsumer lost;
     private final Warnings warnings = new Warnings();
 
-    private JsonLinesSink(Path path, OutputStream out, long maxBytes, int keep, LongSupplier nanos) throws IOException {
+    private JsonLinesSink(Path path, OutputStream out, long maxBytes, int keep, LongSupplier nanos, LongConsumer lost)
+            throws IOException {
         this.path = path;
         this.out = out;
         this.maxBytes = maxBytes;
         this.keep = keep;
         this.nanos = nanos;
+        this.lost = lost;
         this.written = path == null ? 0 : Files.size(path);
         this.json = FlowJson.FACTORY.createGenerator(buffer);
         json.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
@@ -68,21 +71,26 @@ public final class JsonLinesSink implements FlowSink {
         json.setRootValueSeparator(null); // lines must start with '{', not with Jackson's default space
     }
 
-    public static JsonLinesSink stdout() {
+    /** @param lost told how many flows were lost, each time some are */
+    public static JsonLinesSink stdout(LongConsumer lost) {
         try {
             // the file descriptor rather than System.out, which swallows write errors: lost flows must be counted
-            return new JsonLinesSink(null, new FileOutputStream(FileDescriptor.out), Long.MAX_VALUE, 0, System::nanoTime);
+            return new JsonLinesSink(null, new FileOutputStream(FileDescriptor.out), Long.MAX_VALUE, 0, System::nanoTime,
+                    lost);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** @throws UncheckedIOException naming the path when it cannot be opened */
-    public static JsonLinesSink file(Path path, long maxBytes, int keep) {
-        return file(path, maxBytes, keep, System::nanoTime);
+    /**
+     * @param lost told how many flows were lost, each time some are
+     * @throws UncheckedIOException naming the path when it cannot be opened
+     */
+    public static JsonLinesSink file(Path path, long maxBytes, int keep, LongConsumer lost) {
+        return file(path, maxBytes, keep, System::nanoTime, lost);
     }
 
-    static JsonLinesSink file(Path path, long maxBytes, int keep, LongSupplier nanos) {
+    static JsonLinesSink file(Path path, long maxBytes, int keep, LongSupplier nanos, LongConsumer lost) {
         if (keep < 1 || maxBytes < 1) {
             // the flags' ranges keep these out; a rotation without a copy to move to would lose the flows it moves
             throw new IllegalArgumentException("--flow-log-keep must be at least 1 and --flow-log-max-size positive");
@@ -92,7 +100,7 @@ public final class JsonLinesSink implements FlowSink {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            return new JsonLinesSink(path, append(path), maxBytes, keep, nanos);
+            return new JsonLinesSink(path, append(path), maxBytes, keep, nanos, lost);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write flow log " + path + ": " + e.getMessage(), e);
         }
@@ -128,13 +136,6 @@ public final class JsonLinesSink implements FlowSink {
     public void idle() {
         flush();
         warnings.report(false);
-    }
-
-    @Override
-    public long takeLost() {
-        long n = lostUntaken;
-        lostUntaken = 0;
-        return n;
     }
 
     @Override
@@ -179,7 +180,7 @@ public final class JsonLinesSink implements FlowSink {
     }
 
     private void lose(long flows) {
-        lostUntaken += flows;
+        lost.accept(flows);
         warnings.lost(flows);
     }
 

@@ -166,15 +166,6 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
                 metrics.flowDropped(sink.name());
                 LOG.log(Level.WARNING, "flow sink " + sink.name() + " failed", e);
             }
-            countLost(sink);
-        }
-    }
-
-    /** Flows a sink accepted and lost later (a buffered write that failed) are dropped flows too. */
-    private void countLost(FlowSink sink) {
-        long lost = sink.takeLost();
-        if (lost > 0) {
-            metrics.flowDropped(sink.name(), lost);
         }
     }
 
@@ -184,7 +175,6 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "flow sink " + sink.name() + " failed to flush", e);
         }
-        countLost(sink);
     }
 
     /** Waits until every flow accepted so far has reached the ring and the sinks (tests, shutdown). */
@@ -216,7 +206,6 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         }
         for (FlowSink sink : sinks) {
             sink.close();
-            countLost(sink);
         }
     }
 }

@@ -43,11 +43,10 @@ public final class DnsProxy implements AutoCloseable {
     private final dev.dnsflow.metrics.RuntimeMetrics runtime;
     private dev.dnsflow.chaos.ChaosRules chaosRules;
     private dev.dnsflow.chaos.ChaosFile chaosFile;
-    private boolean closed;
+    /** Set when shutdown begins: /ready turns 503 at once (CoreDNS's lameduck). */
+    private volatile boolean closed;
     /** How long without any query a stopping proxy waits before it takes no more (see {@link #shutdown}). */
     static final Duration QUIET = Duration.ofSeconds(1);
-    /** Set when shutdown begins: /ready turns 503 at once (CoreDNS's lameduck). */
-    private volatile boolean draining;
 
     private DnsProxy(ProxyConfig config, ProxyMetrics metrics) {
         this.config = config;
@@ -81,7 +80,7 @@ public final class DnsProxy implements AutoCloseable {
             if (config.dnstap() != null) {
                 recorder.addSink(openDnstap(config, frontends.address(), metrics));
             }
-            FlowSink log = openFlowLog(config);
+            FlowSink log = openFlowLog(config, metrics);
             if (log != null) {
                 recorder.addSink(log);
             }
@@ -143,12 +142,13 @@ public final class DnsProxy implements AutoCloseable {
         }
     }
 
-    private static FlowSink openFlowLog(ProxyConfig config) {
+    private static FlowSink openFlowLog(ProxyConfig config, ProxyMetrics metrics) {
         if (config.flowLog() == null) {
             return null;
         }
-        return config.flowLog().equals("-") ? JsonLinesSink.stdout()
-                : JsonLinesSink.file(config.flowLogPath(), config.flowLogMaxBytes(), config.flowLogKeep());
+        java.util.function.LongConsumer lost = n -> metrics.flowDropped("log", n);
+        return config.flowLog().equals("-") ? JsonLinesSink.stdout(lost)
+                : JsonLinesSink.file(config.flowLogPath(), config.flowLogMaxBytes(), config.flowLogKeep(), lost);
     }
 
     /** The address actually bound (with the real port when 0 was asked for). */
@@ -204,7 +204,7 @@ public final class DnsProxy implements AutoCloseable {
 
     /** Why /ready answers 503, or null when ready. */
     private String notReady() {
-        if (draining) {
+        if (closed) {
             return "shutting down";
         }
         return forward.anyHealthy() ? null : "no upstream is healthy";
@@ -229,7 +229,6 @@ public final class DnsProxy implements AutoCloseable {
             return;
         }
         closed = true;
-        draining = true;
         long until = System.nanoTime() + grace.toNanos();
         while (System.nanoTime() - until < 0 && busy()) {
             sleep(10);
