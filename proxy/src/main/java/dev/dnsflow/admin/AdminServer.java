@@ -6,17 +6,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
+import dev.dnsflow.net.Transports;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -102,9 +99,9 @@ public final class AdminServer implements AutoCloseable {
                     return t;
                 });
         executor.allowCoreThreadTimeOut(true);
-        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("dnsflow-admin-io", true),
-                NioIoHandler.newFactory());
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        Transports transports = Transports.best();
+        group = transports.newGroup(1, "dnsflow-admin-io");
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(transports.serverSocket())
                 .option(ChannelOption.SO_BACKLOG, 64)
                 .option(ChannelOption.AUTO_READ, false) // accept once start() is called
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 << 10, 64 << 10))
