@@ -5,10 +5,10 @@ import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.pipeline.Exchange;
 import dev.dnsflow.pipeline.Stage;
 import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Injects faults (mirrors CoreDNS's {@code erratic}, with dnsdist-style rules): the first rule that
@@ -50,20 +50,24 @@ public final class ChaosStage implements Stage {
             case DROP -> exchange.dropRecorded("chaos", Outcome.CHAOS_DROP);
             case RCODE -> exchange.respondError(rule.rcode(), Outcome.CHAOS_RCODE);
             case TRUNCATE -> exchange.respondTruncated(Outcome.CHAOS_TRUNCATE);
-            case DELAY -> exchange.loop().eventLoop().schedule(() -> {
-                if (!exchange.isDone()) { // shutdown may have answered it meanwhile
-                    next.serve(exchange);
-                    exchange.loop().flusher().flush();
-                }
-            }, delay, TimeUnit.NANOSECONDS);
-            case DELAY_RESPONSE -> {
-                exchange.delayResponse(delay);
-                next.serve(exchange);
-            }
-            case UPSTREAM_DROP -> {
-                exchange.discardAnswers();
-                next.serve(exchange);
-            }
+            case DELAY -> next.serveAfter(exchange, delay);
+            case DELAY_RESPONSE, UPSTREAM_DROP -> next.serve(exchange); // acted on in answer()
+        }
+    }
+
+    /** The answer of a query a rule marked on the way in: held back (delay-response) or lost (upstream-drop). */
+    @Override
+    public void answer(Exchange exchange, ByteBuf response, Outcome outcome, Back back) {
+        ChaosMark mark = exchange.chaos();
+        if (mark == null) {
+            back.answer(exchange, response, outcome);
+        } else if (mark.action().equals(ChaosAction.DELAY_RESPONSE.text())) {
+            back.answerAfter(exchange, response, outcome, mark.delayMicros() * 1000);
+        } else if (mark.action().equals(ChaosAction.UPSTREAM_DROP.text()) && outcome == Outcome.ANSWERED) {
+            response.release(); // the upstream answered; the client never hears of it
+            exchange.dropRecorded("chaos", Outcome.CHAOS_UPSTREAM_DROP);
+        } else {
+            back.answer(exchange, response, outcome);
         }
     }
 

@@ -211,11 +211,6 @@ final class Forwarder {
             }
         }
         deadlines.remove(f.deadlineTimer);
-        if (f.exchange.discardsAnswers()) {
-            reply.release(); // chaos upstream-drop: the upstream answered, the client never hears of it
-            f.exchange.dropRecorded("chaos", Outcome.CHAOS_UPSTREAM_DROP);
-            return;
-        }
         if (DnsHeader.qdCount(reply) == 0) {
             // Accepted without a question: an error reply (ResponseCheck). The client gets the upstream's
             // rcode with its question echoed: a reply without one would fail the client's own question

@@ -22,6 +22,7 @@ import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,17 +45,22 @@ public final class Exchange {
     private final long receivedNanos;
     private final Listener listener;
     private List<Attempt> attempts = List.of();
-    private boolean done;
+    private State state = State.OPEN;
     private ChaosMark chaos;
     private Origin origin;
     private java.net.InetAddress originAddress;
     private String name;
     private WireCapture wire;
-    private long responseDelayNanos;
-    private boolean discardAnswers;
-    /** An answer held back by a chaos delay-response, until it is sent. */
-    private ByteBuf heldResponse;
-    private Outcome heldOutcome;
+    /** Set by the pipeline that serves it; null for an exchange answered outside one. */
+    Pipeline pipeline;
+    /** How far into the pipeline the exchange went: an answer goes back from here. */
+    int depth;
+    /** Work a stage deferred (see {@link #defer}), and its timer. */
+    private Runnable pending;
+    private ScheduledFuture<?> pendingTimer;
+
+    /** Open until answered; answering while the answer is on its way back through the stages; then done. */
+    private enum State { OPEN, ANSWERING, DONE }
     /** Links in the loop's list of exchanges not yet completed (see {@link LoopContext#abandonLive}). */
     Exchange liveNext;
     Exchange livePrev;
@@ -116,8 +122,9 @@ public final class Exchange {
         return receivedNanos;
     }
 
+    /** Whether an answer was given (it may still be on its way back) or the exchange ended without one. */
     public boolean isDone() {
-        return done;
+        return state != State.OPEN;
     }
 
     public void addAttempt(Attempt attempt) {
@@ -144,48 +151,84 @@ public final class Exchange {
     }
 
     /**
-     * Sends {@code response} (ownership passes here) with the client's own ID, truncated with TC=1 if
-     * a UDP client cannot take its size, then records the flow. Later calls only release. A chaos
-     * delay-response holds the answer back first.
+     * Answers with {@code response} (ownership passes here): it goes back through the stages that act
+     * on answers, then to the client ({@link #send}). Only the first answer counts; later ones are released.
      */
     public void respond(ByteBuf response, Outcome outcome) {
-        if (done) {
+        if (state != State.OPEN) {
             response.release();
             return;
         }
-        done = true;
-        if (responseDelayNanos > 0) {
-            heldResponse = response;
-            heldOutcome = outcome;
-            loop.eventLoop().schedule(this::sendHeld, responseDelayNanos, TimeUnit.NANOSECONDS);
-            return;
-        }
-        send(response, outcome);
-    }
-
-    private void sendHeld() {
-        ByteBuf response = heldResponse;
-        if (response != null) {
-            heldResponse = null;
-            send(response, heldOutcome);
-            loop.flusher().flush();
+        state = State.ANSWERING;
+        if (pipeline == null) {
+            send(response, outcome);
+        } else {
+            pipeline.answer(this, response, outcome);
         }
     }
 
     /**
-     * Shutdown, once the grace period is over: a held-back answer goes out now, and an exchange not
-     * yet answered (a chaos delay still waiting) gets SERVFAIL. Either way its flow is recorded.
+     * Runs {@code work} on this exchange's loop after {@code nanos}, under the pipeline's guard, and
+     * flushes what it wrote: a stage that delays the query or its answer (chaos) re-enters here. One
+     * piece of work at a time. Shutdown does not wait for it (see {@link #abandon}).
+     */
+    public void defer(long nanos, Runnable work) {
+        pending = work;
+        pendingTimer = loop.eventLoop().schedule(this::runPending, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void runPending() {
+        Runnable work = pending;
+        if (work == null) {
+            return;
+        }
+        pending = null;
+        pendingTimer.cancel(false);
+        pendingTimer = null;
+        if (pipeline == null) {
+            work.run();
+        } else {
+            pipeline.guard(this, work);
+        }
+        loop.flusher().flush();
+    }
+
+    /**
+     * Shutdown, once the grace period is over: an answer held back on its way goes out now, and a query
+     * not yet answered (a chaos delay still waiting) gets SERVFAIL. Either way its flow is recorded.
      */
     void abandon() {
-        if (heldResponse != null) {
-            sendHeld();
-        } else if (!done) {
-            responseDelayNanos = 0;
+        if (state == State.OPEN) {
+            if (pending != null) {
+                pendingTimer.cancel(false);
+                pending = null;
+            }
             respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
+        }
+        while (state == State.ANSWERING && pending != null) {
+            runPending();
         }
     }
 
-    private void send(ByteBuf response, Outcome outcome) {
+    /** A stage threw: the query gets SERVFAIL, or, when its answer was lost on the way back, is counted as dropped. */
+    void failed() {
+        if (state == State.OPEN) {
+            respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
+        } else if (state == State.ANSWERING) {
+            drop("stage_failed");
+        }
+    }
+
+    /**
+     * The end of the way back: sends {@code response} with the client's own ID, truncated with TC=1 if
+     * a UDP client cannot take its size, then records the flow.
+     */
+    void send(ByteBuf response, Outcome outcome) {
+        if (state == State.DONE) {
+            response.release();
+            return;
+        }
+        state = State.DONE;
         DnsHeader.setId(response, parsed.id);
         int questionEnd = parsed.hasQuestion() ? parsed.questionEnd : DnsHeader.SIZE;
         if (transport == Transport.UDP && response.readableBytes() > parsed.udpSize && parsed.hasQuestion()) {
@@ -206,10 +249,10 @@ public final class Exchange {
 
     /** Ends the exchange without any answer and without a flow; the drop is counted under {@code reason}. */
     public void drop(String reason) {
-        if (done) {
+        if (state == State.DONE) {
             return;
         }
-        done = true;
+        state = State.DONE;
         loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
         release();
         loop.closed(this);
@@ -218,12 +261,15 @@ public final class Exchange {
         }
     }
 
-    /** Ends the exchange without any answer on purpose (chaos): counted as a drop, recorded as a flow. */
+    /**
+     * Ends the exchange without any answer on purpose (chaos): counted as a drop, recorded as a flow. A
+     * stage may do this to an answer on its way back, after releasing it.
+     */
     public void dropRecorded(String reason, Outcome outcome) {
-        if (done) {
+        if (state == State.DONE) {
             return;
         }
-        done = true;
+        state = State.DONE;
         long now = System.nanoTime();
         loop.metrics().drop(reason, now - receivedNanos);
         finish(loop.recording(), null, outcome, now);
@@ -253,20 +299,6 @@ public final class Exchange {
 
     public ChaosMark chaos() {
         return chaos;
-    }
-
-    /** Holds the answer back this long before sending it (chaos delay-response). */
-    public void delayResponse(long nanos) {
-        this.responseDelayNanos = nanos;
-    }
-
-    /** Whether upstream answers must be thrown away (chaos upstream-drop: a lost reply). */
-    public boolean discardsAnswers() {
-        return discardAnswers;
-    }
-
-    public void discardAnswers() {
-        this.discardAnswers = true;
     }
 
     /** @param recording whether anything wants the flow (asked once per exchange, so metrics and flow agree) */
