@@ -1,5 +1,6 @@
 package dev.dnsflow.acl;
 
+import dev.dnsflow.util.Cidr;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.List;

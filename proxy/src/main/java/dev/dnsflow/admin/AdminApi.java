@@ -1,7 +1,8 @@
 package dev.dnsflow.admin;
 
 import dev.dnsflow.metrics.ProxyMetrics;
-import dev.dnsflow.record.FlowRecorder;
+import dev.dnsflow.flow.FlowSink;
+import dev.dnsflow.record.FlowRing;
 import java.time.Clock;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -17,7 +18,7 @@ import java.util.function.Supplier;
  * GET /api/v1/flows/stream     the same filters, live: NDJSON, or SSE with Accept: text/event-stream
  * GET /api/v1/flows/{id}       one flow, 404 if gone
  * GET /api/v1/top              by=name|client|upstream, window=5m, limit=10, plus the filters
- * GET /api/v1/chaos[/NAME]     chaos rules; PUT (JSON rule) and DELETE need the admin token
+ * (plugins add theirs: /api/v1/chaos[/NAME] by chaos)
  * </pre>
  */
 public final class AdminApi {
@@ -26,20 +27,23 @@ public final class AdminApi {
     private AdminApi() {
     }
 
-    /** @param notReady why /ready answers 503 (shutting down, no healthy upstream), or null when ready */
-    public static void register(AdminServer server, ProxyMetrics metrics, FlowRecorder recorder, Supplier<String> notReady,
-                                ChaosApi chaos, AdminToken token) {
-        register(server, metrics, recorder, notReady, chaos, token, new RingReads());
+    /**
+     * Registers the core endpoints (plugins add their own, e.g. chaos).
+     *
+     * @param notReady why /ready answers 503 (shutting down, no healthy upstream), or null when ready
+     * @return the sink that feeds {@code /api/v1/flows/stream}: the caller adds it with the other sinks
+     */
+    public static FlowSink register(AdminServer server, ProxyMetrics metrics, FlowRing ring, Supplier<String> notReady) {
+        return register(server, metrics, ring, notReady, new RingReads());
     }
 
     /** @param reads where whole-ring reads take turns (a test may hold them) */
-    static void register(AdminServer server, ProxyMetrics metrics, FlowRecorder recorder, Supplier<String> notReady,
-                         ChaosApi chaos, AdminToken token, RingReads reads) {
+    static FlowSink register(AdminServer server, ProxyMetrics metrics, FlowRing ring, Supplier<String> notReady,
+                             RingReads reads) {
         Clock clock = Clock.systemUTC();
-        FlowsApi flows = new FlowsApi(recorder.ring(), clock, reads);
+        FlowsApi flows = new FlowsApi(ring, clock, reads);
         FlowStreams streams = new FlowStreams(metrics, clock);
-        TopApi top = new TopApi(recorder.ring(), clock, reads);
-        recorder.addSink(streams);
+        TopApi top = new TopApi(ring, clock, reads);
         server.exact("/ready", GET, exchange -> {
             String why = notReady.get();
             AdminServer.respond(exchange, why == null ? 200 : 503, "text/plain", why == null ? "ready\n" : why + "\n");
@@ -57,7 +61,6 @@ public final class AdminApi {
             }
         });
         server.route(TopApi.PATH, GET, top::top);
-        server.route(ChaosApi.PREFIX, Set.of("GET", "HEAD", "PUT", "DELETE"),
-                exchange -> chaos.handle(exchange, token::permits));
+        return streams;
     }
 }

@@ -51,7 +51,7 @@ public final class AdminToken {
     }
 
     /** Answers 403/401 and returns false unless the request carries the token. */
-    boolean permits(HttpExchange exchange) throws IOException {
+    public boolean permits(HttpExchange exchange) throws IOException {
         if (token == null) {
             AdminServer.respond(exchange, 403, "text/plain", "changes are disabled: start dnsflow with --admin-token-file "
                     + "(or " + ENV + ") and send 'Authorization: Bearer TOKEN'\n");

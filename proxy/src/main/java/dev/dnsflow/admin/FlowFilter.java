@@ -1,6 +1,6 @@
 package dev.dnsflow.admin;
 
-import dev.dnsflow.acl.Cidr;
+import dev.dnsflow.util.Cidr;
 import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.Outcome;

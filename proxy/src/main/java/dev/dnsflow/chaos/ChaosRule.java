@@ -1,6 +1,6 @@
 package dev.dnsflow.chaos;
 
-import dev.dnsflow.acl.Cidr;
+import dev.dnsflow.util.Cidr;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.util.NamePattern;
 import java.time.Duration;

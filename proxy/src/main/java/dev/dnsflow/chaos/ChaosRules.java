@@ -46,11 +46,16 @@ public final class ChaosRules {
 
     /** Installs the {@code --chaos-rule} flags, named {@code cli-1}, {@code cli-2}, … unless they say {@code rule=NAME}. */
     public void loadFlags(List<String> flags) {
+        replaceSource("flag", parseFlags(flags, clock.instant()));
+    }
+
+    /** The {@code --chaos-rule} flags as rules, named as {@link #loadFlags} names them; errors name the flag. */
+    public static List<ChaosRule> parseFlags(List<String> flags, Instant now) {
         List<ChaosRule> parsed = new ArrayList<>();
         for (int i = 0; i < flags.size(); i++) {
-            parsed.add(RuleParser.fromFlag(flags.get(i), "cli-" + (i + 1), clock.instant()));
+            parsed.add(RuleParser.fromFlag(flags.get(i), "cli-" + (i + 1), now));
         }
-        replaceSource("flag", parsed);
+        return parsed;
     }
 
     /** Replaces every rule from {@code source} (e.g. a reloaded file) and keeps the rest; returns how many it removed. */

@@ -2,7 +2,7 @@ package dev.dnsflow.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dnsflow.acl.Cidr;
+import dev.dnsflow.util.Cidr;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.util.Durations;
 import dev.dnsflow.util.NamePattern;

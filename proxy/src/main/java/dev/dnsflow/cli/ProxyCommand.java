@@ -1,6 +1,8 @@
 package dev.dnsflow.cli;
 
 import dev.dnsflow.acl.AllowList;
+import dev.dnsflow.chaos.ChaosRule;
+import dev.dnsflow.chaos.ChaosRules;
 import dev.dnsflow.forward.ForwardOptions;
 import dev.dnsflow.forward.Policy;
 import dev.dnsflow.server.DnsProxy;
@@ -9,6 +11,7 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,7 +24,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code dnsflow proxy}: forward DNS and record every query as a flow. */
-@Command(name = "proxy", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "proxy", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = PluginFlags.class,
         description = {
             "Forward DNS queries to upstream servers and record every query as a flow.",
             "",
@@ -53,23 +56,15 @@ public final class ProxyCommand implements Callable<Integer> {
 
     /**
      * Prints the banner and waits for Ctrl-C or SIGTERM; then drains the proxy for up to {@code grace}
-     * (see {@link DnsProxy#shutdown}) and closes whatever else the hook closes, after it: a sidecar's
-     * dnstap receiver keeps joining while the last flows finish.
+     * (see {@link DnsProxy#shutdown}), which closes everything its plugins opened too.
      */
-    public static void serveUntilStopped(DnsProxy proxy, PrintWriter err, String banner, Duration grace,
-                                         AutoCloseable... alsoClose) throws InterruptedException {
+    public static void serveUntilStopped(DnsProxy proxy, PrintWriter err, String banner, Duration grace)
+            throws InterruptedException {
         err.println(banner);
         err.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             proxy.shutdown(grace);
-            for (AutoCloseable c : alsoClose) {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // shutting down anyway
-                }
-            }
             stop.countDown(); // last: the command's own close() must not cut the drain short
         }, "dnsflow-shutdown"));
         stop.await();
@@ -130,20 +125,20 @@ public final class ProxyCommand implements Callable<Integer> {
 
         @Option(names = "--max-fails", paramLabel = "N", converter = Converters.MaxFails.class,
                 description = "Consecutive failed attempts before an upstream is marked down, 1 to 1000 (default: 3).")
-        int maxFails = 3;
+        int maxFails = ForwardOptions.defaults().maxFails();
 
         @Option(names = "--health-check", paramLabel = "DURATION", converter = Converters.HealthCheck.class,
                 description = "How often a down upstream is probed with '. IN NS', 10ms to 1m (default: 500ms).")
-        Duration healthCheck = Duration.ofMillis(500);
+        Duration healthCheck = ForwardOptions.defaults().healthCheckEvery();
 
         @Option(names = "--sockets-per-upstream", paramLabel = "N", converter = Converters.SocketsPerUpstream.class,
                 description = "UDP sockets per upstream and event loop, for source-port diversity, 1 to 64 (default: 2).")
-        int socketsPerUpstream = 2;
+        int socketsPerUpstream = ForwardOptions.defaults().socketsPerUpstream();
 
         @Option(names = "--socket-max-age", paramLabel = "DURATION", converter = Converters.SocketMaxAge.class,
                 description = "Replace an upstream UDP socket after this long (1s to 24h), and after a timeout on it "
                         + "(default: 60s): guards against stale conntrack entries black-holing a Kubernetes service IP.")
-        Duration socketMaxAge = Duration.ofSeconds(60);
+        Duration socketMaxAge = ForwardOptions.defaults().socketMaxAge();
 
         @Option(names = "--allow", paramLabel = "CIDR", split = ",", splitSynopsisLabel = ",",
                 description = "Client ranges served, comma-separated or repeated; others get REFUSED. Default: loopback, "
@@ -157,11 +152,11 @@ public final class ProxyCommand implements Callable<Integer> {
 
         @Option(names = "--flow-log-max-size", paramLabel = "SIZE", converter = Converters.FlowLogMaxSize.class,
                 description = "Rotate the flow log file at this size, 1MB to 100GB (default: 100MB).")
-        long flowLogMaxSize = 100L << 20;
+        long flowLogMaxSize = ProxyConfig.DEFAULT_FLOW_LOG_MAX_BYTES;
 
         @Option(names = "--flow-log-keep", paramLabel = "N", converter = Converters.FlowLogKeep.class,
                 description = "Rotated flow log files to keep: PATH.1 ... PATH.N, 1 to 1000 (default: 3).")
-        int flowLogKeep = 3;
+        int flowLogKeep = ProxyConfig.DEFAULT_FLOW_LOG_KEEP;
 
         @Option(names = "--flow-buffer", paramLabel = "N",
                 description = "Flows kept in memory for the API (default: ${DEFAULT-VALUE}), stored compactly: "
@@ -183,15 +178,15 @@ public final class ProxyCommand implements Callable<Integer> {
 
         @Option(names = "--max-tcp-clients", paramLabel = "N", converter = Converters.MaxTcpClients.class,
                 description = "Open client TCP connections at most, 1 to 100000; more are closed at once (default: 1000).")
-        int maxTcpClients = 1000;
+        int maxTcpClients = ProxyConfig.DEFAULT_MAX_TCP_CLIENTS;
 
         @Option(names = "--max-pipelined", paramLabel = "N", converter = Converters.MaxPipelined.class,
                 description = "Outstanding queries per client TCP connection before reading pauses, 1 to 65535 (default: 128).")
-        int maxPipelined = 128;
+        int maxPipelined = ProxyConfig.DEFAULT_MAX_PIPELINED;
 
         @Option(names = "--tcp-idle", paramLabel = "DURATION", converter = Converters.TcpIdle.class,
                 description = "Close a client TCP connection idle for this long, 100ms to 1h (default: 30s).")
-        Duration tcpIdle = Duration.ofSeconds(30);
+        Duration tcpIdle = ProxyConfig.DEFAULT_TCP_IDLE;
 
         @Option(names = "--metrics-name-label", paramLabel = "CAP", arity = "0..1", fallbackValue = "1000",
                 converter = Converters.NameCap.class,
@@ -267,7 +262,7 @@ public final class ProxyCommand implements Callable<Integer> {
                         throw new IllegalArgumentException("--upstream " + text(u) + " is dnsflow's own --listen address: it would loop");
                     }
                 }
-                new dev.dnsflow.chaos.ChaosRules(java.time.Clock.systemUTC()).loadFlags(chaosRules); // errors name the flag
+                List<ChaosRule> chaos = ChaosRules.parseFlags(chaosRules, Instant.now()); // errors name the flag
                 ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(timeout, deadline).policy(policy)
                         .maxAttempts(attempts).health(maxFails, healthCheck).sockets(socketsPerUpstream, socketMaxAge)
                         .tcpOnTruncation(tcpOnTruncation).build();
@@ -276,10 +271,10 @@ public final class ProxyCommand implements Callable<Integer> {
                 return ProxyConfig.builder(listen, up).forward(forward).allow(allowList)
                         .flowLog(flowLog, flowLogMaxSize, flowLogKeep).flowBuffer(flowBuffer).admin(adminAddress)
                         .eventLoops(threads).tcp(maxTcpClients, maxPipelined, tcpIdle).metricsNameCap(metricsNameCap)
-                        .chaos(chaosFile, chaosRules).adminToken(dev.dnsflow.admin.AdminToken.load(adminTokenFile))
+                        .chaosParsed(chaosFile, chaos).adminToken(dev.dnsflow.admin.AdminToken.load(adminTokenFile))
                         .context(dev.dnsflow.context.ContextCodes.parse(contextOptions), keepEcs(),
                                 proxyProtocolFrom.isEmpty() ? null : named("--proxy-protocol-from", proxyProtocolFrom))
-                        .dnstap(dnstap, dnstapIdentity).build();
+                        .dnstap(dnstap, dnstapIdentity).flags(PluginFlags.given(spec)).build();
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@code --dnstap}: every flow as dnstap messages — CLIENT_QUERY and CLIENT_RESPONSE for the leg from
@@ -24,16 +25,17 @@ import java.util.Map;
 public final class DnstapSink implements FlowSink {
     private final FrameStreamsWriter writer;
     private final DnstapEncoder encoder;
-    private final byte[] localAddress;
-    private final int localPort;
+    private final Supplier<InetSocketAddress> local;
+    /** Where dnsflow listens, resolved with the first flow (the sink is planned before the frontends bind). */
+    private byte[] localAddress;
+    private int localPort;
     private final Map<String, InetSocketAddress> upstreams = new HashMap<>();
 
     /** @param local where dnsflow listens: the responder of CLIENT_* and the querier of FORWARDER_* */
-    public DnstapSink(FrameStreamsWriter writer, DnstapEncoder encoder, InetSocketAddress local) {
+    public DnstapSink(FrameStreamsWriter writer, DnstapEncoder encoder, Supplier<InetSocketAddress> local) {
         this.writer = writer;
         this.encoder = encoder;
-        this.localAddress = local.getAddress().getAddress();
-        this.localPort = local.getPort();
+        this.local = local;
     }
 
     @Override
@@ -55,6 +57,11 @@ public final class DnstapSink implements FlowSink {
     public void accept(Flow flow, WireCapture wire) {
         if (wire == null || wire.query() == null) {
             return;
+        }
+        if (localAddress == null) {
+            InetSocketAddress at = local.get();
+            localAddress = at.getAddress().getAddress();
+            localPort = at.getPort();
         }
         byte[] extra = extra(flow);
         byte[] client = address(flow.client().ip());

@@ -20,7 +20,7 @@ public final class LoopContext {
     private final FlowIds flowIds;
     private final ProxyMetrics metrics;
     private final BiConsumer<Flow, WireCapture> recorder;
-    private final boolean captureWire;
+    private boolean captureWire;
     private final BooleanSupplier recording;
     private java.net.InetAddress lastAddress;
     private String lastAddressText;
@@ -51,6 +51,11 @@ public final class LoopContext {
 
     public boolean capturesWire() {
         return captureWire;
+    }
+
+    /** Keep the bytes behind each flow: set once the sinks are known (one wants them), before any query arrives. */
+    public void captureWire(boolean capture) {
+        this.captureWire = capture;
     }
 
     public EventLoop eventLoop() {

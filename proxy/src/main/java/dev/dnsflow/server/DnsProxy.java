@@ -1,19 +1,20 @@
 package dev.dnsflow.server;
 
-import dev.dnsflow.acl.AclStage;
+import dev.dnsflow.admin.AdminApi;
 import dev.dnsflow.admin.AdminServer;
-import dev.dnsflow.flow.FlowSink;
-import dev.dnsflow.format.FormatStage;
+import dev.dnsflow.chaos.ChaosRules;
 import dev.dnsflow.forward.ForwardStage;
-import dev.dnsflow.forward.Upstream;
-import dev.dnsflow.forward.UpstreamMetrics;
-import dev.dnsflow.log.JsonLinesSink;
 import dev.dnsflow.metrics.ProxyMetrics;
+import dev.dnsflow.metrics.RuntimeMetrics;
 import dev.dnsflow.net.Transports;
 import dev.dnsflow.pipeline.LoopContext;
 import dev.dnsflow.pipeline.Pipeline;
+import dev.dnsflow.pipeline.Stage;
+import dev.dnsflow.plan.Plan;
+import dev.dnsflow.plan.Plugin;
 import dev.dnsflow.record.FlowRecorder;
 import dev.dnsflow.record.FlowRing;
+import dev.dnsflow.record.FlowStage;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -24,11 +25,14 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * A running dnsflow proxy: event loops, UDP and TCP frontends on one port, the stage chain
- * (acl → format → context → chaos → forward), the flow recorder with its sinks, and the admin server. The chain is
- * assembled in {@link #stages} and nowhere else.
+ * A running dnsflow proxy: event loops, UDP and TCP frontends on one port, and what its
+ * {@link Plugin}s plan: the stage chain (in the order of {@link Plugins#declared}), flow sinks and
+ * enrichers around the recorder, admin routes, listeners of their own. The whole plan is built before
+ * anything is bound; nothing is attached after start.
  */
 public final class DnsProxy implements AutoCloseable {
     private final ProxyConfig config;
@@ -37,54 +41,53 @@ public final class DnsProxy implements AutoCloseable {
     private final EventLoopGroup group;
     private final List<LoopContext> loops = new ArrayList<>();
     private final FlowRecorder recorder;
-    private final ForwardStage forward;
-    private final Frontends frontends;
-    private final AdminServer admin;
-    private final dev.dnsflow.metrics.RuntimeMetrics runtime;
-    private dev.dnsflow.chaos.ChaosRules chaosRules;
-    private dev.dnsflow.chaos.ChaosFile chaosFile;
+    private final RuntimeMetrics runtime;
+    private final Plan plan;
+    private final Pipeline pipeline;
+    private Frontends frontends;
+    private AdminServer admin;
     /** Set when shutdown begins: /ready turns 503 at once (CoreDNS's lameduck). */
     private volatile boolean closed;
     /** How long without any query a stopping proxy waits before it takes no more (see {@link #shutdown}). */
     static final Duration QUIET = Duration.ofSeconds(1);
 
-    private DnsProxy(ProxyConfig config, ProxyMetrics metrics) {
+    private DnsProxy(ProxyConfig config, ProxyMetrics metrics, List<Plugin> extra) {
         this.config = config;
         this.metrics = metrics;
         this.recorder = new FlowRecorder(new FlowRing(config.flowBuffer()), metrics);
-        this.runtime = new dev.dnsflow.metrics.RuntimeMetrics(metrics.registry());
+        this.runtime = new RuntimeMetrics(metrics.registry());
         this.group = transports.newGroup(config.eventLoops());
+        int index = 0;
+        Map<EventLoop, LoopContext> byLoop = new IdentityHashMap<>();
+        for (EventExecutor executor : group) {
+            LoopContext loop = new LoopContext((EventLoop) executor, index++, metrics, recorder, recorder::active, false);
+            loops.add(loop);
+            byLoop.put(loop.eventLoop(), loop);
+        }
+        this.plan = new Plan(loops, metrics, transports, recorder, config.flags());
         try {
-            int index = 0;
-            Map<EventLoop, LoopContext> byLoop = new IdentityHashMap<>();
-            for (EventExecutor executor : group) {
-                LoopContext loop = new LoopContext((EventLoop) executor, index++, metrics, recorder, recorder::active,
-                        config.dnstap() != null);
-                loops.add(loop);
-                byLoop.put(loop.eventLoop(), loop);
+            for (Plugin plugin : plugins(config, extra)) {
+                plugin.setup(plan);
             }
-            UpstreamMetrics.Factory upstreamMetrics = UpstreamMetrics.Factory.of(metrics.registry());
-            List<Upstream> upstreams = config.upstreams().stream()
-                    .map(a -> new Upstream(a, config.forward().maxFails(), upstreamMetrics)).toList();
-            this.forward = new ForwardStage(loops, upstreams, config.forward(), transports);
-            this.chaosRules = new dev.dnsflow.chaos.ChaosRules(java.time.Clock.systemUTC());
-            chaosRules.loadFlags(config.chaosRules());
-            this.chaosFile = config.chaosFile() == null ? null
-                    : new dev.dnsflow.chaos.ChaosFile(config.chaosFile(), chaosRules, java.time.Clock.systemUTC(), 1000);
-            Pipeline pipeline = new Pipeline(stages(config, new dev.dnsflow.chaos.ChaosStage(chaosRules, metrics.registry()),
-                    forward));
+            this.pipeline = new Pipeline(plan.stages());
+            if (config.admin() != null) {
+                admin = new AdminServer(config.admin());
+                plan.sink(AdminApi.register(admin, metrics, recorder.ring(), this::notReady));
+                plan.routes().forEach(register -> register.accept(admin));
+            }
+            plan.sinks().forEach(recorder::addSink);
+            List<FlowStage> enrichers = plan.enrichers();
+            if (enrichers.size() > 1) {
+                throw new IllegalStateException("the recorder takes one flow enricher, the plan has " + enrichers.size());
+            }
+            enrichers.forEach(recorder::stage);
+            boolean captureWire = recorder.wantsWire();
+            loops.forEach(loop -> loop.captureWire(captureWire));
             this.frontends = Frontends.bind(config, transports, group, byLoop, pipeline, metrics);
-            if (config.metricsNameCap() > 0) {
-                recorder.addSink(new dev.dnsflow.metrics.NameMetrics(metrics.registry(), config.metricsNameCap()));
+            plan.bound(frontends.address());
+            if (admin != null) {
+                admin.start();
             }
-            if (config.dnstap() != null) {
-                recorder.addSink(openDnstap(config, frontends.address(), metrics));
-            }
-            FlowSink log = openFlowLog(config, metrics);
-            if (log != null) {
-                recorder.addSink(log);
-            }
-            this.admin = config.admin() == null ? null : startAdmin(config.admin());
         } catch (RuntimeException e) {
             stop();
             throw e;
@@ -96,36 +99,21 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     public static DnsProxy start(ProxyConfig config, ProxyMetrics metrics) {
-        return new DnsProxy(config, metrics);
+        return new DnsProxy(config, metrics, List.of());
     }
 
-    private AdminServer startAdmin(java.net.InetSocketAddress address) {
-        AdminServer server = new AdminServer(address);
-        dev.dnsflow.admin.AdminApi.register(server, metrics, recorder, this::notReady,
-                new dev.dnsflow.admin.ChaosApi(chaosRules, java.time.Clock.systemUTC()), config.adminToken());
-        return server.start();
+    /**
+     * A proxy with capabilities beyond the declared ones (the sidecar's dnstap join): they add sinks,
+     * enrichers, routes and listeners; a stage on the query path needs a line in {@link Plugins#declared}.
+     */
+    public static DnsProxy start(ProxyConfig config, ProxyMetrics metrics, List<Plugin> extra) {
+        return new DnsProxy(config, metrics, extra);
     }
 
-    /** The query path, in order: acl → format → context → chaos → forward. A cache would slot in before forward. */
-    static List<dev.dnsflow.pipeline.Stage> stages(ProxyConfig config, dev.dnsflow.chaos.ChaosStage chaos,
-                                                    ForwardStage forward) {
-        return List.of(new AclStage(config.allow()), new FormatStage(),
-                new dev.dnsflow.context.ContextStage(config.contextCodes(), config.keepEcs()), chaos, forward);
-    }
-
-    private static FlowSink openDnstap(ProxyConfig config, java.net.InetSocketAddress local, ProxyMetrics metrics) {
-        io.micrometer.core.instrument.Counter dropped = io.micrometer.core.instrument.Counter
-                .builder("dnsflow.dnstap.dropped").description("dnstap messages dropped: queue full or no reader")
-                .register(metrics.registry());
-        dev.dnsflow.dnstap.FrameStreamsWriter writer = new dev.dnsflow.dnstap.FrameStreamsWriter(
-                dev.dnsflow.dnstap.Destination.parse(config.dnstap()), dev.dnsflow.dnstap.FrameStreamsWriter.DEFAULT_QUEUE_CAPACITY,
-                dropped::increment);
-        io.micrometer.core.instrument.FunctionCounter.builder("dnsflow.dnstap.written", writer,
-                        dev.dnsflow.dnstap.FrameStreamsWriter::written)
-                .description("dnstap messages handed to the reader's socket or the file").register(metrics.registry());
-        String identity = config.dnstapIdentity() != null ? config.dnstapIdentity() : hostname();
-        return new dev.dnsflow.dnstap.DnstapSink(writer, dev.dnsflow.dnstap.DnstapEncoder.of(identity, "dnsflow " + version()),
-                local);
+    private static List<Plugin> plugins(ProxyConfig config, List<Plugin> extra) {
+        List<Plugin> all = new ArrayList<>(Plugins.declared(config));
+        all.addAll(extra);
+        return all;
     }
 
     /** The version from the jar's manifest, or "dev" when run from classes. */
@@ -134,21 +122,9 @@ public final class DnsProxy implements AutoCloseable {
         return v == null ? "dev" : v;
     }
 
-    private static String hostname() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
-            return System.getenv().getOrDefault("HOSTNAME", "dnsflow");
-        }
-    }
-
-    private static FlowSink openFlowLog(ProxyConfig config, ProxyMetrics metrics) {
-        if (config.flowLog() == null) {
-            return null;
-        }
-        java.util.function.LongConsumer lost = n -> metrics.flowDropped("log", n);
-        return config.flowLog().equals("-") ? JsonLinesSink.stdout(lost)
-                : JsonLinesSink.file(config.flowLogPath(), config.flowLogMaxBytes(), config.flowLogKeep(), lost);
+    /** The stages of the query path, by name, in order. */
+    public List<String> chain() {
+        return pipeline.stages().stream().map(Stage::name).toList();
     }
 
     /** The address actually bound (with the real port when 0 was asked for). */
@@ -182,11 +158,11 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     public ForwardStage forward() {
-        return forward;
+        return plan.shared(ForwardStage.class);
     }
 
-    public dev.dnsflow.chaos.ChaosRules chaos() {
-        return chaosRules;
+    public ChaosRules chaos() {
+        return plan.shared(ChaosRules.class);
     }
 
     public AdminServer admin() {
@@ -204,10 +180,7 @@ public final class DnsProxy implements AutoCloseable {
 
     /** Why /ready answers 503, or null when ready. */
     private String notReady() {
-        if (closed) {
-            return "shutting down";
-        }
-        return forward.anyHealthy() ? null : "no upstream is healthy";
+        return closed ? "shutting down" : plan.notReady();
     }
 
     /** Stops at once: what is still in flight gets SERVFAIL and its flow. Calling it again does nothing. */
@@ -235,7 +208,7 @@ public final class DnsProxy implements AutoCloseable {
         }
         onEachLoop(loop -> {
             loop.stopTakingQueries();
-            forward.abandonAll(loop);
+            forward().abandonAll(loop);
             loop.abandonLive();
         });
         stop();
@@ -251,7 +224,7 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     /** Runs {@code work} on each loop's own thread, one after another, and waits for it. */
-    private void onEachLoop(java.util.function.Consumer<LoopContext> work) {
+    private void onEachLoop(Consumer<LoopContext> work) {
         for (LoopContext loop : loops) {
             loop.eventLoop().submit(() -> work.accept(loop)).syncUninterruptibly();
         }
@@ -265,18 +238,16 @@ public final class DnsProxy implements AutoCloseable {
         }
     }
 
-    /** Closes everything in order: sockets, upstreams, loops, then the recorder (flushing every sink), admin last. */
+    /**
+     * Closes everything in order: sockets, then what the plugins left to close (upstreams, watchers, their
+     * own listeners), the loops, then the recorder (flushing every sink), admin last.
+     */
     private void stop() {
         if (frontends != null) {
             frontends.close();
         }
-        if (chaosFile != null) {
-            chaosFile.close();
-        }
-        if (forward != null) {
-            forward.close();
-        }
-        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        plan.closeAll();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         recorder.close();
         runtime.close();
         if (admin != null) {

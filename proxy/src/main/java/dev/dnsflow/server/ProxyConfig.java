@@ -1,10 +1,14 @@
 package dev.dnsflow.server;
 
 import dev.dnsflow.acl.AllowList;
+import dev.dnsflow.chaos.ChaosRule;
+import dev.dnsflow.chaos.ChaosRules;
 import dev.dnsflow.forward.ForwardOptions;
+import dev.dnsflow.plan.Flags;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -20,7 +24,8 @@ import java.util.List;
  * @param tcpIdle         a client TCP connection with no traffic for this long is closed
  * @param metricsNameCap  distinct query names given their own metric label; 0 for no name label
  * @param chaosFile       YAML chaos rules, watched for changes; null for none
- * @param chaosRules      {@code --chaos-rule} texts
+ * @param chaosRules      the {@code --chaos-rule} flags, parsed
+ * @param flags           values of the flags plugins declare for themselves
  * @param adminToken      what mutating admin endpoints require
  * @param contextCodes    EDNS0 local option codes carrying the real client
  * @param keepEcs         forward ECS upstream unchanged instead of stripping it
@@ -31,12 +36,18 @@ import java.util.List;
 public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upstreams, ForwardOptions forward,
                           AllowList allow, String flowLog, long flowLogMaxBytes, int flowLogKeep, int flowBuffer,
                           InetSocketAddress admin, int eventLoops, int maxTcpClients, int maxPipelined,
-                          Duration tcpIdle, int metricsNameCap, Path chaosFile, List<String> chaosRules,
+                          Duration tcpIdle, int metricsNameCap, Path chaosFile, List<ChaosRule> chaosRules,
                           dev.dnsflow.admin.AdminToken adminToken, dev.dnsflow.context.ContextCodes contextCodes,
-                          boolean keepEcs, AllowList proxyProtocolFrom, String dnstap, String dnstapIdentity) {
+                          boolean keepEcs, AllowList proxyProtocolFrom, String dnstap, String dnstapIdentity,
+                          Flags flags) {
 
     public static final int DEFAULT_PORT = 5353;
     public static final int DEFAULT_FLOW_BUFFER = 100_000;
+    public static final long DEFAULT_FLOW_LOG_MAX_BYTES = 100L << 20;
+    public static final int DEFAULT_FLOW_LOG_KEEP = 3;
+    public static final int DEFAULT_MAX_TCP_CLIENTS = 1000;
+    public static final int DEFAULT_MAX_PIPELINED = 128;
+    public static final Duration DEFAULT_TCP_IDLE = Duration.ofSeconds(30);
     public static final InetSocketAddress DEFAULT_ADMIN = new InetSocketAddress("127.0.0.1", 9553);
 
     public ProxyConfig {
@@ -82,23 +93,25 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         private ForwardOptions forward = ForwardOptions.defaults();
         private AllowList allow = AllowList.defaults();
         private String flowLog;
-        private long flowLogMaxBytes = 100L << 20;
-        private int flowLogKeep = 3;
+        private long flowLogMaxBytes = DEFAULT_FLOW_LOG_MAX_BYTES;
+        private int flowLogKeep = DEFAULT_FLOW_LOG_KEEP;
         private int flowBuffer = DEFAULT_FLOW_BUFFER;
         private InetSocketAddress admin;
         private int eventLoops = Runtime.getRuntime().availableProcessors();
-        private int maxTcpClients = 1000;
-        private int maxPipelined = 128;
-        private Duration tcpIdle = Duration.ofSeconds(30);
+        private int maxTcpClients = DEFAULT_MAX_TCP_CLIENTS;
+        private int maxPipelined = DEFAULT_MAX_PIPELINED;
+        private Duration tcpIdle = DEFAULT_TCP_IDLE;
         private int metricsNameCap;
         private Path chaosFile;
         private List<String> chaosRules = List.of();
+        private List<ChaosRule> chaosParsed;
         private dev.dnsflow.admin.AdminToken adminToken = dev.dnsflow.admin.AdminToken.none();
         private dev.dnsflow.context.ContextCodes contextCodes = dev.dnsflow.context.ContextCodes.DEFAULT;
         private boolean keepEcs;
         private AllowList proxyProtocolFrom;
         private String dnstap;
         private String dnstapIdentity;
+        private Flags flags = Flags.none();
 
         private Builder(InetSocketAddress listen, List<InetSocketAddress> upstreams) {
             this.listen = listen;
@@ -152,6 +165,14 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         public Builder chaos(Path file, List<String> rules) {
             this.chaosFile = file;
             this.chaosRules = rules;
+            this.chaosParsed = null;
+            return this;
+        }
+
+        /** Rules the caller parsed already ({@link ChaosRules#parseFlags}), so they are parsed once. */
+        public Builder chaosParsed(Path file, List<ChaosRule> rules) {
+            this.chaosFile = file;
+            this.chaosParsed = rules;
             return this;
         }
 
@@ -173,10 +194,18 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
             return this;
         }
 
+        /** Values for the flags plugins declare ({@link dev.dnsflow.plan.Plugin#flags}). */
+        public Builder flags(Flags flags) {
+            this.flags = flags;
+            return this;
+        }
+
+        /** Checks everything together; {@code --chaos-rule} texts not parsed yet are parsed here. */
         public ProxyConfig build() {
             return new ProxyConfig(listen, upstreams, forward, allow, flowLog, flowLogMaxBytes, flowLogKeep, flowBuffer,
-                    admin, eventLoops, maxTcpClients, maxPipelined, tcpIdle, metricsNameCap, chaosFile, chaosRules,
-                    adminToken, contextCodes, keepEcs, proxyProtocolFrom, dnstap, dnstapIdentity);
+                    admin, eventLoops, maxTcpClients, maxPipelined, tcpIdle, metricsNameCap, chaosFile,
+                    chaosParsed != null ? chaosParsed : ChaosRules.parseFlags(chaosRules, Instant.now()), adminToken, contextCodes, keepEcs, proxyProtocolFrom,
+                    dnstap, dnstapIdentity, flags);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.dnsflow.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dnsflow.chaos.ChaosRules;
 import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.record.FlowRecorder;
 import dev.dnsflow.record.FlowRing;
@@ -14,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,8 +31,7 @@ class AdminBoundsTest {
         ProxyMetrics metrics = ProxyMetrics.standalone();
         recorder = new FlowRecorder(new FlowRing(flowBuffer), metrics);
         server = admin;
-        AdminApi.register(server, metrics, recorder, () -> null, new ChaosApi(new ChaosRules(Clock.systemUTC()),
-                Clock.systemUTC()), AdminToken.none(), reads);
+        recorder.addSink(AdminApi.register(server, metrics, recorder.ring(), () -> null, reads));
         server.start();
     }
 

@@ -444,15 +444,15 @@ class ChaosScenarioTest {
     }
 
     private HttpResponse<String> put(DnsProxy proxy, String name, String json, String token) throws Exception {
-        return http(proxy, "PUT", dev.dnsflow.admin.ChaosApi.PREFIX + "/" + name, HttpRequest.BodyPublishers.ofString(json), token);
+        return http(proxy, "PUT", ChaosApi.PREFIX + "/" + name, HttpRequest.BodyPublishers.ofString(json), token);
     }
 
     private HttpResponse<String> delete(DnsProxy proxy, String name, String token) throws Exception {
-        return http(proxy, "DELETE", dev.dnsflow.admin.ChaosApi.PREFIX + "/" + name, HttpRequest.BodyPublishers.noBody(), token);
+        return http(proxy, "DELETE", ChaosApi.PREFIX + "/" + name, HttpRequest.BodyPublishers.noBody(), token);
     }
 
     private HttpResponse<String> get(DnsProxy proxy, String suffix) throws Exception {
-        return http(proxy, "GET", dev.dnsflow.admin.ChaosApi.PREFIX + suffix, HttpRequest.BodyPublishers.noBody(), null);
+        return http(proxy, "GET", ChaosApi.PREFIX + suffix, HttpRequest.BodyPublishers.noBody(), null);
     }
 
     private HttpResponse<String> http(DnsProxy proxy, String method, String path, HttpRequest.BodyPublisher body,

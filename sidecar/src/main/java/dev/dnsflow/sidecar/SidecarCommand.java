@@ -1,10 +1,12 @@
 package dev.dnsflow.sidecar;
 
 import dev.dnsflow.cli.Converters;
+import dev.dnsflow.cli.PluginFlags;
 import dev.dnsflow.cli.ProxyCommand;
 import dev.dnsflow.server.DnsProxy;
-import dev.dnsflow.sidecar.join.Joiner;
+import dev.dnsflow.metrics.ProxyMetrics;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code dnsflow sidecar}: the proxy plus CoreDNS's own dnstap, joined, so a flow says where a query died. */
-@Command(name = "sidecar", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "sidecar", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = PluginFlags.class,
         description = {
             "The proxy plus CoreDNS's own dnstap, joined: run it in the CoreDNS pod.",
             "",
@@ -54,21 +56,14 @@ public final class SidecarCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        DnsProxy proxy = DnsProxy.start(options.toConfig(spec));
-        Joiner joiner = new Joiner(joinWindow, joinMax, proxy.metrics().registry());
-        proxy.recorder().stage(joiner);
-        FrameStreamsReceiver receiver;
-        try {
-            receiver = new FrameStreamsReceiver(dnstapListen, joiner::offer, new FrameStreamsReceiver.Limits(
-                    dnstapMaxConnections, FrameStreamsReceiver.DEFAULT_HANDSHAKE_TIMEOUT), proxy.metrics().registry());
-        } catch (RuntimeException e) {
-            proxy.close();
-            throw e;
+        DnstapJoinPlugin join = new DnstapJoinPlugin(dnstapListen, new FrameStreamsReceiver.Limits(dnstapMaxConnections,
+                FrameStreamsReceiver.DEFAULT_HANDSHAKE_TIMEOUT), joinWindow, joinMax);
+        try (DnsProxy proxy = DnsProxy.start(options.toConfig(spec), ProxyMetrics.prometheus(), List.of(join))) {
+            ProxyCommand.serveUntilStopped(proxy, spec.commandLine().getErr(),
+                    ProxyCommand.banner(proxy).replace("dnsflow proxy", "dnsflow sidecar")
+                            + "\n  CoreDNS dnstap: " + dnstapListen + " (join window " + joinWindow.toMillis() + "ms)",
+                    options.shutdownGrace());
         }
-        ProxyCommand.serveUntilStopped(proxy, spec.commandLine().getErr(),
-                ProxyCommand.banner(proxy).replace("dnsflow proxy", "dnsflow sidecar")
-                        + "\n  CoreDNS dnstap: " + dnstapListen + " (join window " + joinWindow.toMillis() + "ms)",
-                options.shutdownGrace(), receiver);
         return 0;
     }
 }

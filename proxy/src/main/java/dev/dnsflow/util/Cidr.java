@@ -1,4 +1,4 @@
-package dev.dnsflow.acl;
+package dev.dnsflow.util;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -1,10 +1,9 @@
-package dev.dnsflow.admin;
+package dev.dnsflow.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
-import dev.dnsflow.chaos.ChaosRule;
-import dev.dnsflow.chaos.ChaosRules;
+import dev.dnsflow.admin.AdminServer;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;

@@ -1,8 +1,9 @@
-package dev.dnsflow.metrics;
+package dev.dnsflow.names;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dnsflow.flow.Flow;
+import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.testing.Flows;
 import org.junit.jupiter.api.Test;

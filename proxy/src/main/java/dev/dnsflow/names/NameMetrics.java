@@ -1,4 +1,4 @@
-package dev.dnsflow.metrics;
+package dev.dnsflow.names;
 
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowSink;

@@ -1,0 +1,89 @@
+package dev.dnsflow.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dnsflow.plan.Plan;
+import dev.dnsflow.plan.Plugin;
+import dev.dnsflow.metrics.ProxyMetrics;
+import dev.dnsflow.testing.DnsClient;
+import dev.dnsflow.peers.Peers;
+import dev.dnsflow.testing.ScriptedUpstream;
+import dev.dnsflow.testing.Wire;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+/** The declared list is the query path, and a proxy is planned whole before it binds anything. */
+class PluginsTest {
+    @Test
+    void theQueryPathRunsInTheDeclaredOrderAndTheReadmeShowsThatOrder() throws Exception {
+        try (ScriptedUpstream upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> Wire.answer(q, "192.0.2.1")));
+             DnsProxy proxy = DnsProxy.start(config(0, upstream).build())) {
+            assertThat(proxy.chain()).containsExactly("acl", "format", "context", "chaos", "forward");
+            String readme = Files.readString(Path.of("..", "README.md"));
+            assertThat(readme.replaceAll("\\s+", " ")).contains(String.join(" → ",
+                    proxy.chain().stream().map(name -> "`" + name + "`").toList()));
+        }
+    }
+
+    @Test
+    void aPluginThatRefusesItsOptionsLeavesNothingBoundAndSaysWhy() throws Exception {
+        int port = Peers.freePort();
+        Plugin refusing = new Plugin() {
+            @Override
+            public String name() {
+                return "refusing";
+            }
+
+            @Override
+            public void setup(Plan plan) {
+                throw new IllegalArgumentException("--refusing: not today");
+            }
+        };
+        try (ScriptedUpstream upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> Wire.answer(q, "192.0.2.1")))) {
+            assertThatThrownBy(() -> DnsProxy.start(config(port, upstream).build(), ProxyMetrics.standalone(),
+                    List.of(refusing))).hasMessage("--refusing: not today");
+
+            try (DnsProxy proxy = DnsProxy.start(config(port, upstream).build())) {
+                assertThat(proxy.address().getPort()).as("the port was never held").isEqualTo(port);
+                assertThat(DnsClient.udp(proxy.address(), Wire.query("example.com.", Type.A)).getRcode())
+                        .isEqualTo(Rcode.NOERROR);
+            }
+        }
+    }
+
+    @Test
+    void aListenerThatCannotOpenClosesTheDnsPortAgain() throws Exception {
+        int port = Peers.freePort();
+        Plugin failingListener = new Plugin() {
+            @Override
+            public String name() {
+                return "failing-listener";
+            }
+
+            @Override
+            public void setup(Plan plan) {
+                plan.listener(() -> {
+                    throw new IllegalStateException("cannot listen on unix:/nonexistent/dnstap.sock");
+                });
+            }
+        };
+        try (ScriptedUpstream upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> Wire.answer(q, "192.0.2.1")))) {
+            assertThatThrownBy(() -> DnsProxy.start(config(port, upstream).build(), ProxyMetrics.standalone(),
+                    List.of(failingListener))).hasMessageContaining("cannot listen on unix:/nonexistent/dnstap.sock");
+
+            try (DnsProxy proxy = DnsProxy.start(config(port, upstream).build())) {
+                assertThat(proxy.address().getPort()).isEqualTo(port);
+            }
+        }
+    }
+
+    private static ProxyConfig.Builder config(int port, ScriptedUpstream upstream) {
+        return ProxyConfig.builder(new InetSocketAddress("127.0.0.1", port), List.of(upstream.address())).eventLoops(1);
+    }
+}
