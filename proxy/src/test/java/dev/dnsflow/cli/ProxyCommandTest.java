@@ -2,6 +2,8 @@ package dev.dnsflow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dnsflow.plan.Flag;
+import dev.dnsflow.server.Plugins;
 import dev.dnsflow.testing.CliRun;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -125,5 +127,19 @@ class ProxyCommandTest {
         o = parse();
         assertThat(o.threads).isBetween(1, 256);
         assertThat(o.attempts).as("0: 3, or the number of upstreams").isZero();
+    }
+
+    @Test
+    void flagsPluginsDeclareAreOptionsOfTheCommandWithTheirHelp() {
+        CliRun help = CliRun.of(new ProxyCommand(), "--help");
+        assertThat(help.out()).contains("--minimal-responses").contains("Send successful answers with the answer section");
+
+        ProxyCommand command = new ProxyCommand();
+        CommandLine line = new CommandLine(command);
+        line.parseArgs("--minimal-responses");
+        Flag<?> minimal = Plugins.flags().stream().filter(f -> f.name().equals("--minimal-responses")).findFirst().orElseThrow();
+        assertThat(PluginFlags.given(line.getCommandSpec()).get(minimal)).isEqualTo(true);
+        assertThat(PluginFlags.given(new CommandLine(new ProxyCommand()).parseArgs().commandSpec()).get(minimal))
+                .as("off unless given").isEqualTo(false);
     }
 }
