@@ -17,14 +17,14 @@ public final class FormatStage implements Stage {
 
     @Override
     public void serve(Exchange exchange, Next next) {
-        switch (exchange.parsed().verdict) {
+        switch (exchange.parsed().verdict()) {
             case OK -> next.serve(exchange);
             case FORMERR -> {
                 exchange.loop().metrics().malformed(exchange.transport());
                 exchange.respondError(Responses.FORMERR, Outcome.FORMERR);
             }
             case NOTIMP -> exchange.respondError(Responses.NOTIMP, Outcome.NOTIMP);
-            case DROP -> exchange.drop(exchange.parsed().problem);
+            case DROP -> exchange.drop(exchange.parsed().problem());
         }
     }
 }

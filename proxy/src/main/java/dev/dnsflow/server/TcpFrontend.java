@@ -47,12 +47,12 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter implements Exchange
         long now = System.nanoTime();
         ParsedQuery parsed = new ParsedQuery();
         QueryParser.parse(frame, parsed);
-        loop.metrics().query(Transport.TCP, parsed.hasQuestion() ? parsed.qtype : -1);
-        if (parsed.verdict == ParsedQuery.Verdict.DROP) {
+        loop.metrics().query(Transport.TCP, parsed.hasQuestion() ? parsed.qtype() : -1);
+        if (parsed.verdict() == ParsedQuery.Verdict.DROP) {
             loop.metrics().malformed(Transport.TCP);
-            loop.metrics().drop(parsed.problem, System.nanoTime() - now);
+            loop.metrics().drop(parsed.problem(), System.nanoTime() - now);
             frame.release();
-            if ("too_short".equals(parsed.problem)) {
+            if ("too_short".equals(parsed.problem())) {
                 ctx.close();
             }
             return;

@@ -52,10 +52,10 @@ final class UdpFrontend extends ChannelInboundHandlerAdapter {
         }
         ParsedQuery parsed = new ParsedQuery();
         QueryParser.parse(content, parsed);
-        loop.metrics().query(Transport.UDP, parsed.hasQuestion() ? parsed.qtype : -1);
-        if (parsed.verdict == ParsedQuery.Verdict.DROP) {
+        loop.metrics().query(Transport.UDP, parsed.hasQuestion() ? parsed.qtype() : -1);
+        if (parsed.verdict() == ParsedQuery.Verdict.DROP) {
             loop.metrics().malformed(Transport.UDP);
-            loop.metrics().drop(parsed.problem, System.nanoTime() - now);
+            loop.metrics().drop(parsed.problem(), System.nanoTime() - now);
             packet.release();
             return;
         }
