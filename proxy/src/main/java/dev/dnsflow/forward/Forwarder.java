@@ -309,6 +309,11 @@ final class Forwarder {
         return udp[upstream].rotations();
     }
 
+    /** The UDP sockets towards {@code upstream} (tests reach their ID spaces through it). */
+    UdpUpstreamPool udpPool(int upstream) {
+        return udp[upstream];
+    }
+
     void close() {
         sweeper.cancel(false);
         for (int i = 0; i < udp.length; i++) {
