@@ -81,7 +81,7 @@ public class QueryPathBenchmark {
     @Benchmark
     public int parseQuery() {
         QueryParser.parse(query, parsed);
-        return parsed.questionEnd;
+        return parsed.questionEnd();
     }
 
     @Benchmark
@@ -94,8 +94,8 @@ public class QueryPathBenchmark {
 
     @Benchmark
     public Object checkAndSummariseReply() {
-        String problem = ResponseCheck.check(answer, query, parsed.questionEnd);
-        return problem == null ? ResponseReader.summarize(answer, parsed.questionEnd) : problem;
+        String problem = ResponseCheck.check(answer, query, parsed.questionEnd());
+        return problem == null ? ResponseReader.summarize(answer, parsed.questionEnd()) : problem;
     }
 
     @Benchmark
@@ -119,10 +119,10 @@ public class QueryPathBenchmark {
 
     private Flow record() {
         long now = System.nanoTime();
-        String name = Names.toText(query, 0, DnsHeader.SIZE, parsed.nameEnd);
+        String name = Names.toText(query, 0, DnsHeader.SIZE, parsed.nameEnd());
         return new Flow(flowIds.next(now / 1_000_000), now, new Endpoint("10.244.0.5", 50759, Transport.UDP),
-                new QueryInfo(parsed.id, name, parsed.qtype, parsed.qclass, parsed.recursionDesired(),
-                        parsed.checkingDisabled(), parsed.dnssecOk, parsed.advertisedEdnsSize(), parsed.size),
+                new QueryInfo(parsed.id(), name, parsed.qtype(), parsed.qclass(), parsed.recursionDesired(),
+                        parsed.checkingDisabled(), parsed.dnssecOk(), parsed.advertisedEdnsSize(), parsed.size()),
                 List.of(new Attempt("10.0.0.2:53", Transport.UDP, 4711, now, 300, AttemptOutcome.ANSWERED)),
                 new FlowResponse(0, 1, 45, false, new byte[] {4, (byte) 192, 0, 2, 1}), 812, Outcome.ANSWERED);
     }

@@ -32,7 +32,7 @@ public final class AclStage implements Stage {
             return;
         }
         exchange.loop().metrics().refused(REASON);
-        if (exchange.parsed().verdict == ParsedQuery.Verdict.FORMERR) {
+        if (exchange.parsed().verdict() == ParsedQuery.Verdict.FORMERR) {
             exchange.drop("acl_malformed");
         } else {
             exchange.respondError(Responses.REFUSED, Outcome.REFUSED);

@@ -37,7 +37,7 @@ public final class ChaosStage implements Stage {
             next.serve(exchange);
             return;
         }
-        ChaosRule rule = rules.pick(exchange.name(), exchange.parsed().qtype, exchange.clientAddress(),
+        ChaosRule rule = rules.pick(exchange.name(), exchange.parsed().qtype(), exchange.clientAddress(),
                 exchange.transport());
         if (rule == null) {
             next.serve(exchange);

@@ -25,9 +25,13 @@ public final class ContextStage implements Stage {
 
     @Override
     public void serve(Exchange exchange, Next next) {
-        EdnsContext.Found found = EdnsContext.readAndStrip(exchange.query(), exchange.parsed(), codes, keepEcs);
+        EdnsContext.Found found = EdnsContext.readAndStrip(exchange.query(), exchange.forwardedOpt(), codes, keepEcs);
         if (found != null) {
-            exchange.origin(found.origin(), found.address());
+            // The bytes go upstream stripped; the flow still reports the query as it arrived (parsed()).
+            exchange.forwardedOpt(found.opt());
+            if (found.origin() != null) {
+                exchange.origin(found.origin(), found.address());
+            }
         }
         next.serve(exchange);
     }

@@ -4,7 +4,8 @@ import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.util.Addresses;
 import dev.dnsflow.wire.DnsHeader;
-import dev.dnsflow.wire.ParsedQuery;
+import dev.dnsflow.wire.OptView;
+import dev.dnsflow.wire.RewrittenOpt;
 import io.netty.buffer.ByteBuf;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -15,7 +16,8 @@ import java.nio.charset.StandardCharsets;
  * and strips it before the query goes upstream, in place: kept options move down, the OPT length and
  * the message length shrink, nothing else changes. An OPT that held nothing else and looks like the
  * one CoreDNS's rewrite adds (size 4096, DO clear, version 0) is removed whole, so the upstream sees
- * the query as the pod sent it.
+ * the query as the pod sent it. Only the bytes change: the parse of the query as received stays as it
+ * was (the flow reports that), and what the rewritten bytes carry is returned as a {@link RewrittenOpt}.
  */
 public final class EdnsContext {
     private static final int REWRITE_OPT_SIZE = 4096;
@@ -24,21 +26,25 @@ public final class EdnsContext {
     private EdnsContext() {
     }
 
-    /** What was found: the origin (or null) and its address, for matching. */
-    public record Found(Origin origin, InetAddress address) {
+    /**
+     * What was found and done: the OPT as the bytes now carry it (the one given when nothing was
+     * removed), the origin (or null: options were stripped but named no client) and its address.
+     */
+    public record Found(OptView opt, Origin origin, InetAddress address) {
     }
 
     /**
+     * @param p       the OPT of {@code m} as it is now (before any stripping: as received)
      * @param keepEcs forward ECS unchanged (users who want geo answers), still reading the origin from it
-     * @return the origin found, or null; the query is rewritten in place either way
+     * @return null when there was no origin and nothing to strip; the query is rewritten in place either way
      */
-    public static Found readAndStrip(ByteBuf m, ParsedQuery p, ContextCodes codes, boolean keepEcs) {
-        if (!p.edns || p.optRdLength == 0) {
+    public static Found readAndStrip(ByteBuf m, OptView p, ContextCodes codes, boolean keepEcs) {
+        if (!p.edns() || p.optRdLength() == 0) {
             return null;
         }
         int base = m.readerIndex();
-        int rdata = base + p.optRdata;
-        int end = rdata + p.optRdLength;
+        int rdata = base + p.optRdata();
+        int end = rdata + p.optRdLength();
         byte[] ip = null;
         int port = 0;
         String protocol = null;
@@ -81,36 +87,29 @@ public final class EdnsContext {
             pos = data + len;
         }
         int removed = end - write;
-        if (removed > 0) {
-            shrink(m, p, end, removed);
-        }
-        Found found = origin(ip, port, protocol, pod, namespace, ecs, ecsPrefix);
-        return found;
+        OptView opt = removed > 0 ? shrink(m, p, end, removed) : p;
+        return found(p, opt, ip, port, protocol, pod, namespace, ecs, ecsPrefix);
     }
 
-    private static void shrink(ByteBuf m, ParsedQuery p, int end, int removed) {
+    /** Cuts {@code removed} bytes of options ending at {@code end}; returns what the OPT now is. */
+    private static OptView shrink(ByteBuf m, OptView p, int end, int removed) {
         int base = m.readerIndex();
-        int newRdLength = p.optRdLength - removed;
-        boolean rewriteOnly = newRdLength == 0 && p.udpSize == REWRITE_OPT_SIZE && !p.dnssecOk
-                && m.getInt(base + p.optStart + 5) == 0;
+        int newRdLength = p.optRdLength() - removed;
+        boolean rewriteOnly = newRdLength == 0 && p.udpSize() == REWRITE_OPT_SIZE && !p.dnssecOk()
+                && m.getInt(base + p.optStart() + 5) == 0;
         if (rewriteOnly) {
             // Remove the whole OPT record and count it out of ARCOUNT.
-            int optStart = base + p.optStart;
+            int optStart = base + p.optStart();
             int optEnd = end;
             copyDown(m, optEnd, optStart, m.writerIndex() - optEnd);
             m.writerIndex(m.writerIndex() - (optEnd - optStart));
             m.setShort(base + 10, DnsHeader.arCount(m) - 1);
-            p.edns = false;
-            p.udpSize = 512;
-            p.optStart = 0;
-            p.optRdata = 0;
-            p.optRdLength = 0;
-            return;
+            return RewrittenOpt.REMOVED;
         }
-        m.setShort(base + p.optRdata - 2, newRdLength);
+        m.setShort(base + p.optRdata() - 2, newRdLength);
         copyDown(m, end, end - removed, m.writerIndex() - end);
         m.writerIndex(m.writerIndex() - removed);
-        p.optRdLength = newRdLength;
+        return RewrittenOpt.shrunk(p, newRdLength);
     }
 
     /** Moves bytes to a lower index; safe for overlapping ranges because it copies forward. */
@@ -123,16 +122,19 @@ public final class EdnsContext {
         }
     }
 
-    private static Found origin(byte[] ip, int port, String protocol, String pod, String namespace, byte[] ecs, int prefix) {
+    /** The origin found and the OPT as it now is; null when there is neither an origin nor a change. */
+    private static Found found(OptView before, OptView after, byte[] ip, int port, String protocol, String pod,
+                               String namespace, byte[] ecs, int prefix) {
         Transport transport = "tcp".equalsIgnoreCase(protocol) ? Transport.TCP : "udp".equalsIgnoreCase(protocol) ? Transport.UDP
                 : null;
         if (ip != null) {
-            return new Found(new Origin(Addresses.text(ip), port, transport, "edns0-local", pod, namespace, null), address(ip));
+            return new Found(after, new Origin(Addresses.text(ip), port, transport, "edns0-local", pod, namespace, null),
+                    address(ip));
         }
         if (ecs != null) {
-            return new Found(new Origin(Addresses.text(ecs), 0, null, "ecs", pod, namespace, prefix), address(ecs));
+            return new Found(after, new Origin(Addresses.text(ecs), 0, null, "ecs", pod, namespace, prefix), address(ecs));
         }
-        return null;
+        return after == before ? null : new Found(after, null, null);
     }
 
     private static InetAddress address(byte[] raw) {

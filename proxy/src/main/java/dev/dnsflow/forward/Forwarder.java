@@ -65,9 +65,11 @@ final class Forwarder {
 
     void forward(Exchange exchange) {
         long now = System.nanoTime();
-        // Answers larger than a batched UDP read can hold are fetched over TCP (see Transports).
-        Transport transport = exchange.transport() == Transport.TCP || exchange.parsed().udpSize > Transports.MAX_UDP_PAYLOAD
-                ? Transport.TCP : Transport.UDP;
+        // Answers larger than a batched UDP read can hold are fetched over TCP (see Transports). The size is
+        // the one the upstream is asked with; it differs from the received one only when the context stage
+        // removed a rewrite OPT of 4096 (then 512): UDP either way.
+        Transport transport = exchange.transport() == Transport.TCP
+                || exchange.forwardedOpt().udpSize() > Transports.MAX_UDP_PAYLOAD ? Transport.TCP : Transport.UDP;
         InFlight f = new InFlight(exchange, now + deadlineNanos, options.policy().firstIndex(upstreams.size(), queries++),
                 transport);
         deadlines.add(f.deadlineTimer, f.deadline);
@@ -178,7 +180,7 @@ final class Forwarder {
             reply.release();
             return;
         }
-        String problem = ResponseCheck.check(reply, f.exchange.query(), f.exchange.parsed().questionEnd);
+        String problem = ResponseCheck.check(reply, f.exchange.query(), f.exchange.parsed().questionEnd());
         if (problem != null) {
             u.metrics().noncompliant(problem); // the attempt keeps waiting for the real answer
             reply.release();
@@ -300,6 +302,11 @@ final class Forwarder {
 
     long rotations(int upstream) {
         return udp[upstream].rotations();
+    }
+
+    /** The UDP sockets towards {@code upstream} (tests reach their ID spaces through it). */
+    UdpUpstreamPool udpPool(int upstream) {
+        return udp[upstream];
     }
 
     void close() {

@@ -13,6 +13,7 @@ import dev.dnsflow.flow.WallClock;
 import dev.dnsflow.flow.WireCapture;
 import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.Names;
+import dev.dnsflow.wire.OptView;
 import dev.dnsflow.wire.ParsedQuery;
 import dev.dnsflow.wire.ResponseReader;
 import dev.dnsflow.wire.Responses;
@@ -42,6 +43,8 @@ public final class Exchange {
     private final Transport transport;
     private final ByteBuf query;
     private final ParsedQuery parsed;
+    /** The OPT of {@link #query} as it goes upstream: {@link #parsed} until a stage rewrites the bytes. */
+    private OptView forwardedOpt;
     private final long receivedNanos;
     private final Listener listener;
     private List<Attempt> attempts = List.of();
@@ -74,6 +77,7 @@ public final class Exchange {
         this.transport = transport;
         this.query = query;
         this.parsed = parsed;
+        this.forwardedOpt = parsed;
         this.receivedNanos = receivedNanos;
         this.listener = listener;
         if (loop.capturesWire()) {
@@ -100,20 +104,35 @@ public final class Exchange {
         return transport;
     }
 
-    /** The query bytes as received; stages may patch the ID in place, nothing else. */
+    /**
+     * The query bytes, becoming what is forwarded: the context stage strips options from the OPT in
+     * place (see {@link #forwardedOpt()}) and the forward stage patches the ID; the header and the
+     * question stay where {@link #parsed()} found them.
+     */
     public ByteBuf query() {
         return query;
     }
 
+    /** The query as received: what the flow reports. No stage changes it. */
     public ParsedQuery parsed() {
         return parsed;
+    }
+
+    /** The OPT record of {@link #query()} as it goes upstream: as received unless a stage rewrote it. */
+    public OptView forwardedOpt() {
+        return forwardedOpt;
+    }
+
+    /** A stage rewrote the OPT of {@link #query()} in place; {@code opt} is what the bytes now carry. */
+    public void forwardedOpt(OptView opt) {
+        this.forwardedOpt = opt;
     }
 
     /** The question's name in presentation form ({@code example.com.}), decoded once; null without one. */
     public String name() {
         if (name == null && parsed.hasQuestion()) {
             int base = query.readerIndex();
-            name = Names.toText(query, base, base + DnsHeader.SIZE, base + parsed.nameEnd);
+            name = Names.toText(query, base, base + DnsHeader.SIZE, base + parsed.nameEnd());
         }
         return name;
     }
@@ -229,9 +248,12 @@ public final class Exchange {
             return;
         }
         state = State.DONE;
-        DnsHeader.setId(response, parsed.id);
-        int questionEnd = parsed.hasQuestion() ? parsed.questionEnd : DnsHeader.SIZE;
-        if (transport == Transport.UDP && response.readableBytes() > parsed.udpSize && parsed.hasQuestion()) {
+        DnsHeader.setId(response, parsed.id());
+        int questionEnd = parsed.hasQuestion() ? parsed.questionEnd() : DnsHeader.SIZE;
+        // Truncate by the size the query was forwarded with, not the received one (as before the parse
+        // became immutable): 512 when the context stage removed CoreDNS's rewrite OPT, whose 4096 was
+        // CoreDNS's addition, and the upstream was asked without EDNS.
+        if (transport == Transport.UDP && response.readableBytes() > forwardedOpt.udpSize() && parsed.hasQuestion()) {
             Responses.truncate(response, questionEnd);
         }
         boolean recording = loop.recording();
@@ -321,8 +343,9 @@ public final class Exchange {
     }
 
     private QueryInfo queryInfo() {
-        return new QueryInfo(parsed.id, name(), parsed.qtype, parsed.qclass, parsed.recursionDesired(),
-                parsed.checkingDisabled(), parsed.dnssecOk, parsed.advertisedEdnsSize(), parsed.size);
+        // As received, whatever the stages sent upstream (a stripped OPT does not change edns_size).
+        return new QueryInfo(parsed.id(), name(), parsed.qtype(), parsed.qclass(), parsed.recursionDesired(),
+                parsed.checkingDisabled(), parsed.dnssecOk(), parsed.advertisedEdnsSize(), parsed.size());
     }
 
     private void release() {

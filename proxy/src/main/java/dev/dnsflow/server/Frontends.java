@@ -17,6 +17,7 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,8 @@ final class Frontends implements AutoCloseable {
 
     static Frontends bind(ProxyConfig config, Transports transports, EventLoopGroup group,
                           Map<EventLoop, LoopContext> loops, Pipeline pipeline, ProxyMetrics metrics) {
+        Map<EventLoop, QueryIntake> intakes = new LinkedHashMap<>(); // in the loops' order, as the UDP sockets were bound
+        loops.forEach((eventLoop, loop) -> intakes.put(eventLoop, new QueryIntake(loop, pipeline)));
         Exception last = null;
         // With port 0 the UDP port is picked first; TCP may find it taken, so try again a few times.
         for (int attempt = 0; attempt < (config.listen().getPort() == 0 ? BIND_TRIES : 1); attempt++) {
@@ -49,9 +52,9 @@ final class Frontends implements AutoCloseable {
                 if (at.getPort() == 0 && transports.isEpoll()) {
                     at = freeUdpPort(at);
                 }
-                for (LoopContext loop : loops.values()) {
-                    Channel ch = transports.reusePort(transports.datagram(at.getAddress())).group(loop.eventLoop())
-                            .handler(new UdpFrontend(loop, pipeline, config.proxyProtocolFrom())).bind(at).syncUninterruptibly().channel();
+                for (QueryIntake intake : intakes.values()) {
+                    Channel ch = transports.reusePort(transports.datagram(at.getAddress())).group(intake.loop().eventLoop())
+                            .handler(new UdpFrontend(intake, config.proxyProtocolFrom())).bind(at).syncUninterruptibly().channel();
                     udp.add(ch);
                     at = (InetSocketAddress) ch.localAddress();
                     if (!transports.isEpoll()) {
@@ -71,7 +74,7 @@ final class Frontends implements AutoCloseable {
                                         new IdleStateHandler(0, 0, config.tcpIdle().toMillis(), TimeUnit.MILLISECONDS),
                                         new LengthFieldBasedFrameDecoder(65535, 0, 2, 0, 2),
                                         new LengthFieldPrepender(2),
-                                        new TcpFrontend(loops.get(ch.eventLoop()), pipeline, config.maxPipelined()));
+                                        new TcpFrontend(intakes.get(ch.eventLoop()), config.maxPipelined()));
                             }
                         }).bind(at).syncUninterruptibly().channel();
                 return new Frontends(udp, tcp);

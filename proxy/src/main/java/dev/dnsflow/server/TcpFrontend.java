@@ -4,10 +4,7 @@ import dev.dnsflow.context.ProxyV2;
 import dev.dnsflow.context.ProxyV2TcpDecoder;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.pipeline.Exchange;
-import dev.dnsflow.pipeline.LoopContext;
-import dev.dnsflow.pipeline.Pipeline;
 import dev.dnsflow.wire.ParsedQuery;
-import dev.dnsflow.wire.QueryParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -19,17 +16,16 @@ import java.net.InetSocketAddress;
  * One client TCP connection (RFC 7766): queries are pipelined and answered as they complete, in any
  * order. When too many are outstanding, reading pauses until answers go out. A frame too short to
  * carry an ID means the stream is garbage: the connection is closed. Idle connections are closed.
+ * Each frame goes through the loop's {@link QueryIntake}, like a datagram.
  */
 final class TcpFrontend extends ChannelInboundHandlerAdapter implements Exchange.Listener {
-    private final LoopContext loop;
-    private final Pipeline pipeline;
+    private final QueryIntake intake;
     private final int maxPipelined;
     private ChannelHandlerContext ctx;
     private int outstanding;
 
-    TcpFrontend(LoopContext loop, Pipeline pipeline, int maxPipelined) {
-        this.loop = loop;
-        this.pipeline = pipeline;
+    TcpFrontend(QueryIntake intake, int maxPipelined) {
+        this.intake = intake;
         this.maxPipelined = maxPipelined;
     }
 
@@ -46,32 +42,19 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter implements Exchange
         }
         long now = System.nanoTime();
         ParsedQuery parsed = new ParsedQuery();
-        QueryParser.parse(frame, parsed);
-        loop.metrics().query(Transport.TCP, parsed.hasQuestion() ? parsed.qtype : -1);
-        if (parsed.verdict == ParsedQuery.Verdict.DROP) {
-            loop.metrics().malformed(Transport.TCP);
-            loop.metrics().drop(parsed.problem, System.nanoTime() - now);
-            frame.release();
-            if ("too_short".equals(parsed.problem)) {
-                ctx.close();
-            }
-            return;
+        QueryIntake.Admission admission = intake.admit(Transport.TCP, frame, parsed, now);
+        if (admission == QueryIntake.Admission.GARBAGE) {
+            ctx.close();
         }
-        if (loop.stopped()) {
-            loop.metrics().drop(UdpFrontend.SHUTTING_DOWN, System.nanoTime() - now);
-            frame.release();
-            return;
+        if (admission != QueryIntake.Admission.SERVE) {
+            return; // counted and released
         }
         if (++outstanding >= maxPipelined) {
             ctx.channel().config().setAutoRead(false);
         }
-        Exchange exchange = new Exchange(loop, ctx.channel(), (InetSocketAddress) ctx.channel().remoteAddress(),
-                Transport.TCP, frame, parsed, now, this);
         ProxyV2.Header proxied = ctx.channel().attr(ProxyV2TcpDecoder.ORIGIN).get();
-        if (proxied != null && proxied.origin() != null) {
-            exchange.origin(proxied.origin(), proxied.address());
-        }
-        pipeline.serve(exchange);
+        intake.serve(ctx.channel(), (InetSocketAddress) ctx.channel().remoteAddress(), Transport.TCP, frame, parsed, now,
+                this, proxied);
     }
 
     @Override
@@ -83,7 +66,7 @@ final class TcpFrontend extends ChannelInboundHandlerAdapter implements Exchange
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        loop.flusher().flush();
+        intake.loop().flusher().flush();
     }
 
     @Override

@@ -3,11 +3,7 @@ package dev.dnsflow.server;
 import dev.dnsflow.acl.AllowList;
 import dev.dnsflow.context.ProxyV2;
 import dev.dnsflow.flow.Transport;
-import dev.dnsflow.pipeline.Exchange;
-import dev.dnsflow.pipeline.LoopContext;
-import dev.dnsflow.pipeline.Pipeline;
 import dev.dnsflow.wire.ParsedQuery;
-import dev.dnsflow.wire.QueryParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -15,24 +11,20 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Reads client datagrams on one socket (one per event loop under SO_REUSEPORT) and feeds them to
- * the pipeline. The query is copied out of the batched receive buffer: a datagram read by recvmmsg
- * is a slice of a large chunk, and holding it until the answer would pin the whole chunk.
+ * Reads client datagrams on one socket (one per event loop under SO_REUSEPORT) and hands them to
+ * the loop's {@link QueryIntake}, after taking off a trusted sender's PROXY v2 header. A query to
+ * serve is copied out of the batched receive buffer: a datagram read by recvmmsg is a slice of a
+ * large chunk, and holding it until the answer would pin the whole chunk.
  */
 final class UdpFrontend extends ChannelInboundHandlerAdapter {
-    private final LoopContext loop;
-    private final Pipeline pipeline;
+    private final QueryIntake intake;
     private final AllowList proxyFrom;
 
     /** @param proxyFrom senders whose PROXY v2 headers are believed; null when none are */
-    UdpFrontend(LoopContext loop, Pipeline pipeline, AllowList proxyFrom) {
-        this.loop = loop;
-        this.pipeline = pipeline;
+    UdpFrontend(QueryIntake intake, AllowList proxyFrom) {
+        this.intake = intake;
         this.proxyFrom = proxyFrom;
     }
-
-    /** The drop reason for queries that arrive after the shutdown grace, while the last answers go out. */
-    static final String SHUTTING_DOWN = "shutting_down";
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -51,26 +43,12 @@ final class UdpFrontend extends ChannelInboundHandlerAdapter {
             content.skipBytes(proxied.length());
         }
         ParsedQuery parsed = new ParsedQuery();
-        QueryParser.parse(content, parsed);
-        loop.metrics().query(Transport.UDP, parsed.hasQuestion() ? parsed.qtype : -1);
-        if (parsed.verdict == ParsedQuery.Verdict.DROP) {
-            loop.metrics().malformed(Transport.UDP);
-            loop.metrics().drop(parsed.problem, System.nanoTime() - now);
-            packet.release();
-            return;
-        }
-        if (loop.stopped()) {
-            loop.metrics().drop(SHUTTING_DOWN, System.nanoTime() - now);
-            packet.release();
-            return;
+        if (intake.admit(Transport.UDP, content, parsed, now) != QueryIntake.Admission.SERVE) {
+            return; // counted and released (GARBAGE means nothing more for a datagram)
         }
         ByteBuf query = ctx.alloc().buffer(content.readableBytes()).writeBytes(content);
         packet.release();
-        Exchange exchange = new Exchange(loop, ctx.channel(), packet.sender(), Transport.UDP, query, parsed, now, null);
-        if (proxied != null && proxied.origin() != null) {
-            exchange.origin(proxied.origin(), proxied.address());
-        }
-        pipeline.serve(exchange);
+        intake.serve(ctx.channel(), packet.sender(), Transport.UDP, query, parsed, now, null, proxied);
     }
 
     /** The PROXY v2 header of a trusted sender, or null after counting the datagram as a malformed drop. */
@@ -89,16 +67,13 @@ final class UdpFrontend extends ChannelInboundHandlerAdapter {
         } catch (IllegalArgumentException e) {
             problem = "proxy_malformed";
         }
-        loop.metrics().query(Transport.UDP, -1);
-        loop.metrics().malformed(Transport.UDP);
-        loop.metrics().drop(problem, System.nanoTime() - now);
-        packet.release();
+        intake.refuse(Transport.UDP, packet.content(), problem, now);
         return null;
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        loop.flusher().flush();
+        intake.loop().flusher().flush();
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.netty.buffer.ByteBuf;
  * end in a {@link ParsedQuery.Verdict} other than OK.
  */
 public final class QueryParser {
+    /** The problem of a message too short to carry an ID: on a TCP stream, a sign the stream is garbage. */
+    public static final String TOO_SHORT = "too_short";
     static final int TYPE_OPT = 41;
     private static final int MIN_OPT_UDP_SIZE = 512;
 
@@ -19,7 +21,7 @@ public final class QueryParser {
         int limit = m.writerIndex();
         out.size = limit - base;
         if (out.size < 2) {
-            verdict(out, ParsedQuery.Verdict.DROP, "too_short");
+            verdict(out, ParsedQuery.Verdict.DROP, TOO_SHORT);
             return;
         }
         out.id = DnsHeader.id(m);

@@ -21,10 +21,10 @@ public final class Responses {
      * gets a bare header carrying its ID.
      */
     public static ByteBuf error(ByteBufAllocator alloc, ByteBuf query, ParsedQuery parsed, int rcode) {
-        int questionEnd = parsed.hasQuestion() ? parsed.questionEnd : DnsHeader.SIZE;
+        int questionEnd = parsed.hasQuestion() ? parsed.questionEnd() : DnsHeader.SIZE;
         ByteBuf out = alloc.buffer(questionEnd);
-        out.writeShort(parsed.id);
-        int keep = parsed.flags & (0x7800 | DnsHeader.FLAG_RD | DnsHeader.FLAG_CD);
+        out.writeShort(parsed.id());
+        int keep = parsed.flags() & (0x7800 | DnsHeader.FLAG_RD | DnsHeader.FLAG_CD);
         out.writeShort(DnsHeader.FLAG_QR | keep | (parsed.recursionDesired() ? DnsHeader.FLAG_RA : 0) | rcode);
         out.writeShort(parsed.hasQuestion() ? 1 : 0);
         out.writeShort(0);

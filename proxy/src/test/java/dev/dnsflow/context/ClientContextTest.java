@@ -98,6 +98,42 @@ class ClientContextTest {
     }
 
     @Test
+    void aRewriteOptRemovedBeforeForwardingIsStillRecordedAsReceived() throws Exception {
+        proxy(c -> c);
+        Message q = fromCoreDns(18, local(0xffee, InetAddress.getByName("10.244.2.2").getAddress()));
+
+        assertThat(DnsClient.udp(proxy.address(), q).getRcode()).isEqualTo(Rcode.NOERROR);
+
+        assertThat(optUpstreamSaw()).as("the upstream still gets the query without the OPT").isNull();
+        Flow flow = last();
+        assertThat(flow.origin().ip()).isEqualTo("10.244.2.2");
+        assertThat(flow.query().ednsSize()).as("the OPT the query arrived with").isEqualTo(4096);
+        assertThat(flow.query().dnssecOk()).isFalse();
+        assertThat(flow.query().size()).isEqualTo(q.toWire().length);
+        assertThat(FlowJson.toJson(flow)).contains("\"edns_size\":4096");
+    }
+
+    @Test
+    void anAnswerToAQueryWhoseRewriteOptWasRemovedIsStillCutAt512() throws Exception {
+        proxy(c -> c);
+        String[] many = new String[40];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = "192.0.2." + (i + 1);
+        }
+        upstream.script(ScriptedUpstream.answering(a -> Wire.answer(a, many)));
+        byte[] q = fromCoreDns(19, local(0xffee, InetAddress.getByName("10.244.2.3").getAddress())).toWire();
+
+        byte[] raw = DnsClient.udpRaw(proxy.address(), q, 3000);
+
+        // The truncation limit is the size the query was forwarded with: without the OPT, 512.
+        assertThat(raw.length).isLessThanOrEqualTo(512);
+        assertThat(Wire.parse(raw).getHeader().getFlag(org.xbill.DNS.Flags.TC)).isTrue();
+        Flow flow = last();
+        assertThat(flow.response().truncated()).isTrue();
+        assertThat(flow.query().ednsSize()).isEqualTo(4096);
+    }
+
+    @Test
     void otherOptionsAndTheClientsOwnOptStayExactlyAsSent() throws Exception {
         proxy(c -> c);
         Message q = Wire.query("example.com.", Type.A, 8);

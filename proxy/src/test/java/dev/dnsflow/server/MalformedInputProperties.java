@@ -66,7 +66,7 @@ class MalformedInputProperties {
         EmbeddedChannel channel = new EmbeddedChannel();
         LoopContext loop = new LoopContext(channel.eventLoop(), 0, metrics, flows::add);
         Pipeline pipeline = new Pipeline(List.of(new AclStage(AllowList.defaults()), new FormatStage()));
-        channel.pipeline().addLast(new UdpFrontend(loop, pipeline, AllowList.parse(List.of("127.0.0.1"))));
+        channel.pipeline().addLast(new UdpFrontend(new QueryIntake(loop, pipeline), AllowList.parse(List.of("127.0.0.1"))));
 
         channel.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(message), CLIENT, fromStranger ? STRANGER : CLIENT));
         channel.runPendingTasks();
@@ -107,7 +107,7 @@ class MalformedInputProperties {
         LoopContext loop = new LoopContext(channel.eventLoop(), 0, metrics, flow -> { });
         Pipeline pipeline = new Pipeline(List.of(new AclStage(AllowList.defaults()), new FormatStage()));
         channel.pipeline().addLast(new LengthFieldBasedFrameDecoder(65535, 0, 2, 0, 2), new LengthFieldPrepender(2),
-                new TcpFrontend(loop, pipeline, 16));
+                new TcpFrontend(new QueryIntake(loop, pipeline), 16));
         ByteBuf stream = Unpooled.buffer();
         stream.writeShort(first.length).writeBytes(first).writeBytes(second);
         channel.writeInbound(stream);

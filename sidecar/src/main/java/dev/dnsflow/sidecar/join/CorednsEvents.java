@@ -73,10 +73,10 @@ final class CorednsEvents {
             if (!q.hasQuestion()) {
                 return null;
             }
-            String qname = Names.toText(buf, 0, DnsHeader.SIZE, q.nameEnd);
+            String qname = Names.toText(buf, 0, DnsHeader.SIZE, q.nameEnd());
             buf.setShort(2, DnsHeader.flags(buf) | (response ? DnsHeader.FLAG_QR : 0));
-            return new CorednsEvent(kind, ip, port, transport, q.id, qname, q.qtype, q.qclass, q.recursionDesired(), wire.length,
-                    time, response ? ResponseReader.summarize(buf, q.questionEnd) : null);
+            return new CorednsEvent(kind, ip, port, transport, q.id(), qname, q.qtype(), q.qclass(), q.recursionDesired(), wire.length,
+                    time, response ? ResponseReader.summarize(buf, q.questionEnd()) : null);
         } finally {
             buf.release();
         }
