@@ -1,15 +1,14 @@
 package dev.dnsflow.context;
 
-import dev.dnsflow.corefile.ContextOptions;
-import dev.dnsflow.corefile.ContextOptions.Field;
+import dev.dnsflow.context.ContextOptions.Field;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The EDNS0 local option codes in force on the DNS path, as settled by {@code --context-option}.
  * The fields, their defaults (client_ip 65518 = 0xffee, client_port 65519, protocol 65520, pod 65521,
- * namespace 65522) and the parsing live in {@link ContextOptions}, which {@code dnsflow corefile} uses
- * too, so the Corefile it prints and the proxy always agree.
+ * namespace 65522) and the parsing live next door in {@link ContextOptions}, which {@code dnsflow corefile}
+ * uses too, so the Corefile it prints and the proxy always agree.
  */
 public record ContextCodes(int clientIp, int clientPort, int protocol, int pod, int namespace) {
     public static final ContextCodes DEFAULT = of(ContextOptions.defaults());

@@ -1,6 +1,7 @@
 package dev.dnsflow.corefile;
 
-import dev.dnsflow.corefile.ContextOptions.Field;
+import dev.dnsflow.context.ContextOptions;
+import dev.dnsflow.context.ContextOptions.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

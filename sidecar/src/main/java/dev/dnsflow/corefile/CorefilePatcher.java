@@ -1,6 +1,7 @@
 package dev.dnsflow.corefile;
 
-import dev.dnsflow.corefile.ContextOptions.Field;
+import dev.dnsflow.context.ContextOptions;
+import dev.dnsflow.context.ContextOptions.Field;
 import dev.dnsflow.corefile.Corefile.Directive;
 import dev.dnsflow.corefile.Corefile.ServerBlock;
 import dev.dnsflow.corefile.Corefile.Token;

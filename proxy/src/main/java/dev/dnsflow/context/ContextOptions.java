@@ -1,4 +1,4 @@
-package dev.dnsflow.corefile;
+package dev.dnsflow.context;
 
 import java.util.Collections;
 import java.util.EnumMap;
@@ -9,8 +9,10 @@ import java.util.Map;
 /**
  * The EDNS0 local option codes that carry the real client from CoreDNS to dnsflow, one per field:
  * CoreDNS adds them with {@code rewrite continue edns0 local set CODE {variable}}, dnsflow reads and
- * strips them. Both sides must agree, so the defaults live here and {@code --context-option FIELD=CODE}
- * (decimal or {@code 0x} hex) changes them the same way everywhere.
+ * strips them. Both sides must agree, so the fields, their names and default codes and the parsing of
+ * {@code --context-option FIELD=CODE} (decimal or {@code 0x} hex) live here, in the engine that reads
+ * them; the proxy ({@link ContextCodes}) and {@code dnsflow corefile} (which prints the rewrite lines,
+ * in the app module) both take them from this class, so they change the same way everywhere.
  *
  * <p>The defaults sit in the range RFC 6891 leaves for local and experimental use (65001–65534).
  */

@@ -1,7 +1,7 @@
 package dev.dnsflow.cli;
 
-import dev.dnsflow.corefile.ContextOptions;
-import dev.dnsflow.corefile.ContextOptions.Field;
+import dev.dnsflow.context.ContextOptions;
+import dev.dnsflow.context.ContextOptions.Field;
 import dev.dnsflow.corefile.CorefileException;
 import dev.dnsflow.corefile.CorefilePatcher;
 import dev.dnsflow.corefile.CorefileSnippet;

@@ -2,7 +2,7 @@ package dev.dnsflow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dnsflow.corefile.ContextOptions;
+import dev.dnsflow.context.ContextOptions;
 import dev.dnsflow.corefile.CorefilePatcher;
 import dev.dnsflow.corefile.CorefileSnippet;
 import java.io.IOException;
