@@ -1,5 +1,6 @@
 package dev.dnsflow.admin;
 
+import dev.dnsflow.util.Addresses;
 import dev.dnsflow.util.Cidr;
 import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.Flow;
@@ -11,12 +12,16 @@ import java.net.UnknownHostException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
+import java.util.stream.Collectors;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 
@@ -143,7 +148,7 @@ public final class FlowFilter implements Predicate<Flow> {
             }
             if (match == null) {
                 throw new IllegalArgumentException("outcome: unknown value '" + part.trim() + "' ("
-                        + java.util.Arrays.stream(Outcome.values()).map(Outcome::json).collect(java.util.stream.Collectors.joining(", "))
+                        + Arrays.stream(Outcome.values()).map(Outcome::json).collect(Collectors.joining(", "))
                         + ")");
             }
             wanted.add(match);
@@ -181,7 +186,7 @@ public final class FlowFilter implements Predicate<Flow> {
         }
         String address;
         try {
-            address = dev.dnsflow.util.Addresses.text(InetAddress.getByName(wanted[0]));
+            address = Addresses.text(InetAddress.getByName(wanted[0]));
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("upstream: '" + value + "' is not an IP address");
         }
@@ -217,7 +222,7 @@ public final class FlowFilter implements Predicate<Flow> {
         return new String[] {s, null};
     }
 
-    private static Set<Integer> codes(String key, String value, java.util.function.ToIntFunction<String> lookup) {
+    private static Set<Integer> codes(String key, String value, ToIntFunction<String> lookup) {
         Set<Integer> out = new HashSet<>();
         for (String part : value.split(",")) {
             int code = lookup.applyAsInt(part.trim().toUpperCase(Locale.ROOT));
@@ -257,7 +262,7 @@ public final class FlowFilter implements Predicate<Flow> {
         return name.endsWith(".") ? name : name + ".";
     }
 
-    private static java.util.List<String> sorted(Set<String> names) {
+    private static List<String> sorted(Set<String> names) {
         return names.stream().sorted().toList();
     }
 }

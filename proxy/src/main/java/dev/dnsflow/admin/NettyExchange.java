@@ -22,6 +22,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -269,7 +270,7 @@ final class NettyExchange extends HttpExchange {
             }
             send();
             if (len >= buf.length) {
-                sendNow(java.util.Arrays.copyOfRange(b, off, off + len));
+                sendNow(Arrays.copyOfRange(b, off, off + len));
             } else {
                 System.arraycopy(b, off, buf, 0, len);
                 count = len;
@@ -302,7 +303,7 @@ final class NettyExchange extends HttpExchange {
             if (count == 0) {
                 return;
             }
-            byte[] chunk = java.util.Arrays.copyOf(buf, count);
+            byte[] chunk = Arrays.copyOf(buf, count);
             count = 0;
             sendNow(chunk);
         }

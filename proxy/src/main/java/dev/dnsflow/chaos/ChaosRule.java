@@ -1,8 +1,11 @@
 package dev.dnsflow.chaos;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.dnsflow.util.Cidr;
 import dev.dnsflow.flow.Transport;
+import dev.dnsflow.util.Durations;
 import dev.dnsflow.util.NamePattern;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -25,7 +28,7 @@ public record ChaosRule(String name, NamePattern match, Set<Integer> types, Cidr
                         Instant expires, boolean includeProbes, String source, AtomicLong matches) {
 
     /** Whether the rule picks this query, counting it toward {@code every}. */
-    boolean fires(String qname, int qtype, java.net.InetAddress from, Transport via, Instant now) {
+    boolean fires(String qname, int qtype, InetAddress from, Transport via, Instant now) {
         if (expires != null && now.isAfter(expires)) {
             return false;
         }
@@ -72,7 +75,7 @@ public record ChaosRule(String name, NamePattern match, Set<Integer> types, Cidr
      * A rule from its JSON shape (the API's PUT body); every problem is an IllegalArgumentException
      * naming the field, prefixed with {@code where}.
      */
-    public static ChaosRule fromJson(com.fasterxml.jackson.databind.JsonNode node, String where, String name,
+    public static ChaosRule fromJson(JsonNode node, String where, String name,
                                      String source, Instant now) {
         return RuleParser.fromJson(node, where, name, source, now);
     }
@@ -105,17 +108,17 @@ public record ChaosRule(String name, NamePattern match, Set<Integer> types, Cidr
         }
         out.put("action", action.text());
         if (delay != null) {
-            out.put("delay", dev.dnsflow.util.Durations.text(delay));
+            out.put("delay", Durations.text(delay));
         }
         if (jitter != null) {
-            out.put("jitter", dev.dnsflow.util.Durations.text(jitter));
+            out.put("jitter", Durations.text(jitter));
         }
         if (action == ChaosAction.RCODE) {
             out.put("rcode", Rcode.string(rcode));
         }
         if (expires != null) {
             out.put("expires", expires.toString());
-            out.put("expires_in", dev.dnsflow.util.Durations.text(Duration.between(now, expires).isNegative()
+            out.put("expires_in", Durations.text(Duration.between(now, expires).isNegative()
                     ? Duration.ZERO : Duration.between(now, expires).withNanos(0)));
         }
         out.put("include-probes", includeProbes);

@@ -1,9 +1,11 @@
 package dev.dnsflow.chaos;
 
+import dev.dnsflow.flow.Transport;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,7 @@ public final class ChaosRules {
     }
 
     /** The first rule that fires for this query, or null. Called on event loops. */
-    ChaosRule pick(String qname, int qtype, InetAddress from, dev.dnsflow.flow.Transport via) {
+    ChaosRule pick(String qname, int qtype, InetAddress from, Transport via) {
         List<ChaosRule> snapshot = rules;
         if (snapshot.isEmpty()) {
             return null;
@@ -130,7 +132,7 @@ public final class ChaosRules {
             }
         }
         List<ChaosRule> ordered = new ArrayList<>(next);
-        ordered.sort(java.util.Comparator.comparingInt(r -> SOURCE_ORDER.indexOf(r.source())));
+        ordered.sort(Comparator.comparingInt(r -> SOURCE_ORDER.indexOf(r.source())));
         rules = List.copyOf(ordered);
     }
 

@@ -1,6 +1,7 @@
 package dev.dnsflow.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dnsflow.util.Cidr;
 import dev.dnsflow.flow.Transport;
@@ -14,6 +15,7 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 
@@ -154,7 +156,7 @@ final class RuleParser {
         if (words.length == 0 || words[0].isEmpty()) {
             throw new RuleException(where + ": empty (example: 'drop name=example.com every=2')");
         }
-        ObjectNode node = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
         ObjectNode match = node.putObject("match");
         node.put("action", words[0]);
         for (int i = 1; i < words.length; i++) {
@@ -217,7 +219,7 @@ final class RuleParser {
         return v.asText();
     }
 
-    private static <T> T field(String where, String field, java.util.function.Supplier<T> parse) {
+    private static <T> T field(String where, String field, Supplier<T> parse) {
         try {
             return parse.get();
         } catch (IllegalArgumentException e) {

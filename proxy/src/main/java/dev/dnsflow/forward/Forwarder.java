@@ -11,6 +11,7 @@ import dev.dnsflow.wire.ResponseCheck;
 import dev.dnsflow.wire.Responses;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -53,8 +54,8 @@ final class Forwarder {
             udp[i] = new UdpUpstreamPool(this, u, transports.datagram(u.address().getAddress()).group(loop.eventLoop()),
                     options.socketsPerUpstream());
             tcp[i] = new TcpUpstream(this, u, new Bootstrap().group(loop.eventLoop()).channel(transports.socket())
-                    .option(io.netty.channel.ChannelOption.TCP_NODELAY, true)
-                    .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.timeout().toMillis()));
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.timeout().toMillis()));
         }
         this.sweeper = loop.eventLoop().scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }

@@ -2,6 +2,7 @@ package dev.dnsflow.forward;
 
 import java.security.SecureRandom;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
 
 /**
  * The 65 536 message IDs of one upstream socket or connection, each a preallocated slot. An ID is
@@ -62,7 +63,7 @@ public final class IdSpace<T> {
 
     /** Calls {@code action} for every live slot (for failing them when a connection dies). */
     @SuppressWarnings("unchecked")
-    void forEachLive(java.util.function.BiConsumer<Integer, T> action) {
+    void forEachLive(BiConsumer<Integer, T> action) {
         for (int id = 0; id < SIZE && inUse() > 0; id++) {
             Object owner = slots[id];
             if (owner != null) {

@@ -1,5 +1,6 @@
 package dev.dnsflow.forward;
 
+import dev.dnsflow.flow.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -41,7 +42,7 @@ final class TcpUpstream {
         if (id < 0) {
             return false;
         }
-        f.started(upstream, c, id, dev.dnsflow.flow.Transport.TCP, now);
+        f.started(upstream, c, id, Transport.TCP, now);
         c.lastUsed = now;
         if (c.connected) {
             c.write(f);

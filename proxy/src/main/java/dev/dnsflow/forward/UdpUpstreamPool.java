@@ -2,6 +2,7 @@ package dev.dnsflow.forward;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,7 +108,7 @@ final class UdpUpstreamPool {
         }
         replacing[i] = true;
         UdpUpstreamSocket fresh = new UdpUpstreamSocket(this);
-        InetSocketAddress any = new InetSocketAddress(upstream.address().getAddress() instanceof java.net.Inet6Address
+        InetSocketAddress any = new InetSocketAddress(upstream.address().getAddress() instanceof Inet6Address
                 ? "::" : "0.0.0.0", 0);
         ChannelFuture bound = bootstrap.clone().handler(fresh).bind(any);
         fresh.channel = bound.channel();

@@ -1,5 +1,6 @@
 package dev.dnsflow.forward;
 
+import dev.dnsflow.util.Addresses;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,7 +18,7 @@ public final class Upstream {
 
     public Upstream(InetSocketAddress address, int maxFails, UpstreamMetrics.Factory metrics) {
         this.address = address;
-        String host = dev.dnsflow.util.Addresses.text(address.getAddress());
+        String host = Addresses.text(address.getAddress());
         this.label = (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
         this.maxFails = maxFails;
         this.metrics = metrics.create(this);

@@ -1,6 +1,7 @@
 package dev.dnsflow.forward;
 
 import dev.dnsflow.flow.Transport;
+import dev.dnsflow.metrics.LatencyHistogram;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
+import org.xbill.DNS.Rcode;
 
 /** Per-upstream counters ({@code dnsflow_upstream_*}), created once per upstream. */
 public final class UpstreamMetrics {
@@ -16,7 +18,7 @@ public final class UpstreamMetrics {
         UpstreamMetrics create(Upstream upstream);
 
         static Factory of(MeterRegistry registry) {
-            dev.dnsflow.metrics.LatencyHistogram.Family rtt = new dev.dnsflow.metrics.LatencyHistogram.Family(registry,
+            LatencyHistogram.Family rtt = new LatencyHistogram.Family(registry,
                     "dnsflow_upstream_rtt_seconds", "upstream", "Time from attempt sent to valid answer");
             return upstream -> new UpstreamMetrics(registry, rtt, upstream);
         }
@@ -27,12 +29,12 @@ public final class UpstreamMetrics {
     private final Counter[] requests = new Counter[Transport.values().length];
     private final AtomicReferenceArray<Counter> responses = new AtomicReferenceArray<>(16);
     private final Counter timeouts;
-    private final dev.dnsflow.metrics.LatencyHistogram rtt;
+    private final LatencyHistogram rtt;
     private final Map<String, Counter> noncompliant = new ConcurrentHashMap<>();
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private final LongAdder inflight = new LongAdder();
 
-    UpstreamMetrics(MeterRegistry registry, dev.dnsflow.metrics.LatencyHistogram.Family rtts, Upstream upstream) {
+    UpstreamMetrics(MeterRegistry registry, LatencyHistogram.Family rtts, Upstream upstream) {
         this.registry = registry;
         this.label = upstream.label();
         for (Transport t : Transport.values()) {
@@ -65,7 +67,7 @@ public final class UpstreamMetrics {
         Counter c = responses.get(rcode & 0xF);
         if (c == null) {
             c = Counter.builder("dnsflow.upstream.responses").tag("upstream", label)
-                    .tag("rcode", org.xbill.DNS.Rcode.string(rcode & 0xF))
+                    .tag("rcode", Rcode.string(rcode & 0xF))
                     .description("Valid answers from the upstream").register(registry);
             responses.set(rcode & 0xF, c);
         }

@@ -9,6 +9,8 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,8 +30,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class LatencyHistogram {
     private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
     /** Bucket upper bounds in nanoseconds, from {@link ProxyMetrics#LATENCY_BUCKETS}. */
-    private static final long[] BOUNDS_NANOS = java.util.Arrays.stream(ProxyMetrics.LATENCY_BUCKETS)
-            .mapToLong(java.time.Duration::toNanos).toArray();
+    private static final long[] BOUNDS_NANOS = Arrays.stream(ProxyMetrics.LATENCY_BUCKETS)
+            .mapToLong(Duration::toNanos).toArray();
     private static final double[] BOUNDS_SECONDS = upperBoundsInSeconds();
 
     private final List<long[]> stripes = new CopyOnWriteArrayList<>();

@@ -9,8 +9,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.xbill.DNS.Rcode;
 
 /**
  * The proxy's meters. Names are a contract (Prometheus form: {@code dnsflow_queries_total},
@@ -25,7 +27,7 @@ public final class ProxyMetrics {
     public static final Duration[] LATENCY_BUCKETS = {
         micros(50), micros(100), micros(250), micros(500), millis(1), millis(2), millis(5), millis(10), millis(25),
         millis(50), millis(100), millis(250), millis(500), millis(1000), millis(2000), millis(4000), millis(8000)};
-    private static final java.util.Set<String> LINT_REJECTED = java.util.Set.of("process.cpu.time", "system.cpu.count");
+    private static final Set<String> LINT_REJECTED = Set.of("process.cpu.time", "system.cpu.count");
     /** The outcome label for queries that got no answer at all. */
     public static final String DROPPED = "dropped";
 
@@ -96,7 +98,7 @@ public final class ProxyMetrics {
         Counter c = responses.get(slot);
         if (c == null) {
             c = Counter.builder("dnsflow.responses").tag("outcome", outcome.json())
-                    .tag("rcode", org.xbill.DNS.Rcode.string(rcode & 0xF))
+                    .tag("rcode", Rcode.string(rcode & 0xF))
                     .description("Responses sent to clients").register(registry);
             responses.set(slot, c);
         }

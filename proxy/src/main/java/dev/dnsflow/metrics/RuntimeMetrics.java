@@ -1,5 +1,6 @@
 package dev.dnsflow.metrics;
 
+import dev.dnsflow.net.Transports;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -33,7 +34,7 @@ public final class RuntimeMetrics implements AutoCloseable {
         if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
             allocators.add(provider.metric());
         }
-        allocators.add(dev.dnsflow.net.Transports.datagramAllocatorMetric());
+        allocators.add(Transports.datagramAllocatorMetric());
         Gauge.builder("dnsflow.netty.allocator.used", allocators,
                         all -> all.stream().mapToLong(ByteBufAllocatorMetric::usedDirectMemory).sum())
                 .tag("memory", "direct").baseUnit("bytes").description("Memory held by Netty's buffer allocators").strongReference(true)

@@ -1,5 +1,6 @@
 package dev.dnsflow.metrics;
 
+import java.util.Arrays;
 import org.xbill.DNS.Type;
 
 /**
@@ -16,7 +17,7 @@ final class TypeLabels {
     private static final byte[] INDEX = new byte[65536];
 
     static {
-        java.util.Arrays.fill(INDEX, (byte) COMMON.length);
+        Arrays.fill(INDEX, (byte) COMMON.length);
         for (int i = 0; i < COMMON.length; i++) {
             INDEX[COMMON[i]] = (byte) i;
         }

@@ -1,9 +1,11 @@
 package dev.dnsflow.net;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
@@ -50,7 +52,7 @@ public final class Transports {
     private final boolean epoll;
 
     /** What the UDP sockets' allocator holds, for {@code dnsflow_netty_allocator_used_bytes}. */
-    public static io.netty.buffer.ByteBufAllocatorMetric datagramAllocatorMetric() {
+    public static ByteBufAllocatorMetric datagramAllocatorMetric() {
         return DATAGRAM_ALLOCATOR.metric();
     }
 
@@ -91,16 +93,16 @@ public final class Transports {
     public Bootstrap datagram(InetAddress address) {
         SocketProtocolFamily family = address instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
         // A large receive buffer absorbs bursts instead of dropping them in the kernel (capped by rmem_max).
-        Bootstrap b = new Bootstrap().option(io.netty.channel.ChannelOption.SO_RCVBUF, 4 << 20)
-                .option(io.netty.channel.ChannelOption.ALLOCATOR, DATAGRAM_ALLOCATOR);
+        Bootstrap b = new Bootstrap().option(ChannelOption.SO_RCVBUF, 4 << 20)
+                .option(ChannelOption.ALLOCATOR, DATAGRAM_ALLOCATOR);
         if (epoll) {
             b.channelFactory((ChannelFactory<Channel>) () -> new EpollDatagramChannel(family))
                     .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_PAYLOAD)
-                    .option(io.netty.channel.ChannelOption.RCVBUF_ALLOCATOR,
+                    .option(ChannelOption.RCVBUF_ALLOCATOR,
                             new FixedRecvByteBufAllocator(MAX_UDP_PAYLOAD * DATAGRAMS_PER_READ).maxMessagesPerRead(1));
         } else {
             b.channelFactory((ChannelFactory<Channel>) () -> new NioDatagramChannel(family))
-                    .option(io.netty.channel.ChannelOption.RCVBUF_ALLOCATOR,
+                    .option(ChannelOption.RCVBUF_ALLOCATOR,
                             new FixedRecvByteBufAllocator(MAX_UDP_PAYLOAD));
         }
         return b;

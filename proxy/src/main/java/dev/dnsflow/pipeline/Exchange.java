@@ -20,6 +20,7 @@ import dev.dnsflow.wire.Responses;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DatagramPacket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,7 @@ public final class Exchange {
     private State state = State.OPEN;
     private ChaosMark chaos;
     private Origin origin;
-    private java.net.InetAddress originAddress;
+    private InetAddress originAddress;
     private String name;
     private WireCapture wire;
     /** Set by the pipeline that serves it; null for an exchange answered outside one. */
@@ -298,7 +299,7 @@ public final class Exchange {
     }
 
     /** Records who really asked (client context); the first source to say so wins. */
-    public void origin(Origin origin, java.net.InetAddress address) {
+    public void origin(Origin origin, InetAddress address) {
         if (this.origin == null) {
             this.origin = origin;
             this.originAddress = address;
@@ -310,7 +311,7 @@ public final class Exchange {
     }
 
     /** The real client when known from client context, else the packet's sender. */
-    public java.net.InetAddress clientAddress() {
+    public InetAddress clientAddress() {
         return originAddress != null ? originAddress : client.getAddress();
     }
 

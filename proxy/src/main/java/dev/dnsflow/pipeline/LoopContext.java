@@ -3,8 +3,10 @@ package dev.dnsflow.pipeline;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowIds;
 import dev.dnsflow.metrics.ProxyMetrics;
+import dev.dnsflow.util.Addresses;
 import io.netty.channel.EventLoop;
 import dev.dnsflow.flow.WireCapture;
+import java.net.InetAddress;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -22,7 +24,7 @@ public final class LoopContext {
     private final BiConsumer<Flow, WireCapture> recorder;
     private boolean captureWire;
     private final BooleanSupplier recording;
-    private java.net.InetAddress lastAddress;
+    private InetAddress lastAddress;
     private String lastAddressText;
     /** Exchanges started and not yet completed, newest first (linked through the exchanges: no allocation). */
     private Exchange live;
@@ -83,10 +85,10 @@ public final class LoopContext {
      * The address as text, remembered for the last one seen: nearly all queries of a loop come from
      * the same few senders (CoreDNS), and formatting one took a string build per flow.
      */
-    public String addressText(java.net.InetAddress address) {
+    public String addressText(InetAddress address) {
         if (!address.equals(lastAddress)) {
             lastAddress = address;
-            lastAddressText = dev.dnsflow.util.Addresses.text(address);
+            lastAddressText = Addresses.text(address);
         }
         return lastAddressText;
     }

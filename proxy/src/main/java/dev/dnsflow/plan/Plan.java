@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 /**
  * What a proxy is made of, collected from its {@link Plugin}s before anything is bound: the stages in
@@ -170,7 +171,7 @@ public final class Plan {
             try {
                 closers.get(i).close();
             } catch (Exception e) {
-                java.util.logging.Logger.getLogger(Plan.class.getName()).warning("closing " + closers.get(i) + ": " + e);
+                Logger.getLogger(Plan.class.getName()).warning("closing " + closers.get(i) + ": " + e);
             }
         }
         closers.clear();

@@ -15,7 +15,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,9 +95,9 @@ final class Frontends implements AutoCloseable {
      * reuse-port group can take it (a bind that loses the race fails and is retried).
      */
     private static InetSocketAddress freeUdpPort(InetSocketAddress at) {
-        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(at)) {
+        try (DatagramSocket probe = new DatagramSocket(at)) {
             return new InetSocketAddress(at.getAddress(), probe.getLocalPort());
-        } catch (java.net.SocketException e) {
+        } catch (SocketException e) {
             throw new IllegalStateException("cannot bind UDP on " + at + ": " + e.getMessage(), e);
         }
     }

@@ -1,10 +1,14 @@
 package dev.dnsflow.server;
 
 import dev.dnsflow.acl.AllowList;
+import dev.dnsflow.admin.AdminToken;
 import dev.dnsflow.chaos.ChaosRule;
 import dev.dnsflow.chaos.ChaosRules;
+import dev.dnsflow.context.ContextCodes;
+import dev.dnsflow.dnstap.Destination;
 import dev.dnsflow.forward.ForwardOptions;
 import dev.dnsflow.plan.Flags;
+import dev.dnsflow.record.FlowRing;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +41,7 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
                           AllowList allow, String flowLog, long flowLogMaxBytes, int flowLogKeep, int flowBuffer,
                           InetSocketAddress admin, int eventLoops, int maxTcpClients, int maxPipelined,
                           Duration tcpIdle, int metricsNameCap, Path chaosFile, List<ChaosRule> chaosRules,
-                          dev.dnsflow.admin.AdminToken adminToken, dev.dnsflow.context.ContextCodes contextCodes,
+                          AdminToken adminToken, ContextCodes contextCodes,
                           boolean keepEcs, AllowList proxyProtocolFrom, String dnstap, String dnstapIdentity,
                           Flags flags) {
 
@@ -62,12 +66,12 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         if (eventLoops < 1) {
             throw new IllegalArgumentException("--threads must be at least 1");
         }
-        if (flowBuffer < 0 || flowBuffer > dev.dnsflow.record.FlowRing.MAX_CAPACITY) {
-            throw new IllegalArgumentException("--flow-buffer must be between 0 and " + dev.dnsflow.record.FlowRing.MAX_CAPACITY
+        if (flowBuffer < 0 || flowBuffer > FlowRing.MAX_CAPACITY) {
+            throw new IllegalArgumentException("--flow-buffer must be between 0 and " + FlowRing.MAX_CAPACITY
                     + ", got " + flowBuffer);
         }
         if (dnstap != null) {
-            dev.dnsflow.dnstap.Destination.parse(dnstap); // fails now, naming --dnstap, rather than at start-up
+            Destination.parse(dnstap); // fails now, naming --dnstap, rather than at start-up
         }
         if (metricsNameCap < 0) {
             throw new IllegalArgumentException("--metrics-name-label cap must not be negative");
@@ -105,8 +109,8 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         private Path chaosFile;
         private List<String> chaosRules = List.of();
         private List<ChaosRule> chaosParsed;
-        private dev.dnsflow.admin.AdminToken adminToken = dev.dnsflow.admin.AdminToken.none();
-        private dev.dnsflow.context.ContextCodes contextCodes = dev.dnsflow.context.ContextCodes.DEFAULT;
+        private AdminToken adminToken = AdminToken.none();
+        private ContextCodes contextCodes = ContextCodes.DEFAULT;
         private boolean keepEcs;
         private AllowList proxyProtocolFrom;
         private String dnstap;
@@ -176,12 +180,12 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
             return this;
         }
 
-        public Builder adminToken(dev.dnsflow.admin.AdminToken token) {
+        public Builder adminToken(AdminToken token) {
             this.adminToken = token;
             return this;
         }
 
-        public Builder context(dev.dnsflow.context.ContextCodes codes, boolean keepEcs, AllowList proxyProtocolFrom) {
+        public Builder context(ContextCodes codes, boolean keepEcs, AllowList proxyProtocolFrom) {
             this.contextCodes = codes;
             this.keepEcs = keepEcs;
             this.proxyProtocolFrom = proxyProtocolFrom;
