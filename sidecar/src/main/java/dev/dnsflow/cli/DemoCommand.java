@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +57,7 @@ import picocli.CommandLine.Model.CommandSpec;
         footer = {"", "Examples:", "  dnsflow demo", "  dnsflow demo --duration 10s --flow-log -",
             "  dnsflow demo --scenario drop --duration 5s",
             "  dnsflow demo --admin 127.0.0.1:9553    (then: curl 127.0.0.1:9553/health)"})
-public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
     static final List<String> NAMES = List.of(EmbeddedAuthority.ZONE, EmbeddedAuthority.NONEXISTENT);
     /** The drop scenario's rule, in the {@code --chaos-rule} form. */
     static final String DROP_RULE_NAME = "drop-example";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dnsflow.flow.Flow;
+import dev.dnsflow.util.Durations;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
@@ -108,7 +109,7 @@ public final class DiagnoseCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        String windowText = dev.dnsflow.util.Durations.text(window);
+        String windowText = Durations.text(window);
         try {
             FlowsClient.Page page = new FlowsClient(base).list(filters(), limit);
             if (page.gap() != null) {

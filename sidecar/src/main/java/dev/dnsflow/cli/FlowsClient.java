@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -196,7 +197,7 @@ final class FlowsClient {
                     && uri.getRawQuery() == null) {
                 return uri;
             }
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             // reported below
         }
         throw new IllegalArgumentException("--server: '" + server + "' is not an http:// URL (e.g. "
@@ -207,8 +208,8 @@ final class FlowsClient {
      * The API's 400 message with the CLI flag in place of the query parameter ("type: unknown value" →
      * "--type: unknown value"), so users are told which of their flags to fix.
      */
-    static String flagged(String message, java.util.Map<String, String> flags) {
-        for (java.util.Map.Entry<String, String> e : flags.entrySet()) {
+    static String flagged(String message, Map<String, String> flags) {
+        for (Map.Entry<String, String> e : flags.entrySet()) {
             if (message.startsWith(e.getKey() + ":")) {
                 return e.getValue() + message.substring(e.getKey().length());
             }

@@ -1,5 +1,6 @@
 package dev.dnsflow.cli;
 
+import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -199,12 +200,12 @@ public final class ObserveCommand implements Callable<Integer> {
     /** Whether stdout is a terminal: System.console(), and on Java 22+ also Console.isTerminal(). */
     private static final class Terminal {
         static boolean isTerminal() {
-            java.io.Console console = System.console();
+            Console console = System.console();
             if (console == null) {
                 return false;
             }
             try {
-                return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+                return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
             } catch (ReflectiveOperationException olderJava) {
                 return true;
             }

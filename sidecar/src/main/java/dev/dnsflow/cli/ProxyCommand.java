@@ -1,8 +1,10 @@
 package dev.dnsflow.cli;
 
 import dev.dnsflow.acl.AllowList;
+import dev.dnsflow.admin.AdminToken;
 import dev.dnsflow.chaos.ChaosRule;
 import dev.dnsflow.chaos.ChaosRules;
+import dev.dnsflow.context.ContextCodes;
 import dev.dnsflow.forward.ForwardOptions;
 import dev.dnsflow.forward.Policy;
 import dev.dnsflow.server.DnsProxy;
@@ -271,8 +273,8 @@ public final class ProxyCommand implements Callable<Integer> {
                 return ProxyConfig.builder(listen, up).forward(forward).allow(allowList)
                         .flowLog(flowLog, flowLogMaxSize, flowLogKeep).flowBuffer(flowBuffer).admin(adminAddress)
                         .eventLoops(threads).tcp(maxTcpClients, maxPipelined, tcpIdle).metricsNameCap(metricsNameCap)
-                        .chaosParsed(chaosFile, chaos).adminToken(dev.dnsflow.admin.AdminToken.load(adminTokenFile))
-                        .context(dev.dnsflow.context.ContextCodes.parse(contextOptions), keepEcs(),
+                        .chaosParsed(chaosFile, chaos).adminToken(AdminToken.load(adminTokenFile))
+                        .context(ContextCodes.parse(contextOptions), keepEcs(),
                                 proxyProtocolFrom.isEmpty() ? null : named("--proxy-protocol-from", proxyProtocolFrom))
                         .dnstap(dnstap, dnstapIdentity).flags(PluginFlags.given(spec)).build();
             } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package dev.dnsflow.cli;
 
+import dev.dnsflow.util.Durations;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -73,12 +74,12 @@ public final class Values {
     }
 
     public static Duration duration(String text) {
-        return dev.dnsflow.util.Durations.parse(text);
+        return Durations.parse(text);
     }
 
     /** The short form operators type: {@code 700ms}, {@code 2s}, {@code 5m}. */
     public static String text(Duration d) {
-        return dev.dnsflow.util.Durations.text(d);
+        return Durations.text(d);
     }
 
     public static long size(String text) {

@@ -10,6 +10,7 @@ import dev.dnsflow.flow.FlowText;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.Transport;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -174,7 +175,7 @@ final class Verdicts {
         byUpstream.forEach((upstream, n) -> {
             int timeouts = n[AttemptOutcome.TIMEOUT.ordinal()];
             int errors = n[AttemptOutcome.ERROR.ordinal()];
-            int all = java.util.Arrays.stream(n).sum();
+            int all = Arrays.stream(n).sum();
             if (timeouts > 0) {
                 evidence.add(of(timeouts, all) + " attempts to " + upstream + " timed out");
             }

@@ -1,8 +1,13 @@
 package dev.dnsflow.sidecar;
 
+import dev.dnsflow.cli.CorefileCommand;
 import dev.dnsflow.cli.DemoCommand;
+import dev.dnsflow.cli.DiagnoseCommand;
 import dev.dnsflow.cli.ObserveCommand;
 import dev.dnsflow.cli.ProxyCommand;
+import dev.dnsflow.net.NettyDefaults;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -14,14 +19,14 @@ import picocli.CommandLine.HelpCommand;
             "who asked, the ID CoreDNS used, the ID sent upstream, each attempt and how it ended.",
             "",
             "Start with:  dnsflow demo"},
-        subcommands = {ProxyCommand.class, SidecarCommand.class, DemoCommand.class, ObserveCommand.class, dev.dnsflow.cli.CorefileCommand.class,
-            dev.dnsflow.cli.DiagnoseCommand.class, HelpCommand.class})
+        subcommands = {ProxyCommand.class, SidecarCommand.class, DemoCommand.class, ObserveCommand.class, CorefileCommand.class,
+            DiagnoseCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        dev.dnsflow.net.NettyDefaults.apply();
+        NettyDefaults.apply();
         System.exit(commandLine().execute(args));
     }
 
@@ -36,7 +41,7 @@ public final class Main implements Runnable {
      */
     private static int failure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
         if (e instanceof IllegalStateException || e instanceof IllegalArgumentException
-                || e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException) {
+                || e instanceof UncheckedIOException || e instanceof IOException) {
             cmd.getErr().println(cmd.getColorScheme().errorText("dnsflow " + cmd.getCommandName() + ": " + e.getMessage()));
             return 1;
         }
