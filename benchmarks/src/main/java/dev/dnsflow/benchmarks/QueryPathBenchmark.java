@@ -19,6 +19,7 @@ import dev.dnsflow.wire.ResponseCheck;
 import dev.dnsflow.wire.ResponseReader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import dev.dnsflow.dnstap.DnstapEncoder;
@@ -66,7 +67,7 @@ public class QueryPathBenchmark {
     private final FlowIds flowIds = new FlowIds(0);
     private static final byte[] LOCAL = {127, 0, 0, 1};
     private static final byte[] UPSTREAM = {10, 0, 0, 2};
-    private static final byte[] EXTRA = "{\"flow\":\"01JF0000000000000000000000\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final byte[] EXTRA = "{\"flow\":\"01JF0000000000000000000000\"}".getBytes(StandardCharsets.UTF_8);
     private final DnstapEncoder dnstap = DnstapEncoder.of("bench", "dnsflow");
     private Flow flow;
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,7 +152,7 @@ public final class Harness {
         String plot = "latency.png";
         if (data.hasLatency()) {
             Map<String, double[]> micros = new LinkedHashMap<>();
-            latency.forEach((name, rs) -> micros.put(name, java.util.Arrays.stream(LatencyRounds.PERCENTILES)
+            latency.forEach((name, rs) -> micros.put(name, Arrays.stream(LatencyRounds.PERCENTILES)
                     .map(p -> LatencyRounds.medianPercentile(rs, p)).toArray()));
             LatencyPlot.write(micros, String.format("Latency at %,d qps, open loop (median of %d rounds)", rate,
                     o.latencyRounds), out.resolve(plot));

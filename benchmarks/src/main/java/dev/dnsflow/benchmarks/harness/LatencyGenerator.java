@@ -8,11 +8,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -50,7 +52,7 @@ final class LatencyGenerator implements AutoCloseable {
             return run.start().get((long) (warmupSeconds + seconds + 30), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("latency run against " + target + " failed", e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new IllegalStateException("latency run against " + target + " did not finish", e);
         } finally {
             run.closeChannels();
@@ -165,7 +167,7 @@ final class LatencyGenerator implements AutoCloseable {
                     }
                 }
             } finally {
-                io.netty.util.ReferenceCountUtil.release(msg);
+                ReferenceCountUtil.release(msg);
             }
         }
 

@@ -11,6 +11,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -42,8 +43,8 @@ final class LatencyPlot {
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, W, H);
-        double max = micros.values().stream().flatMapToDouble(java.util.Arrays::stream).max().orElse(10);
-        double min = micros.values().stream().flatMapToDouble(java.util.Arrays::stream).filter(v -> v > 0).min().orElse(1);
+        double max = micros.values().stream().flatMapToDouble(Arrays::stream).max().orElse(10);
+        double min = micros.values().stream().flatMapToDouble(Arrays::stream).filter(v -> v > 0).min().orElse(1);
         double lo = Math.pow(10, Math.floor(Math.log10(Math.max(1, min / 2))));
         double hi = Math.pow(10, Math.ceil(Math.log10(max * 1.5)));
         int plotW = W - LEFT - RIGHT;

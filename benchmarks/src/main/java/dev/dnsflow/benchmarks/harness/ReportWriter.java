@@ -3,6 +3,7 @@ package dev.dnsflow.benchmarks.harness;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -148,7 +149,7 @@ final class ReportWriter {
             if (e.getKey().equals(Setup.DIRECT)) {
                 continue;
             }
-            Map<String, Long> sum = new java.util.HashMap<>();
+            Map<String, Long> sum = new HashMap<>();
             e.getValue().forEach(m -> m.threadTicks().forEach((k, v) -> sum.merge(k, v, Long::sum)));
             long total = Math.max(1, sum.values().stream().mapToLong(Long::longValue).sum());
             String shares = sum.entrySet().stream().filter(x -> 100.0 * x.getValue() / total >= 0.5)

@@ -8,6 +8,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
@@ -101,7 +102,7 @@ final class Tools {
                     if (reply.getLength() >= 12 && (((d[0] & 0xff) << 8) | (d[1] & 0xff)) == id && (d[3] & 0x0f) == 0) {
                         return;
                     }
-                } catch (SocketTimeoutException | java.net.PortUnreachableException notYet) {
+                } catch (SocketTimeoutException | PortUnreachableException notYet) {
                     // not listening (or not forwarding) yet
                 }
             }
