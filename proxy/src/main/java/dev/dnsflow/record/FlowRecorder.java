@@ -39,7 +39,7 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
     private final List<FlowSink> sinks = new CopyOnWriteArrayList<>();
     private final ProxyMetrics metrics;
     private final Thread thread;
-    private volatile FlowStage stage;
+    private volatile FlowEnricher enricher;
     /** Whether anything keeps or reads flows; when nothing does, the event loops do not build them. */
     private volatile boolean active;
     private volatile boolean running = true;
@@ -70,16 +70,16 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
 
     /**
      * False while flows would go nowhere: no ring ({@code --flow-buffer 0}), no sink (log, dnstap,
-     * API streams, per-name metrics) and no stage. The event loops then skip building flows at all.
+     * API streams, per-name metrics) and no enricher. The event loops then skip building flows at all.
      * Sinks are only ever added, so this only turns from false to true.
      */
     public boolean active() {
         return active;
     }
 
-    /** Puts a step (e.g. the sidecar's dnstap join) between the event loops and the ring and sinks. */
-    public void stage(FlowStage stage) {
-        this.stage = stage;
+    /** Puts an enricher (e.g. the sidecar's dnstap join) between the event loops and the ring and sinks. */
+    public void enricher(FlowEnricher enricher) {
+        this.enricher = enricher;
         active = true;
     }
 
@@ -114,7 +114,7 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         long lastTick = 0;
         while (running || !queue.isEmpty()) {
             Object next = queue.poll();
-            FlowStage s = stage;
+            FlowEnricher s = enricher;
             if (s != null && (next == null || System.nanoTime() - lastTick > TICK_NANOS)) {
                 lastTick = System.nanoTime();
                 s.tick(dev.dnsflow.flow.WallClock.nowEpochNanos(), this::deliver);
@@ -200,9 +200,9 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        FlowStage s = stage;
+        FlowEnricher s = enricher;
         if (s != null) {
-            s.flush(this::deliver); // the thread has ended: nothing else touches the stage now
+            s.flush(this::deliver); // the thread has ended: nothing else touches the enricher now
         }
         for (FlowSink sink : sinks) {
             sink.close();

@@ -56,7 +56,7 @@ public final class SidecarCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         DnsProxy proxy = DnsProxy.start(options.toConfig(spec));
         Joiner joiner = new Joiner(joinWindow, joinMax, proxy.metrics().registry());
-        proxy.recorder().stage(joiner);
+        proxy.recorder().enricher(joiner);
         FrameStreamsReceiver receiver;
         try {
             receiver = new FrameStreamsReceiver(dnstapListen, joiner::offer, new FrameStreamsReceiver.Limits(

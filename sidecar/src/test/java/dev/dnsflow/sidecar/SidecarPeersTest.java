@@ -43,7 +43,7 @@ import org.xbill.DNS.Rcode;
  * must come out joined with the forwarder's record of dig's query.
  *
  * <p>The sidecar is wired in-process exactly as {@link SidecarCommand} wires it: a {@link DnsProxy}, a
- * {@link Joiner} as the recorder's stage, a {@link FrameStreamsReceiver} feeding {@link Joiner#offer}. The
+ * {@link Joiner} as the recorder's enricher, a {@link FrameStreamsReceiver} feeding {@link Joiner#offer}. The
  * receiver's frames are also kept, decoded, so the test can say what each producer really emitted.
  *
  * <p>What the producers emit (unbound 1.17, dnsdist 1.7, as seen here):
@@ -93,7 +93,7 @@ class SidecarPeersTest {
                 .eventLoops(1).build());
         open.add(proxy);
         Joiner joiner = new Joiner(WINDOW, 10_000, proxy.metrics().registry());
-        proxy.recorder().stage(joiner);
+        proxy.recorder().enricher(joiner);
         receiver = new FrameStreamsReceiver("unix:" + socket, frame -> {
             try {
                 taps.add(Dnstap.parseFrom(frame));

@@ -8,7 +8,7 @@ import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.WireCapture;
-import dev.dnsflow.record.FlowStage;
+import dev.dnsflow.record.FlowEnricher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>This class handles the events and emits the flows; {@link JoinState} keeps the pod queries, the held flows
  * and their indexes.
  */
-public final class Joiner implements FlowStage {
+public final class Joiner implements FlowEnricher {
     private static final long MAX_GRACE_NANOS = 500_000_000L;
 
     private final long windowNanos;

@@ -15,7 +15,7 @@ import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.flow.WallClock;
-import dev.dnsflow.record.FlowStage;
+import dev.dnsflow.record.FlowEnricher;
 import dev.dnsflow.testing.Wire;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -41,7 +41,7 @@ class JoinBoundTest {
     private final Joiner joiner = new Joiner(WINDOW, MAX, registry);
     private final DnstapEncoder coredns = DnstapEncoder.of("coredns-0", "CoreDNS-1.11.3");
     private final List<Flow> out = new ArrayList<>();
-    private final FlowStage.Output collect = (flow, wire) -> out.add(flow);
+    private final FlowEnricher.Output collect = (flow, wire) -> out.add(flow);
     private final long t0 = WallClock.nowEpochNanos();
     private int maxHeld;
     private int maxOpen;

@@ -49,7 +49,7 @@ class JoinTest {
         proxy = DnsProxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(upstream.address()))
                 .eventLoops(1).build());
         Joiner joiner = new Joiner(Duration.ofMillis(WINDOW_MS), 10_000, new SimpleMeterRegistry());
-        proxy.recorder().stage(joiner);
+        proxy.recorder().enricher(joiner);
         receiver = new FrameStreamsReceiver("tcp:127.0.0.1:0", joiner::offer);
         int port = ((InetSocketAddress) receiver.address()).getPort();
         coredns = new FrameStreamsWriter(Destination.parse("tcp:127.0.0.1:" + port), 10_000, null);
