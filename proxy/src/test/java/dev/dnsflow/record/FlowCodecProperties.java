@@ -7,6 +7,7 @@ import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.flow.FlowResponse;
@@ -61,6 +62,6 @@ class FlowCodecProperties {
                 .as((id, time, client, q, a, r, duration, outcome) -> new Flow(id, time, client, q, a, r, duration, outcome))
                 .flatMap(f -> Combinators.combine(chaos, origin, coredns).as((c, o, d) ->
                         new Flow(f.id(), f.timeEpochNanos(), f.client(), f.query(), f.attempts(), f.response(),
-                                f.durationMicros(), f.outcome(), c, o, d)));
+                                f.durationMicros(), f.outcome(), c, o, Extensions.NONE.with(CorednsSide.KEY, d))));
     }
 }

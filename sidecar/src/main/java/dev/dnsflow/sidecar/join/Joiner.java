@@ -2,6 +2,7 @@ package dev.dnsflow.sidecar.join;
 
 import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowIds;
 import dev.dnsflow.flow.Origin;
@@ -211,7 +212,7 @@ public final class Joiner implements FlowEnricher {
         long duration = t.responded > 0 ? (t.responded - t.received) / 1000 : 0;
         out.deliver(new Flow(ids.next(t.received / 1_000_000), t.received, new Endpoint(q.clientIp(), q.clientPort(), q.transport()),
                 new QueryInfo(q.podId(), q.qname(), q.qtype(), q.qclass(), q.rd(), false, false, 0, q.querySize()), List.of(),
-                t.response, duration, outcome, null, origin, side(t, t.forwarded)), null);
+                t.response, duration, outcome, null, origin, Extensions.NONE.with(CorednsSide.KEY, side(t, t.forwarded))), null);
     }
 
     private CorednsSide side(Transaction t, boolean forwarded) {
