@@ -45,6 +45,12 @@ final class FlowStreams implements FlowSink {
         return "stream";
     }
 
+    /** Each client has its queue already: called on the recorder thread. */
+    @Override
+    public boolean nonBlocking() {
+        return true;
+    }
+
     /** On the recorder thread: hand the flow to each interested client, never waiting. */
     @Override
     public void accept(Flow flow) {

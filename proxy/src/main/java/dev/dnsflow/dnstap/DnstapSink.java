@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * {@code --dnstap}: every flow as dnstap messages — CLIENT_QUERY and CLIENT_RESPONSE for the leg from
  * the sender to dnsflow, FORWARDER_QUERY and FORWARDER_RESPONSE for each upstream attempt with the bytes
  * actually sent (our ID) and received. {@code extra} carries {@code {"flow":"ID","origin":"ip:port"}} so
- * tools can link the messages of one flow. Runs on the recorder thread; the writer never blocks it.
+ * tools can link the messages of one flow. Runs on the recorder thread ({@link #nonBlocking}): the writer
+ * queues and drops for itself, so a second queue in front of it would buy nothing.
  */
 public final class DnstapSink implements FlowSink {
     private final FrameStreamsWriter writer;
@@ -45,6 +46,11 @@ public final class DnstapSink implements FlowSink {
 
     @Override
     public boolean wantsWire() {
+        return true;
+    }
+
+    @Override
+    public boolean nonBlocking() {
         return true;
     }
 

@@ -9,10 +9,12 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 
 /**
  * The flow's JSON form. Field names are a contract (API, JSON lines, jq scripts): add, never rename.
- * Written field by field with a streaming generator, so the shape is visible in one place.
+ * Written field by field with a streaming generator, so the shape is visible in one place; each
+ * {@link FlowExtension} a flow carries is written as one more field, after {@code chaos}.
  */
 public final class FlowJson {
     public static final JsonFactory FACTORY = new JsonFactory();
@@ -46,6 +48,26 @@ public final class FlowJson {
         return new String(out, 0, time(epochNanos, out));
     }
 
+    /** Writes {@link #time(long)} as a string value (for {@link FlowExtension}s), without making a string. */
+    public static void writeTime(JsonGenerator g, long epochNanos) throws IOException {
+        char[] out = new char[TIME_LENGTH];
+        g.writeString(out, 0, time(epochNanos, out));
+    }
+
+    /**
+     * Reads {@link #time(long)}'s form (any RFC 3339 time) back into nanoseconds since the epoch.
+     *
+     * @throws IllegalArgumentException naming the text when it is not RFC 3339
+     */
+    public static long parseTime(String rfc3339) {
+        try {
+            Instant t = Instant.parse(rfc3339);
+            return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("time '" + rfc3339 + "' is not RFC 3339");
+        }
+    }
+
     /** Writes {@link #time(long)} into {@code out} ({@value #TIME_LENGTH} chars) without making a string; returns the length. */
     private static int time(long epochNanos, char[] out) {
         long second = Math.floorDiv(epochNanos, 1_000_000_000L);
@@ -74,8 +96,7 @@ public final class FlowJson {
     private enum Key {
         id, time, client, ip, port, transport, origin, source, pod, namespace, prefix, subnet, query, name, type,
         CLASS("class"), rd, cd, DO("do"), edns_size, size, attempts, upstream, sent, rtt_us, outcome, response, rcode,
-        answers, addresses, truncated, chaos, rule, action, delay_us, coredns, received, responded, duration_us,
-        forwarded;
+        answers, addresses, truncated, chaos, rule, action, delay_us, duration_us;
 
         final SerializedString json;
 
@@ -142,9 +163,7 @@ public final class FlowJson {
             }
             g.writeEndObject();
         }
-        if (f.coredns() != null) {
-            writeCoredns(f.coredns(), g, scratch);
-        }
+        f.extensions().writeJson(g); // each registered capability's part, in registration order
         number(g, Key.duration_us, f.durationMicros());
         string(g, Key.outcome, f.outcome().json());
         g.writeEndObject();
@@ -174,19 +193,6 @@ public final class FlowJson {
         if (o.id() != null) {
             number(g, Key.id, o.id());
         }
-        g.writeEndObject();
-    }
-
-    private static void writeCoredns(CorednsSide c, JsonGenerator g, char[] scratch) throws IOException {
-        g.writeFieldName(Key.coredns.json);
-        g.writeStartObject();
-        time(g, Key.received, c.receivedEpochNanos(), scratch);
-        if (c.respondedEpochNanos() > 0) {
-            time(g, Key.responded, c.respondedEpochNanos(), scratch);
-            string(g, Key.rcode, Mnemonics.rcode(c.rcode()));
-            number(g, Key.duration_us, c.durationMicros());
-        }
-        bool(g, Key.forwarded, c.forwarded());
         g.writeEndObject();
     }
 

@@ -23,7 +23,8 @@ import java.util.logging.Logger;
 /**
  * {@code --flow-log PATH|-}: one JSON object per line, for jq. A file is rotated by size
  * ({@code PATH} → {@code PATH.1} → … → {@code PATH.N}, oldest deleted); stdout is never rotated.
- * Buffered (64 KB), and flushed whenever the recorder has nothing else to do.
+ * Buffered (64 KB), and flushed whenever no flow is waiting for it. Runs on a thread of its own (see
+ * {@link FlowSink}): a disk that stops answering costs only this sink its flows.
  *
  * <p>A failing write (disk full, a closed pipe) never stops the recorder and never logs per flow. The
  * flows it loses are handed to the {@code lost} counter it was given ({@code dnsflow_flows_dropped_total{sink="log"}}):

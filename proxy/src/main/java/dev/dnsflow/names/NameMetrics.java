@@ -35,6 +35,12 @@ public final class NameMetrics implements FlowSink {
         return "name-metrics";
     }
 
+    /** Counting in memory never blocks: called on the recorder thread. */
+    @Override
+    public boolean nonBlocking() {
+        return true;
+    }
+
     @Override
     public void accept(Flow flow) {
         String name = flow.query().name() == null ? OTHER : flow.query().name().toLowerCase(Locale.ROOT);

@@ -7,7 +7,7 @@ import dev.dnsflow.net.Transports;
 import dev.dnsflow.pipeline.LoopContext;
 import dev.dnsflow.pipeline.Stage;
 import dev.dnsflow.record.FlowRecorder;
-import dev.dnsflow.record.FlowStage;
+import dev.dnsflow.record.FlowEnricher;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,7 +31,7 @@ public final class Plan {
     private final Flags flags;
     private final List<Stage> stages = new ArrayList<>();
     private final List<FlowSink> sinks = new ArrayList<>();
-    private final List<FlowStage> enrichers = new ArrayList<>();
+    private final List<FlowEnricher> enrichers = new ArrayList<>();
     private final List<Consumer<AdminServer>> routes = new ArrayList<>();
     private final List<Supplier<String>> readiness = new ArrayList<>();
     private final List<Supplier<AutoCloseable>> listeners = new ArrayList<>();
@@ -92,7 +92,7 @@ public final class Plan {
     }
 
     /** A step on the recorder's thread that may hold back, change or add flows (the sidecar's join). */
-    public void enricher(FlowStage enricher) {
+    public void enricher(FlowEnricher enricher) {
         enrichers.add(enricher);
     }
 
@@ -138,7 +138,7 @@ public final class Plan {
         return List.copyOf(sinks);
     }
 
-    public List<FlowStage> enrichers() {
+    public List<FlowEnricher> enrichers() {
         return List.copyOf(enrichers);
     }
 

@@ -1,5 +1,6 @@
 package dev.dnsflow.record;
 
+import dev.dnsflow.flow.CompactReader;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -7,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * used, so bytes that are not a flow end in an {@link IllegalStateException}, never in a read outside
  * {@code [0, limit)} or a huge allocation.
  */
-final class ByteReader {
+final class ByteReader implements CompactReader {
     private final byte[] bytes;
     private final int limit;
     private int position;
@@ -17,12 +18,14 @@ final class ByteReader {
         this.limit = limit;
     }
 
-    int readByte() {
+    @Override
+    public int readByte() {
         check(1);
         return bytes[position++] & 0xFF;
     }
 
-    int readVarint() {
+    @Override
+    public int readVarint() {
         long v = readLongVarint();
         if (v > 0xFFFF_FFFFL) {
             throw new IllegalStateException("varint out of range");
@@ -30,12 +33,14 @@ final class ByteReader {
         return (int) v;
     }
 
-    long readSigned() {
+    @Override
+    public long readSigned() {
         long v = readLongVarint();
         return (v >>> 1) ^ -(v & 1);
     }
 
-    Integer readNullableInt() {
+    @Override
+    public Integer readNullableInt() {
         long v = readLongVarint();
         if (v == 0) {
             return null;
@@ -44,7 +49,8 @@ final class ByteReader {
         return (int) ((v >>> 1) ^ -(v & 1));
     }
 
-    long readFixedLong() {
+    @Override
+    public long readFixedLong() {
         check(8);
         long v = 0;
         for (int i = 0; i < 8; i++) {
@@ -53,7 +59,8 @@ final class ByteReader {
         return v;
     }
 
-    byte[] readBytes() {
+    @Override
+    public byte[] readBytes() {
         int n = readVarint();
         check(n);
         byte[] out = new byte[n];
@@ -62,11 +69,13 @@ final class ByteReader {
         return out;
     }
 
-    String readString() {
+    @Override
+    public String readString() {
         return text(readVarint());
     }
 
-    String readNullableString() {
+    @Override
+    public String readNullableString() {
         int n = readVarint();
         return n == 0 ? null : text(n - 1);
     }
@@ -88,6 +97,11 @@ final class ByteReader {
             }
         }
         throw new IllegalStateException("varint too long");
+    }
+
+    /** Bytes not read yet. */
+    int remaining() {
+        return limit - position;
     }
 
     /** Fails unless {@code n} more bytes (or items of at least a byte each) are left. */

@@ -1,10 +1,14 @@
 package dev.dnsflow.record;
 
+import dev.dnsflow.flow.CompactWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-/** A growable byte buffer with the few encodings {@link FlowCodec} needs. One thread; reused flow after flow. */
-final class ByteWriter {
+/**
+ * A growable byte buffer with the few encodings {@link FlowCodec} needs (and flow extensions, through
+ * {@link CompactWriter}). One thread; reused flow after flow.
+ */
+final class ByteWriter implements CompactWriter {
     private byte[] bytes = new byte[256];
     private int length;
 
@@ -20,13 +24,15 @@ final class ByteWriter {
         return length;
     }
 
-    void writeByte(int b) {
+    @Override
+    public void writeByte(int b) {
         ensure(1);
         bytes[length++] = (byte) b;
     }
 
     /** An int as unsigned LEB128: small numbers (ports, sizes, counts) take one or two bytes; any int round-trips. */
-    void writeVarint(int v) {
+    @Override
+    public void writeVarint(int v) {
         writeUnsigned(v & 0xFFFF_FFFFL);
     }
 
@@ -40,35 +46,41 @@ final class ByteWriter {
     }
 
     /** Zig-zag, so small negative numbers (-1 for "none") stay small too. */
-    void writeSigned(long v) {
+    @Override
+    public void writeSigned(long v) {
         writeUnsigned((v << 1) ^ (v >> 63));
     }
 
     /** 0 for null, else the zig-zagged value + 1: every int and null round-trip. */
-    void writeNullableInt(Integer v) {
+    @Override
+    public void writeNullableInt(Integer v) {
         writeUnsigned(v == null ? 0 : ((((long) v) << 1) ^ (((long) v) >> 63)) + 1);
     }
 
-    void writeFixedLong(long v) {
+    @Override
+    public void writeFixedLong(long v) {
         ensure(8);
         for (int shift = 56; shift >= 0; shift -= 8) {
             bytes[length++] = (byte) (v >>> shift);
         }
     }
 
-    void writeBytes(byte[] b) {
+    @Override
+    public void writeBytes(byte[] b) {
         writeVarint(b.length);
         ensure(b.length);
         System.arraycopy(b, 0, bytes, length, b.length);
         length += b.length;
     }
 
-    void writeString(String s) {
+    @Override
+    public void writeString(String s) {
         writeText(s, 0);
     }
 
     /** Length + 1 then the text, or a single 0 for null. */
-    void writeNullableString(String s) {
+    @Override
+    public void writeNullableString(String s) {
         if (s == null) {
             writeVarint(0);
         } else {

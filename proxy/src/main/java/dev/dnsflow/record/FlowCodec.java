@@ -3,8 +3,8 @@ package dev.dnsflow.record;
 import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.ChaosMark;
-import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.flow.Origin;
@@ -19,15 +19,16 @@ import java.util.List;
  * 100 000 held flows are one array the garbage collector never has to trace or copy. Private to
  * this process (no version, no compatibility promise); the JSON form is the contract.
  *
- * <p>Layout: a presence byte (response, chaos, origin, coredns), then the fields in record order;
+ * <p>Layout: a presence byte (response, chaos, origin, extensions), then the fields in record order;
  * integers as (zig-zag) varints, the arrival time as 8 bytes, attempt times relative to it,
- * strings as a length varint and UTF-8 (length + 1 for strings that may be null, 0 meaning null).
+ * strings as a length varint and UTF-8 (length + 1 for strings that may be null, 0 meaning null);
+ * last the extensions, each as its registered id and what its codec writes ({@link Extensions#encode}).
  */
 final class FlowCodec {
     private static final int HAS_RESPONSE = 1;
     private static final int HAS_CHAOS = 2;
     private static final int HAS_ORIGIN = 4;
-    private static final int HAS_COREDNS = 8;
+    private static final int HAS_EXTENSIONS = 8;
     private static final Transport[] TRANSPORTS = Transport.values();
     private static final Outcome[] OUTCOMES = Outcome.values();
     private static final AttemptOutcome[] ATTEMPT_OUTCOMES = AttemptOutcome.values();
@@ -38,7 +39,7 @@ final class FlowCodec {
     static void encode(Flow f, ByteWriter w) {
         w.reset();
         w.writeByte((f.response() != null ? HAS_RESPONSE : 0) | (f.chaos() != null ? HAS_CHAOS : 0)
-                | (f.origin() != null ? HAS_ORIGIN : 0) | (f.coredns() != null ? HAS_COREDNS : 0));
+                | (f.origin() != null ? HAS_ORIGIN : 0) | (f.extensions().isEmpty() ? 0 : HAS_EXTENSIONS));
         w.writeString(f.id());
         w.writeFixedLong(f.timeEpochNanos());
         w.writeString(f.client().ip());
@@ -87,13 +88,8 @@ final class FlowCodec {
             w.writeNullableInt(o.prefix());
             w.writeNullableInt(o.id());
         }
-        if (f.coredns() != null) {
-            CorednsSide c = f.coredns();
-            w.writeFixedLong(c.receivedEpochNanos());
-            w.writeSigned(c.respondedEpochNanos());
-            w.writeVarint(c.rcode());
-            w.writeSigned(c.durationMicros());
-            w.writeByte(c.forwarded() ? 1 : 0);
+        if (!f.extensions().isEmpty()) {
+            f.extensions().encode(w);
         }
     }
 
@@ -124,9 +120,11 @@ final class FlowCodec {
         ChaosMark chaos = (present & HAS_CHAOS) == 0 ? null
                 : new ChaosMark(r.readString(), r.readString(), r.readSigned());
         Origin origin = (present & HAS_ORIGIN) == 0 ? null : readOrigin(r);
-        CorednsSide coredns = (present & HAS_COREDNS) == 0 ? null
-                : new CorednsSide(r.readFixedLong(), r.readSigned(), r.readVarint(), r.readSigned(), r.readByte() != 0);
-        return new Flow(id, time, client, query, attempts, response, duration, outcome, chaos, origin, coredns);
+        Extensions extensions = (present & HAS_EXTENSIONS) == 0 ? Extensions.NONE : Extensions.decode(r);
+        if (r.remaining() != 0) {
+            throw new IllegalStateException("flow record has " + r.remaining() + " bytes left over");
+        }
+        return new Flow(id, time, client, query, attempts, response, duration, outcome, chaos, origin, extensions);
     }
 
     private static Origin readOrigin(ByteReader r) {

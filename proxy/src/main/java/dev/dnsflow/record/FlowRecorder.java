@@ -18,7 +18,12 @@ import java.util.logging.Logger;
 /**
  * Takes finished flows off the event loops and hands them to the ring and the sinks on its own
  * thread. The hand-off is a bounded lock-free queue: when it is full the flow is dropped and counted
- * ({@code dnsflow_flows_dropped_total{sink="recorder"}}), so a slow sink never slows forwarding.
+ * ({@code dnsflow_flows_dropped_total{sink="recorder"}}), so nothing downstream ever slows forwarding.
+ *
+ * <p>The recorder thread runs the {@link FlowEnricher}, keeps the ring, and calls the sinks that never block
+ * ({@link FlowSink#nonBlocking}) itself. Every other sink gets flows through a bounded queue and a thread of its
+ * own ({@link SinkThread}): a sink that stalls loses only its own flows, counted under its own name
+ * ({@code dnsflow_flows_dropped_total{sink="log"}}), while the ring and the other sinks carry on.
  */
 public final class FlowRecorder implements Consumer<Flow>, java.util.function.BiConsumer<Flow, WireCapture>, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FlowRecorder.class.getName());
@@ -32,14 +37,21 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
     private static final long SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int IDLE_ROUNDS_BEFORE_SLEEP = 200;
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Flows delivered between wake-ups of the sink threads while the queue never runs empty. */
+    private static final int WAKE_SINKS_EVERY = 256;
+    /** How long {@link #close} waits for the sink threads to deliver what they hold (the dnstap writer waits as long). */
+    private static final long CLOSE_WAIT_MILLIS = 10_000;
 
     /** Flows, or {@link Captured} when the bytes travel along. */
     private final Queue<Object> queue = PlatformDependent.newFixedMpscQueue(QUEUE_CAPACITY);
     private final FlowRing ring;
-    private final List<FlowSink> sinks = new CopyOnWriteArrayList<>();
+    /** Sinks the recorder thread calls itself ({@link FlowSink#nonBlocking}). */
+    private final List<FlowSink> direct = new CopyOnWriteArrayList<>();
+    /** Sinks with a queue and a thread of their own. */
+    private final List<SinkThread> threaded = new CopyOnWriteArrayList<>();
     private final ProxyMetrics metrics;
     private final Thread thread;
-    private volatile FlowStage stage;
+    private volatile FlowEnricher enricher;
     /** Whether anything keeps or reads flows; when nothing does, the event loops do not build them. */
     private volatile boolean active;
     private volatile boolean running = true;
@@ -63,23 +75,28 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         return ring;
     }
 
+    /** Adds a sink: called by the recorder thread if it {@link FlowSink#nonBlocking never blocks}, else given a thread of its own. */
     public void addSink(FlowSink sink) {
-        sinks.add(sink);
+        if (sink.nonBlocking()) {
+            direct.add(sink);
+        } else {
+            threaded.add(new SinkThread(sink, metrics));
+        }
         active = true;
     }
 
     /**
      * False while flows would go nowhere: no ring ({@code --flow-buffer 0}), no sink (log, dnstap,
-     * API streams, per-name metrics) and no stage. The event loops then skip building flows at all.
+     * API streams, per-name metrics) and no enricher. The event loops then skip building flows at all.
      * Sinks are only ever added, so this only turns from false to true.
      */
     public boolean active() {
         return active;
     }
 
-    /** Puts a step (e.g. the sidecar's dnstap join) between the event loops and the ring and sinks. */
-    public void stage(FlowStage stage) {
-        this.stage = stage;
+    /** Puts an enricher (e.g. the sidecar's dnstap join) between the event loops and the ring and sinks. */
+    public void enricher(FlowEnricher enricher) {
+        this.enricher = enricher;
         active = true;
     }
 
@@ -89,7 +106,7 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
 
     /** Whether any sink wants the bytes behind flows (then the event loops keep them). */
     public boolean wantsWire() {
-        return sinks.stream().anyMatch(FlowSink::wantsWire);
+        return direct.stream().anyMatch(FlowSink::wantsWire) || threaded.stream().anyMatch(t -> t.sink().wantsWire());
     }
 
     @Override
@@ -111,10 +128,11 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
 
     private void run() {
         int idleRounds = 0;
+        int sinceWake = 0;
         long lastTick = 0;
         while (running || !queue.isEmpty()) {
             Object next = queue.poll();
-            FlowStage s = stage;
+            FlowEnricher s = enricher;
             if (s != null && (next == null || System.nanoTime() - lastTick > TICK_NANOS)) {
                 lastTick = System.nanoTime();
                 s.tick(dev.dnsflow.flow.WallClock.nowEpochNanos(), this::deliver);
@@ -128,10 +146,16 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
                     deliver(flow, wire);
                 }
                 idleRounds = 0;
+                if (++sinceWake >= WAKE_SINKS_EVERY) {
+                    sinceWake = 0;
+                    wakeSinks();
+                }
                 continue;
             }
+            sinceWake = 0;
+            wakeSinks();
             if (idleRounds++ == 0) {
-                sinks.forEach(this::idle);
+                direct.forEach(this::idle);
             }
             idlePasses++;
             if (idleRounds < IDLE_ROUNDS_BEFORE_SLEEP) {
@@ -155,7 +179,10 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
             metrics.flowDropped("ring"); // one flow the codec cannot take must not stop the recorder
             LOG.log(Level.WARNING, "flow could not be kept in the ring", e);
         }
-        for (FlowSink sink : sinks) {
+        for (SinkThread t : threaded) {
+            t.offer(flow, wire);
+        }
+        for (FlowSink sink : direct) {
             try {
                 if (sink.wantsWire()) {
                     sink.accept(flow, wire);
@@ -169,6 +196,12 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         }
     }
 
+    private void wakeSinks() {
+        for (SinkThread t : threaded) {
+            t.wake();
+        }
+    }
+
     private void idle(FlowSink sink) {
         try {
             sink.idle();
@@ -177,7 +210,10 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         }
     }
 
-    /** Waits until every flow accepted so far has reached the ring and the sinks (tests, shutdown). */
+    /**
+     * Waits until every flow accepted so far has reached the ring and the sinks, and each sink was told to
+     * flush after it (tests, the demo); a sink that is stuck is waited for until the timeout.
+     */
     public void drain(long timeoutMillis) {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (!queue.isEmpty() && System.nanoTime() < until) {
@@ -189,10 +225,19 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
             LockSupport.unpark(thread);
             Thread.onSpinWait();
         }
+        for (SinkThread t : threaded) {
+            t.drain(until);
+        }
     }
 
+    /**
+     * Delivers every flow accepted so far, then closes the sinks: each sink thread empties its queue into its sink
+     * and closes it, all at once, for up to {@link #CLOSE_WAIT_MILLIS} in all; one still stuck then loses what it has
+     * not taken, counted.
+     */
     @Override
     public void close() {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
         running = false;
         LockSupport.unpark(thread);
         try {
@@ -200,12 +245,18 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        FlowStage s = stage;
+        FlowEnricher s = enricher;
         if (s != null) {
-            s.flush(this::deliver); // the thread has ended: nothing else touches the stage now
+            s.flush(this::deliver); // the thread has ended: nothing else touches the enricher now
         }
-        for (FlowSink sink : sinks) {
+        for (SinkThread t : threaded) {
+            t.close();
+        }
+        for (FlowSink sink : direct) {
             sink.close();
+        }
+        for (SinkThread t : threaded) {
+            t.awaitClosed(until);
         }
     }
 }

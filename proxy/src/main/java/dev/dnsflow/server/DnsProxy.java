@@ -14,7 +14,7 @@ import dev.dnsflow.plan.Plan;
 import dev.dnsflow.plan.Plugin;
 import dev.dnsflow.record.FlowRecorder;
 import dev.dnsflow.record.FlowRing;
-import dev.dnsflow.record.FlowStage;
+import dev.dnsflow.record.FlowEnricher;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -76,11 +76,11 @@ public final class DnsProxy implements AutoCloseable {
                 plan.routes().forEach(register -> register.accept(admin));
             }
             plan.sinks().forEach(recorder::addSink);
-            List<FlowStage> enrichers = plan.enrichers();
+            List<FlowEnricher> enrichers = plan.enrichers();
             if (enrichers.size() > 1) {
                 throw new IllegalStateException("the recorder takes one flow enricher, the plan has " + enrichers.size());
             }
-            enrichers.forEach(recorder::stage);
+            enrichers.forEach(recorder::enricher);
             boolean captureWire = recorder.wantsWire();
             loops.forEach(loop -> loop.captureWire(captureWire));
             this.frontends = Frontends.bind(config, transports, group, byLoop, pipeline, metrics);

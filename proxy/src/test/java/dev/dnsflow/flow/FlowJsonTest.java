@@ -39,6 +39,45 @@ class FlowJsonTest {
         assertThat(json.get("duration_us").asLong()).isEqualTo(812);
     }
 
+    /** Byte for byte what FlowJson wrote when CoreDNS's side was a field of Flow rather than an extension. */
+    @Test
+    void corednsSideIsWrittenExactlyAsBeforeItBecameAnExtension() {
+        Flow answered = new Flow("01JF0000000000000000000000", Flows.TIME, new Endpoint("10.244.0.5", 50759, Transport.UDP),
+                new QueryInfo(29008, "example.com.", 1, 1, true, false, true, 1232, 52),
+                List.of(new Attempt("10.0.0.3:53", Transport.UDP, 17, Flows.TIME + 2000, 450, AttemptOutcome.ANSWERED)),
+                new FlowResponse(0, 1, 68, false, new byte[] {4, (byte) 192, 0, 2, 1}), 812, Outcome.ANSWERED,
+                new ChaosMark("slow", "delay", 250_000),
+                new Origin("10.244.1.7", 40000, Transport.UDP, "edns0", "web-1", "shop", 24, 4242))
+                .joined(null, new CorednsSide(Flows.TIME - 1000, Flows.TIME + 900_000, 3, 901, true));
+        Flow unanswered = new Flow("01JF0000000000000000000001", Flows.TIME, new Endpoint("10.244.0.5", 50759, Transport.TCP),
+                new QueryInfo(7, "x.example.", 28, 1, true, false, false, 0, 30), List.of(), null, 0,
+                Outcome.UNANSWERED_AT_COREDNS)
+                .joined(new Origin("10.244.0.9", 5353, Transport.UDP, "dnstap", null, null, null, 77),
+                        new CorednsSide(Flows.TIME, 0, -1, 0, false));
+        assertThat(FlowJson.toJson(answered)).isEqualTo(
+                "{\"id\":\"01JF0000000000000000000000\",\"time\":\"2025-11-25T19:21:17.123456789Z\","
+                + "\"client\":{\"ip\":\"10.244.0.5\",\"port\":50759,\"transport\":\"udp\"},"
+                + "\"origin\":{\"ip\":\"10.244.1.7\",\"port\":40000,\"transport\":\"udp\",\"source\":\"edns0\","
+                + "\"pod\":\"web-1\",\"namespace\":\"shop\",\"prefix\":24,\"subnet\":true,\"id\":4242},"
+                + "\"query\":{\"id\":29008,\"name\":\"example.com.\",\"type\":\"A\",\"class\":\"IN\","
+                + "\"rd\":true,\"cd\":false,\"do\":true,\"edns_size\":1232,\"size\":52},"
+                + "\"attempts\":[{\"upstream\":\"10.0.0.3:53\",\"transport\":\"udp\",\"id\":17,"
+                + "\"sent\":\"2025-11-25T19:21:17.123458789Z\",\"rtt_us\":450,\"outcome\":\"answered\"}],"
+                + "\"response\":{\"rcode\":\"NOERROR\",\"answers\":1,\"addresses\":[\"192.0.2.1\"],\"size\":68,"
+                + "\"truncated\":false},\"chaos\":{\"rule\":\"slow\",\"action\":\"delay\",\"delay_us\":250000},"
+                + "\"coredns\":{\"received\":\"2025-11-25T19:21:17.123455789Z\","
+                + "\"responded\":\"2025-11-25T19:21:17.124356789Z\",\"rcode\":\"NXDOMAIN\",\"duration_us\":901,"
+                + "\"forwarded\":true},\"duration_us\":812,\"outcome\":\"answered\"}");
+        assertThat(FlowJson.toJson(unanswered)).isEqualTo(
+                "{\"id\":\"01JF0000000000000000000001\",\"time\":\"2025-11-25T19:21:17.123456789Z\","
+                + "\"client\":{\"ip\":\"10.244.0.5\",\"port\":50759,\"transport\":\"tcp\"},"
+                + "\"origin\":{\"ip\":\"10.244.0.9\",\"port\":5353,\"transport\":\"udp\",\"source\":\"dnstap\","
+                + "\"id\":77},\"query\":{\"id\":7,\"name\":\"x.example.\",\"type\":\"AAAA\",\"class\":\"IN\","
+                + "\"rd\":true,\"cd\":false,\"do\":false,\"edns_size\":0,\"size\":30},\"attempts\":[],"
+                + "\"coredns\":{\"received\":\"2025-11-25T19:21:17.123456789Z\",\"forwarded\":false},"
+                + "\"duration_us\":0,\"outcome\":\"unanswered_at_coredns\"}");
+    }
+
     @Test
     void timeAlwaysHasNineFractionDigits() {
         assertThat(FlowJson.time(1_000_000_000L)).isEqualTo("1970-01-01T00:00:01.000000000Z");

@@ -8,6 +8,7 @@ import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.flow.Origin;
@@ -38,10 +39,10 @@ class FlowRingTest {
                 List.of(new Attempt("10.0.0.2:53", Transport.TCP, -1, Flows.TIME - 5, 0, AttemptOutcome.ERROR)),
                 null, 1_800_000, Outcome.CHAOS_DROP, new ChaosMark("slow-pods", "delay", 250_000),
                 new Origin("10.244.1.7", 40000, Transport.UDP, "edns0", "web-1", "shop", 24, 4242),
-                new CorednsSide(Flows.TIME - 1000, 0, -1, 0, false));
+                Extensions.NONE.with(CorednsSide.KEY, new CorednsSide(Flows.TIME - 1000, 0, -1, 0, false)));
         Flow nameless = new Flow("x", 0, new Endpoint("127.0.0.1", 0, Transport.UDP),
                 new QueryInfo(0, null, 0, 0, false, false, false, 0, 12), List.of(), null, 0, Outcome.FORMERR, null,
-                new Origin("10.0.0.0", 0, null, "ecs", null, null, null, null), null);
+                new Origin("10.0.0.0", 0, null, "ecs", null, null, null, null));
         FlowRing ring = new FlowRing(10);
         for (Flow f : List.of(plain, full, nameless)) {
             ring.add(f);

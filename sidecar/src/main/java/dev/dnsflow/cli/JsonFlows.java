@@ -5,7 +5,9 @@ import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
@@ -13,8 +15,6 @@ import dev.dnsflow.flow.Transport;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,8 +25,9 @@ import org.xbill.DNS.Type;
 /**
  * The API's flow JSON ({@link dev.dnsflow.flow.FlowJson}) read back into a {@link Flow}, so that
  * {@code dnsflow observe} prints exactly the line the demo prints ({@link dev.dnsflow.flow.FlowText}).
- * Fields the CLI does not know are ignored; a field it needs but cannot read is an
- * IllegalArgumentException naming it (a dnsflow of another version).
+ * Every registered {@link dev.dnsflow.flow.FlowExtension} found is read back too. Fields the CLI does not
+ * know are ignored; a field it needs but cannot read is an IllegalArgumentException naming it (a dnsflow
+ * of another version).
  */
 final class JsonFlows {
     private JsonFlows() {
@@ -57,17 +58,8 @@ final class JsonFlows {
         return new Flow(f.path("id").asText(), nanos(f.path("time").asText()),
                 new Endpoint(client.path("ip").asText(), client.path("port").asInt(), transport(client.path("transport").asText())),
                 query, attempts, response, f.path("duration_us").asLong(),
-                enumValue(Outcome.class, "outcome", f.path("outcome").asText()), chaos(f.get("chaos")), origin(f.get("origin")), coredns(f.get("coredns")));
-    }
-
-    private static dev.dnsflow.flow.CorednsSide coredns(JsonNode c) {
-        if (c == null || !c.isObject()) {
-            return null;
-        }
-        String rcode = c.path("rcode").asText("");
-        return new dev.dnsflow.flow.CorednsSide(nanos(c.path("received").asText()),
-                c.hasNonNull("responded") ? nanos(c.path("responded").asText()) : 0,
-                rcode.isEmpty() ? -1 : Rcode.value(rcode), c.path("duration_us").asLong(), c.path("forwarded").asBoolean());
+                enumValue(Outcome.class, "outcome", f.path("outcome").asText()), chaos(f.get("chaos")), origin(f.get("origin")),
+                Extensions.readJson(f));
     }
 
     private static dev.dnsflow.flow.Origin origin(JsonNode o) {
@@ -86,12 +78,7 @@ final class JsonFlows {
     }
 
     private static long nanos(String rfc3339) {
-        try {
-            Instant t = Instant.parse(rfc3339);
-            return t.getEpochSecond() * 1_000_000_000L + t.getNano();
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("time '" + rfc3339 + "' is not RFC 3339");
-        }
+        return FlowJson.parseTime(rfc3339);
     }
 
     private static Transport transport(String json) {

@@ -5,6 +5,7 @@ import dev.dnsflow.cli.Diagnosis.Finding;
 import dev.dnsflow.cli.Diagnosis.Verdict;
 import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.AttemptOutcome;
+import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowText;
 import dev.dnsflow.flow.Outcome;
@@ -80,7 +81,7 @@ final class Verdicts {
         int lost = 0;
         int lostAnswered = 0;
         for (Flow f : flows) {
-            boolean forwardedByCoredns = f.coredns() != null && f.coredns().forwarded();
+            boolean forwardedByCoredns = forwardedByCoredns(f);
             if (f.outcome() == Outcome.UNANSWERED_AT_COREDNS) {
                 if (forwardedByCoredns) {
                     lost++;
@@ -297,8 +298,14 @@ final class Verdicts {
         }
     }
 
+    /** Whether CoreDNS's dnstap, joined in, says CoreDNS forwarded the query to dnsflow. */
+    private static boolean forwardedByCoredns(Flow f) {
+        CorednsSide side = f.get(CorednsSide.KEY);
+        return side != null && side.forwarded();
+    }
+
     private static void answeredAtCoredns(List<Flow> flows, Counts counts, List<Finding> out) {
-        if (flows.stream().allMatch(f -> f.outcome() == Outcome.ANSWERED_AT_COREDNS && (f.coredns() == null || !f.coredns().forwarded()))) {
+        if (flows.stream().allMatch(f -> f.outcome() == Outcome.ANSWERED_AT_COREDNS && !forwardedByCoredns(f))) {
             out.add(new Finding(Verdict.ANSWERED_AT_COREDNS, "answered by CoreDNS itself (cache or kubernetes plugin): "
                     + counts.flows() + " queries, none forwarded, p50 " + FlowText.millis(counts.p50Micros()) + ", max "
                     + FlowText.millis(counts.maxMicros())));

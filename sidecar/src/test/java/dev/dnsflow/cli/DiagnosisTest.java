@@ -9,6 +9,7 @@ import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.flow.Origin;
@@ -53,7 +54,7 @@ class DiagnosisTest {
         return new Flow("flow-" + seq, T0 + seq * 1_000_000L, new Endpoint("10.96.0.10", 40000 + seq, transport),
                 new QueryInfo(seq, "example.com.", 1, 1, true, false, false, 1232, 40), List.of(attempts), response, micros, outcome,
                 chaos, coredns == null ? null : new Origin("10.244.0.5", 50000, Transport.UDP, "dnstap", null, null, null, 77),
-                coredns);
+                Extensions.NONE.with(CorednsSide.KEY, coredns));
     }
 
     private static Flow answered(long micros, Attempt... attempts) {
@@ -237,6 +238,6 @@ class DiagnosisTest {
     private static List<Flow> renamed(String name, List<Flow> flows) {
         return flows.stream().map(f -> new Flow(f.id(), f.timeEpochNanos(), f.client(), new QueryInfo(f.query().id(), name,
                 f.query().type(), f.query().dclass(), true, false, false, 0, 40), f.attempts(), f.response(), f.durationMicros(),
-                f.outcome(), f.chaos(), f.origin(), f.coredns())).toList();
+                f.outcome(), f.chaos(), f.origin(), f.extensions())).toList();
     }
 }

@@ -3,6 +3,7 @@ package dev.dnsflow.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dnsflow.dnstap.proto.Dnstap;
+import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.peers.Dig;
@@ -43,7 +44,7 @@ import org.xbill.DNS.Rcode;
  * must come out joined with the forwarder's record of dig's query.
  *
  * <p>The sidecar is wired in-process exactly as {@link SidecarCommand} wires it: a {@link DnsProxy}, a
- * {@link Joiner} as the recorder's stage, a {@link FrameStreamsReceiver} feeding {@link Joiner#offer}. The
+ * {@link Joiner} as the recorder's enricher, a {@link FrameStreamsReceiver} feeding {@link Joiner#offer}. The
  * receiver's frames are also kept, decoded, so the test can say what each producer really emitted.
  *
  * <p>What the producers emit (unbound 1.17, dnsdist 1.7, as seen here):
@@ -93,7 +94,7 @@ class SidecarPeersTest {
                 .eventLoops(1).build());
         open.add(proxy);
         Joiner joiner = new Joiner(WINDOW, 10_000, proxy.metrics().registry());
-        proxy.recorder().stage(joiner);
+        proxy.recorder().enricher(joiner);
         receiver = new FrameStreamsReceiver("unix:" + socket, frame -> {
             try {
                 taps.add(Dnstap.parseFrom(frame));
@@ -340,7 +341,7 @@ class SidecarPeersTest {
 
         assertThat(dig.status()).as(dig.raw()).isEqualTo("NOERROR");
         assertThat(dig.answers()).containsExactly(NsdServer.WILDCARD_A);
-        Flow f = await(name, x -> x.coredns() != null);
+        Flow f = await(name, x -> x.get(CorednsSide.KEY) != null);
         Tap clientQuery = tap(name, "CLIENT_QUERY");
         Tap forwarderQuery = tap(name, "FORWARDER_QUERY");
         assertThat(clientQuery.id()).as("unbound's CLIENT_QUERY carries dig's ID").isEqualTo(dig.id());
@@ -355,9 +356,9 @@ class SidecarPeersTest {
         assertThat(f.origin().source()).isEqualTo("dnstap");
         assertThat(f.origin().ip()).isEqualTo("127.0.0.1");
         assertThat(f.origin().port()).as("dig's port").isEqualTo(clientQuery.port());
-        assertThat(f.coredns().forwarded()).isTrue();
-        assertThat(f.coredns().rcode()).isEqualTo(Rcode.NOERROR);
-        assertThat(f.coredns().respondedEpochNanos()).isGreaterThan(f.coredns().receivedEpochNanos());
+        assertThat(f.get(CorednsSide.KEY).forwarded()).isTrue();
+        assertThat(f.get(CorednsSide.KEY).rcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(f.get(CorednsSide.KEY).respondedEpochNanos()).isGreaterThan(f.get(CorednsSide.KEY).receivedEpochNanos());
         assertThat(f.outcome()).isEqualTo(Outcome.ANSWERED);
         assertThat(f.response().addresses()).containsExactly(NsdServer.WILDCARD_A);
 
@@ -375,7 +376,7 @@ class SidecarPeersTest {
         assertThat(tapsAbout(LOCAL_NAME)).extracting(Tap::type).containsExactlyInAnyOrder("CLIENT_QUERY", "CLIENT_RESPONSE");
         assertThat(f.origin().id()).isEqualTo(dig.id());
         assertThat(f.query().id()).isEqualTo(dig.id());
-        assertThat(f.coredns().forwarded()).isFalse();
+        assertThat(f.get(CorednsSide.KEY).forwarded()).isFalse();
         assertThat(f.attempts()).isEmpty();
         assertThat(f.response().addresses()).containsExactly(LOCAL_A);
         assertThat(allFlowsFor(LOCAL_NAME)).singleElement().extracting(Flow::id).isEqualTo(f.id());
@@ -392,19 +393,19 @@ class SidecarPeersTest {
 
         assertThat(dig.answers()).as(dig.raw()).containsExactly(NsdServer.WILDCARD_A);
         assertThat(nx.status()).isEqualTo("NXDOMAIN");
-        Flow f = await(name, x -> x.coredns() != null);
-        Flow n = await(missing, x -> x.coredns() != null);
+        Flow f = await(name, x -> x.get(CorednsSide.KEY) != null);
+        Flow n = await(missing, x -> x.get(CorednsSide.KEY) != null);
         assertThat(tapsAbout(name)).extracting(Tap::type).containsExactlyInAnyOrder("CLIENT_QUERY", "CLIENT_RESPONSE");
         assertThat(tapsAbout(name)).extracting(Tap::id).containsOnly(dig.id());
         assertThat(tapsAbout(name)).allSatisfy(t -> assertThat(t.hasQueryTime()).isTrue());
 
         assertThat(f.origin().id()).as("dig's ID").isEqualTo(dig.id());
         assertThat(f.origin().port()).as("dig's port").isEqualTo(tap(name, "CLIENT_QUERY").port());
-        assertThat(f.coredns().forwarded()).isTrue();
-        assertThat(f.coredns().rcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(f.get(CorednsSide.KEY).forwarded()).isTrue();
+        assertThat(f.get(CorednsSide.KEY).rcode()).isEqualTo(Rcode.NOERROR);
         assertThat(f.outcome()).isEqualTo(Outcome.ANSWERED);
         assertThat(n.origin().id()).isEqualTo(nx.id());
-        assertThat(n.coredns().rcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(n.get(CorednsSide.KEY).rcode()).isEqualTo(Rcode.NXDOMAIN);
         assertThat(n.response().rcode()).isEqualTo(Rcode.NXDOMAIN);
 
         assertThat(allFlowsFor(name)).as("one query, one flow").singleElement().extracting(Flow::id).isEqualTo(f.id());

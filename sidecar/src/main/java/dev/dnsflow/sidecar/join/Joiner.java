@@ -2,13 +2,14 @@ package dev.dnsflow.sidecar.join;
 
 import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowIds;
 import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.WireCapture;
-import dev.dnsflow.record.FlowStage;
+import dev.dnsflow.record.FlowEnricher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -40,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>This class handles the events and emits the flows; {@link JoinState} keeps the pod queries, the held flows
  * and their indexes.
  */
-public final class Joiner implements FlowStage {
+public final class Joiner implements FlowEnricher {
     private static final long MAX_GRACE_NANOS = 500_000_000L;
 
     private final long windowNanos;
@@ -211,7 +212,7 @@ public final class Joiner implements FlowStage {
         long duration = t.responded > 0 ? (t.responded - t.received) / 1000 : 0;
         out.deliver(new Flow(ids.next(t.received / 1_000_000), t.received, new Endpoint(q.clientIp(), q.clientPort(), q.transport()),
                 new QueryInfo(q.podId(), q.qname(), q.qtype(), q.qclass(), q.rd(), false, false, 0, q.querySize()), List.of(),
-                t.response, duration, outcome, null, origin, side(t, t.forwarded)), null);
+                t.response, duration, outcome, null, origin, Extensions.NONE.with(CorednsSide.KEY, side(t, t.forwarded))), null);
     }
 
     private CorednsSide side(Transaction t, boolean forwarded) {

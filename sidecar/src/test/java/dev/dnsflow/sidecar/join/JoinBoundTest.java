@@ -8,6 +8,7 @@ import dev.dnsflow.dnstap.proto.SocketProtocol;
 import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.flow.Origin;
@@ -15,7 +16,7 @@ import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.flow.WallClock;
-import dev.dnsflow.record.FlowStage;
+import dev.dnsflow.record.FlowEnricher;
 import dev.dnsflow.testing.Wire;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -41,7 +42,7 @@ class JoinBoundTest {
     private final Joiner joiner = new Joiner(WINDOW, MAX, registry);
     private final DnstapEncoder coredns = DnstapEncoder.of("coredns-0", "CoreDNS-1.11.3");
     private final List<Flow> out = new ArrayList<>();
-    private final FlowStage.Output collect = (flow, wire) -> out.add(flow);
+    private final FlowEnricher.Output collect = (flow, wire) -> out.add(flow);
     private final long t0 = WallClock.nowEpochNanos();
     private int maxHeld;
     private int maxOpen;
@@ -124,7 +125,7 @@ class JoinBoundTest {
         assertThat(maxOpen).isEqualTo(MAX);
         assertThat(overflow()).as("+ flows beyond the bound, passed on at once").isEqualTo(2.0 * (N - MAX));
         assertThat(out).as("the flows that did not fit left at once, unjoined").hasSize(N - MAX)
-                .allSatisfy(f -> assertThat(f.coredns()).isNull());
+                .allSatisfy(f -> assertThat(f.get(CorednsSide.KEY)).isNull());
 
         for (int i = 0; i < MAX; i++) {
             joiner.offer(frame(Type.CLIENT_RESPONSE, i, "q" + i + ".example.com.", t0 + i * 1000L + 500_000));
@@ -137,10 +138,10 @@ class JoinBoundTest {
         for (int i = 0; i < N; i++) {
             Flow f = flows.get("flow-" + i);
             if (i < MAX) {
-                assertThat(f.coredns()).as("flow %d joined", i).isNotNull();
+                assertThat(f.get(CorednsSide.KEY)).as("flow %d joined", i).isNotNull();
                 assertThat(f.origin().id()).isEqualTo(podId(i));
             } else {
-                assertThat(f.coredns()).as("flow %d had no room", i).isNull();
+                assertThat(f.get(CorednsSide.KEY)).as("flow %d had no room", i).isNull();
             }
         }
         assertThat(out).as("no pod query was reported on its own: all were joined or never held").hasSize(N);
@@ -170,8 +171,8 @@ class JoinBoundTest {
 
         assertThat(out).as("one query, one flow").singleElement().satisfies(f -> {
             assertThat(f.id()).isEqualTo("flow-early");
-            assertThat(f.coredns()).isNotNull();
-            assertThat(f.coredns().forwarded()).isTrue();
+            assertThat(f.get(CorednsSide.KEY)).isNotNull();
+            assertThat(f.get(CorednsSide.KEY).forwarded()).isTrue();
             assertThat(f.origin().id()).isEqualTo(podId(7));
         });
     }
@@ -197,7 +198,7 @@ class JoinBoundTest {
         joiner.flush(collect);
 
         assertThat(overflow()).as("dnsflow.join.overflow").isZero();
-        assertThat(ours(N).values()).allSatisfy(f -> assertThat(f.coredns()).isNotNull());
+        assertThat(ours(N).values()).allSatisfy(f -> assertThat(f.get(CorednsSide.KEY)).isNotNull());
         assertThat(out).hasSize(N);
     }
 
@@ -224,7 +225,7 @@ class JoinBoundTest {
         joiner.flush(collect);
 
         Map<String, Flow> flows = ours(N);
-        assertThat(flows.values()).allSatisfy(f -> assertThat(f.coredns()).isNull());
+        assertThat(flows.values()).allSatisfy(f -> assertThat(f.get(CorednsSide.KEY)).isNull());
         List<Flow> podOnly = out.stream().filter(f -> !f.id().startsWith("flow-")).toList();
         assertThat(podOnly).as("pod queries reported as never answered: only those still held at shutdown, not the ones "
                 + "pushed out by the bound (CoreDNS may well have answered those)").hasSize(MAX)

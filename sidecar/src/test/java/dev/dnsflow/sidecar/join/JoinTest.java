@@ -7,6 +7,7 @@ import dev.dnsflow.dnstap.DnstapEncoder;
 import dev.dnsflow.dnstap.FrameStreamsWriter;
 import dev.dnsflow.dnstap.proto.Message.Type;
 import dev.dnsflow.dnstap.proto.SocketProtocol;
+import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.server.DnsProxy;
@@ -49,7 +50,7 @@ class JoinTest {
         proxy = DnsProxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(upstream.address()))
                 .eventLoops(1).build());
         Joiner joiner = new Joiner(Duration.ofMillis(WINDOW_MS), 10_000, new SimpleMeterRegistry());
-        proxy.recorder().stage(joiner);
+        proxy.recorder().enricher(joiner);
         receiver = new FrameStreamsReceiver("tcp:127.0.0.1:0", joiner::offer);
         int port = ((InetSocketAddress) receiver.address()).getPort();
         coredns = new FrameStreamsWriter(Destination.parse("tcp:127.0.0.1:" + port), 10_000, null);
@@ -105,14 +106,14 @@ class JoinTest {
         emit(Type.FORWARDER_RESPONSE, "10.244.1.5", 40000, "example.com.", 111, true);
         emit(Type.CLIENT_RESPONSE, "10.244.1.5", 40000, "example.com.", 111, true);
 
-        Flow f = await(x -> x.coredns() != null);
+        Flow f = await(x -> x.get(CorednsSide.KEY) != null);
         assertThat(f.origin().id()).as("the pod's own ID").isEqualTo(111);
         assertThat(f.query().id()).as("the ID CoreDNS used").isEqualTo(5555);
         assertThat(f.attempts().get(0).id()).as("the ID sent upstream").isNotEqualTo(5555);
         assertThat(f.origin().ip()).isEqualTo("10.244.1.5");
-        assertThat(f.coredns().forwarded()).isTrue();
-        assertThat(f.coredns().rcode()).isEqualTo(Rcode.NOERROR);
-        assertThat(f.coredns().respondedEpochNanos()).isGreaterThan(f.coredns().receivedEpochNanos());
+        assertThat(f.get(CorednsSide.KEY).forwarded()).isTrue();
+        assertThat(f.get(CorednsSide.KEY).rcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(f.get(CorednsSide.KEY).respondedEpochNanos()).isGreaterThan(f.get(CorednsSide.KEY).receivedEpochNanos());
         assertThat(f.outcome()).isEqualTo(Outcome.ANSWERED);
     }
 
@@ -125,7 +126,7 @@ class JoinTest {
         assertThat(f.query().name()).isEqualTo("kubernetes.default.svc.cluster.local.");
         assertThat(f.origin().id()).isEqualTo(222);
         assertThat(f.origin().source()).isEqualTo("dnstap");
-        assertThat(f.coredns().forwarded()).isFalse();
+        assertThat(f.get(CorednsSide.KEY).forwarded()).isFalse();
         assertThat(f.attempts()).isEmpty();
         assertThat(upstream.received()).isEmpty();
     }
@@ -136,7 +137,7 @@ class JoinTest {
         emit(Type.CLIENT_QUERY, "10.244.1.7", 42000, "lost.example.com.", 333, false);
         Flow f = await(x -> x.outcome() == Outcome.UNANSWERED_AT_COREDNS);
         assertThat(f.query().name()).isEqualTo("lost.example.com.");
-        assertThat(f.coredns().respondedEpochNanos()).isZero();
+        assertThat(f.get(CorednsSide.KEY).respondedEpochNanos()).isZero();
         assertThat(f.response()).isNull();
     }
 
@@ -156,7 +157,7 @@ class JoinTest {
         }
         for (int i = 0; i < pods; i++) {
             int pod = i;
-            Flow f = await(x -> x.coredns() != null && x.query().id() == 7000 + pod);
+            Flow f = await(x -> x.get(CorednsSide.KEY) != null && x.query().id() == 7000 + pod);
             assertThat(f.origin().id()).isEqualTo(1000 + pod);
             assertThat(f.origin().ip()).isEqualTo("10.244.2." + pod);
         }
@@ -169,7 +170,7 @@ class JoinTest {
         emit(Type.FORWARDER_QUERY, "10.244.3.3", 43000, "plain.example.com.", 444, false);
         DnsClient.udp(proxy.address(), Wire.query("plain.example.com.", org.xbill.DNS.Type.A, 6666));
         emit(Type.CLIENT_RESPONSE, "10.244.3.3", 43000, "plain.example.com.", 444, true);
-        Flow f = await(x -> x.coredns() != null);
+        Flow f = await(x -> x.get(CorednsSide.KEY) != null);
         assertThat(f.origin().source()).isEqualTo("dnstap");
         assertThat(f.origin().id()).isEqualTo(444);
         assertThat(f.query().id()).isEqualTo(6666);

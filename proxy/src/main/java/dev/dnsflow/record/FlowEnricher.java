@@ -4,11 +4,12 @@ import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.WireCapture;
 
 /**
- * A step between the event loops and the ring and sinks, on the recorder's thread: it may hold flows
- * back, change them or add flows of its own (the sidecar joins CoreDNS's dnstap in here). Single-threaded
- * by construction, so it needs no locks.
+ * Enriches flows between the event loops and the ring and sinks, on the recorder's thread: it may hold
+ * flows back, change them (add what another source knew about the query) or add flows of its own (the
+ * sidecar joins CoreDNS's dnstap in here). Single-threaded by construction, so it needs no locks. Not a
+ * {@code pipeline.Stage}: those are steps of the query path, on the event loops.
  */
-public interface FlowStage {
+public interface FlowEnricher {
     /** Where finished flows go: the ring and every sink. */
     @FunctionalInterface
     interface Output {
