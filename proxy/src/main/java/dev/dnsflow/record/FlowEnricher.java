@@ -2,6 +2,7 @@ package dev.dnsflow.record;
 
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.WireCapture;
+import java.util.List;
 
 /**
  * Enriches flows between the event loops and the ring and sinks, on the recorder's thread: it may hold
@@ -24,4 +25,12 @@ public interface FlowEnricher {
 
     /** Releases everything still held (shutdown). */
     void flush(Output out);
+
+    /** {@code enrichers} one after another, in order; at least one. */
+    static FlowEnricher chain(List<FlowEnricher> enrichers) {
+        if (enrichers.isEmpty()) {
+            throw new IllegalArgumentException("no enricher to chain");
+        }
+        return enrichers.size() == 1 ? enrichers.get(0) : new EnricherChain(enrichers);
+    }
 }

@@ -77,10 +77,9 @@ public final class DnsProxy implements AutoCloseable {
             }
             plan.sinks().forEach(recorder::addSink);
             List<FlowEnricher> enrichers = plan.enrichers();
-            if (enrichers.size() > 1) {
-                throw new IllegalStateException("the recorder takes one flow enricher, the plan has " + enrichers.size());
+            if (!enrichers.isEmpty()) {
+                recorder.enricher(FlowEnricher.chain(enrichers));
             }
-            enrichers.forEach(recorder::enricher);
             boolean captureWire = recorder.wantsWire();
             loops.forEach(loop -> loop.captureWire(captureWire));
             this.frontends = Frontends.bind(config, transports, group, byLoop, pipeline, metrics);
