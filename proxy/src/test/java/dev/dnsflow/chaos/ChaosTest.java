@@ -12,7 +12,7 @@ import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.DnsClient;
-import dev.dnsflow.testing.ProxyStage;
+import dev.dnsflow.testing.ProxyUnderTest;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.net.InetSocketAddress;
@@ -38,7 +38,7 @@ import org.xbill.DNS.Type;
 class ChaosTest {
     private static final String TOKEN = "s3cret";
     private final HttpClient http = HttpClient.newHttpClient();
-    private ProxyStage stage;
+    private ProxyUnderTest stage;
     private ScriptedUpstream upstream;
     private DnsProxy proxy;
 
@@ -47,7 +47,7 @@ class ChaosTest {
 
     @BeforeEach
     void startUpstream() throws Exception {
-        stage = new ProxyStage();
+        stage = new ProxyUnderTest();
         upstream = stage.upstream();
     }
 

@@ -9,7 +9,7 @@ import dev.dnsflow.flow.Transport;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.DnsClient;
-import dev.dnsflow.testing.ProxyStage;
+import dev.dnsflow.testing.ProxyUnderTest;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.io.ByteArrayOutputStream;
@@ -32,13 +32,13 @@ import org.xbill.DNS.Type;
 
 /** The real client, as CoreDNS or dnsdist carry it to dnsflow, ends up in the flow and never upstream. */
 class ClientContextTest {
-    private ProxyStage stage;
+    private ProxyUnderTest stage;
     private ScriptedUpstream upstream;
     private DnsProxy proxy;
 
     @BeforeEach
     void start() throws Exception {
-        stage = new ProxyStage();
+        stage = new ProxyUnderTest();
         upstream = stage.upstream();
     }
 

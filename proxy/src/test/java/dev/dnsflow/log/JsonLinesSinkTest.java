@@ -9,7 +9,7 @@ import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.Flows;
 import dev.dnsflow.testing.LogCapture;
-import dev.dnsflow.testing.ProxyStage;
+import dev.dnsflow.testing.ProxyUnderTest;
 import dev.dnsflow.testing.Wire;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,7 +151,7 @@ class JsonLinesSinkTest {
     @Test
     void aProxyWhoseFlowLogCannotBeWrittenCountsEveryFlowAsDroppedAndLogsAFewLines() throws Exception {
         int queries = 2000;
-        try (ProxyStage stage = new ProxyStage()) {
+        try (ProxyUnderTest stage = new ProxyUnderTest()) {
             DnsProxy proxy = stage.start(c -> c.flowLog(FULL_DISK.toString(), 100L << 20, 3).flowBuffer(0));
             for (int i = 0; i < queries; i++) {
                 assertThat(DnsClient.udp(proxy.address(), Wire.query("q" + i + ".example.com.", Type.A, i).toWire(), 2000))

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dnsflow.plan.Flags;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.testing.DnsClient;
-import dev.dnsflow.testing.ProxyStage;
+import dev.dnsflow.testing.ProxyUnderTest;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.util.Map;
@@ -25,7 +25,7 @@ import org.xbill.DNS.Type;
 
 /** {@code --minimal-responses}: what a client gets back, with and without it. */
 class MinimalResponsesTest {
-    private final ProxyStage stage = new ProxyStage();
+    private final ProxyUnderTest stage = new ProxyUnderTest();
 
     MinimalResponsesTest() throws Exception {
         stage.upstream().script(ScriptedUpstream.answering(MinimalResponsesTest::fullAnswer));

@@ -11,11 +11,11 @@ import java.util.function.UnaryOperator;
  * and a dnsflow proxy on an ephemeral loopback port with one event loop in front of it. Close it
  * after each test.
  */
-public final class ProxyStage implements AutoCloseable {
+public final class ProxyUnderTest implements AutoCloseable {
     private final ScriptedUpstream upstream;
     private DnsProxy proxy;
 
-    public ProxyStage() throws Exception {
+    public ProxyUnderTest() throws Exception {
         this.upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> Wire.answer(q, "192.0.2.1")));
     }
 
