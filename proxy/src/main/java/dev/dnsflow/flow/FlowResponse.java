@@ -1,5 +1,6 @@
 package dev.dnsflow.flow;
 
+import dev.dnsflow.util.Addresses;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +18,7 @@ public record FlowResponse(int rcode, int answers, int size, boolean truncated, 
             byte[] address = new byte[length];
             System.arraycopy(rawAddresses, i, address, 0, length);
             i += length;
-            out.add(dev.dnsflow.util.Addresses.text(address));
+            out.add(Addresses.text(address));
         }
         return out;
     }

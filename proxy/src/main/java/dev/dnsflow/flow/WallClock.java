@@ -1,5 +1,7 @@
 package dev.dnsflow.flow;
 
+import java.time.Instant;
+
 /**
  * Nanosecond wall-clock time from {@link System#nanoTime()}: one reading of the real clock at start,
  * then monotonic offsets, so durations and timestamps agree and reading the time costs no syscall.
@@ -9,7 +11,7 @@ public final class WallClock {
     private static final long ANCHOR_EPOCH_NANOS;
 
     static {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         ANCHOR_EPOCH_NANOS = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 

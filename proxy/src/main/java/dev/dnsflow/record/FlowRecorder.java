@@ -2,6 +2,7 @@ package dev.dnsflow.record;
 
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowSink;
+import dev.dnsflow.flow.WallClock;
 import dev.dnsflow.flow.WireCapture;
 import dev.dnsflow.metrics.ProxyMetrics;
 import io.micrometer.core.instrument.Gauge;
@@ -11,6 +12,7 @@ import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,7 +27,7 @@ import java.util.logging.Logger;
  * own ({@link SinkThread}): a sink that stalls loses only its own flows, counted under its own name
  * ({@code dnsflow_flows_dropped_total{sink="log"}}), while the ring and the other sinks carry on.
  */
-public final class FlowRecorder implements Consumer<Flow>, java.util.function.BiConsumer<Flow, WireCapture>, AutoCloseable {
+public final class FlowRecorder implements Consumer<Flow>, BiConsumer<Flow, WireCapture>, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(FlowRecorder.class.getName());
     private static final int QUEUE_CAPACITY = 1 << 16;
     /**
@@ -135,7 +137,7 @@ public final class FlowRecorder implements Consumer<Flow>, java.util.function.Bi
             FlowEnricher s = enricher;
             if (s != null && (next == null || System.nanoTime() - lastTick > TICK_NANOS)) {
                 lastTick = System.nanoTime();
-                s.tick(dev.dnsflow.flow.WallClock.nowEpochNanos(), this::deliver);
+                s.tick(WallClock.nowEpochNanos(), this::deliver);
             }
             if (next != null) {
                 Flow flow = next instanceof Captured c ? c.flow() : (Flow) next;

@@ -9,6 +9,7 @@ import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.flow.FlowResponse;
+import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.Transport;
@@ -62,7 +63,7 @@ final class JsonFlows {
                 Extensions.readJson(f));
     }
 
-    private static dev.dnsflow.flow.Origin origin(JsonNode o) {
+    private static Origin origin(JsonNode o) {
         if (o == null || !o.isObject()) {
             return null;
         }

@@ -2,6 +2,7 @@ package dev.dnsflow.sidecar.join;
 
 import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.flow.Transport;
+import java.util.Locale;
 
 /**
  * One message of CoreDNS's dnstap, reduced to what the join needs. {@code podId} is the pod's own
@@ -15,11 +16,11 @@ record CorednsEvent(Kind kind, String clientIp, int clientPort, Transport transp
 
     /** The pod's transaction: one pod query, whatever CoreDNS did with it. */
     String transactionKey() {
-        return clientIp + '|' + clientPort + '|' + podId + '|' + qname.toLowerCase(java.util.Locale.ROOT) + '|' + qtype;
+        return clientIp + '|' + clientPort + '|' + podId + '|' + qname.toLowerCase(Locale.ROOT) + '|' + qtype;
     }
 
     /** Pod's ID and question, for FORWARDER messages whose address is CoreDNS's own socket. */
     String questionKey() {
-        return podId + "|" + qname.toLowerCase(java.util.Locale.ROOT) + '|' + qtype;
+        return podId + "|" + qname.toLowerCase(Locale.ROOT) + '|' + qtype;
     }
 }
