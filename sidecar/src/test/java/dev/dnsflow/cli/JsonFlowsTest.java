@@ -35,6 +35,7 @@ class JsonFlowsTest {
 
     @Test
     void anExtensionItCannotReadIsAnErrorNamingIt() throws Exception {
+        assertThat(TestTag.KEY.name()).as("registered before the JSON is read").isEqualTo("test_tag");
         String json = FlowJson.toJson(Flows.sample()).replace("\"duration_us\"", "\"test_tag\":{\"count\":1},\"duration_us\"");
         assertThatThrownBy(() -> JsonFlows.read(JSON.readTree(json))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("test_tag.label");
