@@ -193,6 +193,9 @@ public final class Exchange {
      * piece of work at a time. Shutdown does not wait for it (see {@link #abandon}).
      */
     public void defer(long nanos, Runnable work) {
+        if (pending != null) {
+            throw new IllegalStateException("work already deferred for this exchange");
+        }
         pending = work;
         pendingTimer = loop.eventLoop().schedule(this::runPending, nanos, TimeUnit.NANOSECONDS);
     }
@@ -230,13 +233,22 @@ public final class Exchange {
         }
     }
 
-    /** A stage threw: the query gets SERVFAIL, or, when its answer was lost on the way back, is counted as dropped. */
+    /**
+     * A stage threw: the client gets SERVFAIL all the same. On the way in it goes back through the
+     * stages like any answer; an answer lost on its way back is replaced by a SERVFAIL sent at once,
+     * past the stages, so a failing stage cannot fail it twice.
+     */
     void failed() {
         if (state == State.OPEN) {
             respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
         } else if (state == State.ANSWERING) {
-            drop("stage_failed");
+            send(Responses.error(channel.alloc(), query, parsed, Responses.SERVFAIL), Outcome.SERVFAIL);
         }
+    }
+
+    /** Whether the answer is still on its way back with nothing deferred holding it (see {@link Pipeline#answer}). */
+    boolean answeringNow() {
+        return state == State.ANSWERING && pending == null;
     }
 
     /**

@@ -58,6 +58,9 @@ public final class Pipeline {
         try {
             backFrom[exchange.depth].answer(exchange, response, outcome);
         } catch (RuntimeException e) {
+            if (exchange.answeringNow() && response.refCnt() > 0) {
+                response.release(); // neither sent nor held for later: the failed stage dropped it
+            }
             failed(exchange, e);
         }
     }

@@ -95,6 +95,21 @@ class PipelineTest {
     }
 
     @Test
+    void aStageThatThrowsOnTheWayBackStillGetsTheClientServfailAndLeaksNothing() {
+        Stage throwing = new PassOn() {
+            @Override
+            public void answer(Exchange exchange, ByteBuf response, Outcome outcome, Back back) {
+                throw new IllegalStateException("boom");
+            }
+        };
+        new Pipeline(List.of(watching("first"), throwing, answering(Responses.NOERROR))).serve(exchange());
+
+        assertThat(replyRcode()).isEqualTo(Rcode.SERVFAIL);
+        assertThat(seen).as("sent past the stages, not through them again").isEmpty();
+        assertThat(flows).singleElement().satisfies(f -> assertThat(f.outcome()).isEqualTo(Outcome.SERVFAIL));
+    }
+
+    @Test
     void shutdownSendsAHeldAnswerAtOnceAndAnswersADelayedQueryServfail() {
         Stage holding = new PassOn() {
             @Override
