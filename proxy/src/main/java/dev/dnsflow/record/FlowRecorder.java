@@ -54,6 +54,8 @@ public final class FlowRecorder implements Consumer<Flow>, BiConsumer<Flow, Wire
     private final ProxyMetrics metrics;
     private final Thread thread;
     private volatile FlowEnricher enricher;
+    /** Where an enricher hands flows on: one object, so an enricher may keep what it builds around it. */
+    private final FlowEnricher.Output output = this::deliver;
     /** Whether anything keeps or reads flows; when nothing does, the event loops do not build them. */
     private volatile boolean active;
     private volatile boolean running = true;
@@ -137,13 +139,13 @@ public final class FlowRecorder implements Consumer<Flow>, BiConsumer<Flow, Wire
             FlowEnricher s = enricher;
             if (s != null && (next == null || System.nanoTime() - lastTick > TICK_NANOS)) {
                 lastTick = System.nanoTime();
-                s.tick(WallClock.nowEpochNanos(), this::deliver);
+                s.tick(WallClock.nowEpochNanos(), output);
             }
             if (next != null) {
                 Flow flow = next instanceof Captured c ? c.flow() : (Flow) next;
                 WireCapture wire = next instanceof Captured c ? c.wire() : null;
                 if (s != null) {
-                    s.accept(flow, wire, this::deliver);
+                    s.accept(flow, wire, output);
                 } else {
                     deliver(flow, wire);
                 }
@@ -249,7 +251,7 @@ public final class FlowRecorder implements Consumer<Flow>, BiConsumer<Flow, Wire
         }
         FlowEnricher s = enricher;
         if (s != null) {
-            s.flush(this::deliver); // the thread has ended: nothing else touches the enricher now
+            s.flush(output); // the thread has ended: nothing else touches the enricher now
         }
         for (SinkThread t : threaded) {
             t.close();
