@@ -41,6 +41,8 @@ public final class FlowExtension<T> {
     private static final Object LOCK = new Object();
     private static volatile FlowExtension<?>[] registered = new FlowExtension<?>[0];
     private static volatile boolean providersLoaded;
+    /** Under the lock: providers are being loaded by this thread right now. */
+    private static boolean loading;
 
     /** How an extension's value is written and read; the value is never null here. */
     public interface Codec<T> {
@@ -167,16 +169,25 @@ public final class FlowExtension<T> {
         return registered;
     }
 
-    /** Under the lock. The flag is set first: a provider's keys are being added while it loads. */
+    /**
+     * Under the lock. {@code loading} stops the re-entry of a provider whose keys register while it
+     * loads; {@code providersLoaded} is published only when every key is in, so no other thread sees
+     * a partial registry.
+     */
     private static void loadProviders() {
-        if (providersLoaded) {
+        if (providersLoaded || loading) {
             return;
         }
-        providersLoaded = true;
-        for (Provider p : ServiceLoader.load(Provider.class, FlowExtension.class.getClassLoader())) {
-            for (FlowExtension<?> key : p.extensions()) {
-                add(key);
+        loading = true;
+        try {
+            for (Provider p : ServiceLoader.load(Provider.class, FlowExtension.class.getClassLoader())) {
+                for (FlowExtension<?> key : p.extensions()) {
+                    add(key);
+                }
             }
+            providersLoaded = true;
+        } finally {
+            loading = false;
         }
     }
 
