@@ -27,7 +27,8 @@ public final class DnstapSink implements FlowSink {
     private final FrameStreamsWriter writer;
     private final DnstapEncoder encoder;
     private final Supplier<InetSocketAddress> local;
-    /** Where dnsflow listens, resolved with the first flow (the sink is planned before the frontends bind). */
+    /** Where dnsflow listens, read with each flow (the sink is planned before the frontends bind). */
+    private InetSocketAddress localSeen;
     private byte[] localAddress;
     private int localPort;
     private final Map<String, InetSocketAddress> upstreams = new HashMap<>();
@@ -64,8 +65,9 @@ public final class DnstapSink implements FlowSink {
         if (wire == null || wire.query() == null) {
             return;
         }
-        if (localAddress == null) {
-            InetSocketAddress at = local.get();
+        InetSocketAddress at = local.get();
+        if (at != localSeen) { // changes once at most: configured, then bound
+            localSeen = at;
             localAddress = at.getAddress().getAddress();
             localPort = at.getPort();
         }

@@ -30,16 +30,18 @@ public final class Plan {
     private final FlowRecorder recorder;
     private final Flags flags;
     private final List<Stage> stages = new ArrayList<>();
-    private final List<FlowSink> sinks = new ArrayList<>();
     private final List<FlowEnricher> enrichers = new ArrayList<>();
     private final List<Consumer<AdminServer>> routes = new ArrayList<>();
     private final List<Supplier<String>> readiness = new ArrayList<>();
     private final List<Supplier<AutoCloseable>> listeners = new ArrayList<>();
     private final List<AutoCloseable> closers = new ArrayList<>();
     private final Map<Class<?>, Object> parts = new LinkedHashMap<>();
-    private InetSocketAddress listenAddress;
+    /** Where DNS is served: as configured until the frontends are bound, then as bound (the real port for 0). */
+    private volatile InetSocketAddress listenAddress;
 
-    public Plan(List<LoopContext> loops, ProxyMetrics metrics, Transports transports, FlowRecorder recorder, Flags flags) {
+    public Plan(List<LoopContext> loops, ProxyMetrics metrics, Transports transports, FlowRecorder recorder, Flags flags,
+                InetSocketAddress listen) {
+        this.listenAddress = listen;
         this.loops = List.copyOf(loops);
         this.metrics = metrics;
         this.transports = transports;
@@ -72,11 +74,11 @@ public final class Plan {
         return flags;
     }
 
-    /** Where DNS is served; known only once the frontends are bound (a sink may ask when its first flow comes). */
+    /**
+     * Where DNS is served: the bound address once the frontends are up, the configured one before (they
+     * differ only in a port asked as 0). A sink asks when a flow comes, not while it is planned.
+     */
     public InetSocketAddress listenAddress() {
-        if (listenAddress == null) {
-            throw new IllegalStateException("not bound yet");
-        }
         return listenAddress;
     }
 
@@ -87,8 +89,9 @@ public final class Plan {
         stages.add(stage);
     }
 
+    /** A flow sink; handed to the recorder at once, so it is closed with the recorder whatever happens next. */
     public void sink(FlowSink sink) {
-        sinks.add(sink);
+        recorder.addSink(sink);
     }
 
     /** A step on the recorder's thread that may hold back, change or add flows (the sidecar's join). */
@@ -111,7 +114,7 @@ public final class Plan {
         listeners.add(open);
     }
 
-    /** Closed when the proxy stops, after the event loops and before the recorder, last added first. */
+    /** Closed when the proxy stops, after its DNS sockets and before its event loops and recorder, last added first. */
     public void closeWhenStopped(AutoCloseable closeable) {
         closers.add(closeable);
     }
@@ -132,10 +135,6 @@ public final class Plan {
 
     public List<Stage> stages() {
         return List.copyOf(stages);
-    }
-
-    public List<FlowSink> sinks() {
-        return List.copyOf(sinks);
     }
 
     public List<FlowEnricher> enrichers() {

@@ -7,7 +7,7 @@ import java.util.List;
  * checked, or read from its own {@link #flags() flags}), and adds its parts to the {@link Plan}: a
  * stage on the query path, flow sinks, flow enrichers, admin routes, metrics, listeners of its own.
  * Constructing a plugin and declaring its flags opens nothing; {@link #setup} runs once per proxy,
- * before any socket is bound.
+ * before the DNS frontends bind (it may open what its parts need: upstream sockets, a log file).
  */
 public interface Plugin {
     /** The capability's name as operators know it (the package it lives in). */
@@ -16,6 +16,7 @@ public interface Plugin {
     /**
      * Flags this plugin reads from the serving commands' command line ({@code proxy}, {@code sidecar}, …),
      * shown in their {@code --help} after the built-in ones; values reach it as {@link Plan#flags()}.
+     * Only plugins of the declared list ({@code server.Plugins}) are asked.
      */
     default List<Flag<?>> flags() {
         return List.of();

@@ -64,7 +64,7 @@ public final class DnsProxy implements AutoCloseable {
             loops.add(loop);
             byLoop.put(loop.eventLoop(), loop);
         }
-        this.plan = new Plan(loops, metrics, transports, recorder, config.flags());
+        this.plan = new Plan(loops, metrics, transports, recorder, config.flags(), config.listen());
         try {
             for (Plugin plugin : plugins(config, extra)) {
                 plugin.setup(plan);
@@ -75,7 +75,6 @@ public final class DnsProxy implements AutoCloseable {
                 plan.sink(AdminApi.register(admin, metrics, recorder.ring(), this::notReady));
                 plan.routes().forEach(register -> register.accept(admin));
             }
-            plan.sinks().forEach(recorder::addSink);
             List<FlowEnricher> enrichers = plan.enrichers();
             if (!enrichers.isEmpty()) {
                 recorder.enricher(FlowEnricher.chain(enrichers));

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dnsflow.plan.Flags;
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowSink;
 import dev.dnsflow.plan.Plan;
 import dev.dnsflow.plan.Plugin;
 import dev.dnsflow.metrics.ProxyMetrics;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
@@ -58,6 +61,52 @@ class PluginsTest {
                         .isEqualTo(Rcode.NOERROR);
             }
         }
+    }
+
+    @Test
+    void whatEarlierPluginsOpenedIsClosedWhenALaterOneRefuses() throws Exception {
+        AtomicBoolean closed = new AtomicBoolean();
+        Plugin opening = new Plugin() {
+            @Override
+            public String name() {
+                return "opening";
+            }
+
+            @Override
+            public void setup(Plan plan) {
+                plan.sink(new FlowSink() {
+                    @Override
+                    public String name() {
+                        return "opened";
+                    }
+
+                    @Override
+                    public void accept(Flow flow) {
+                    }
+
+                    @Override
+                    public void close() {
+                        closed.set(true);
+                    }
+                });
+            }
+        };
+        Plugin refusing = new Plugin() {
+            @Override
+            public String name() {
+                return "refusing";
+            }
+
+            @Override
+            public void setup(Plan plan) {
+                throw new IllegalArgumentException("--refusing: not today");
+            }
+        };
+        try (ScriptedUpstream upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> Wire.answer(q, "192.0.2.1")))) {
+            assertThatThrownBy(() -> DnsProxy.start(config(0, upstream).build(), ProxyMetrics.standalone(),
+                    List.of(opening, refusing))).hasMessage("--refusing: not today");
+        }
+        assertThat(closed).as("the earlier plugin's sink").isTrue();
     }
 
     @Test
