@@ -1,8 +1,9 @@
 /**
- * {@code minimal} (CoreDNS's {@code minimal}): smaller answers. A successful answer (NOERROR with
- * records in the answer section) goes to the client with its authority and additional sections
- * removed, keeping only the OPT record; negative answers and referrals keep theirs (a resolver needs
- * the SOA to cache a negative answer).
+ * {@code minimal} (CoreDNS's {@code minimal}): smaller answers. An answer with records in its answer
+ * section (NOERROR) goes to the client with its authority and additional sections removed, keeping
+ * only the OPT record; NXDOMAIN, NODATA (no answer records) and referrals keep theirs, so a resolver
+ * can cache a negative answer by its SOA. As in CoreDNS, a CNAME chain ending in no data counts as an
+ * answer, and DNSSEC denial proofs in authority go too: not for validating clients.
  * <pre>
  * --minimal-responses    off unless given
  * </pre>
