@@ -33,7 +33,7 @@ public final class ChaosPlugin implements Plugin {
     public void setup(Plan plan) {
         Clock clock = Clock.systemUTC();
         ChaosRules rules = new ChaosRules(clock);
-        rules.replaceSource("flag", flagRules);
+        rules.replaceSource("flag", flagRules.stream().map(ChaosRule::fresh).toList());
         plan.share(ChaosRules.class, rules);
         plan.stage(new ChaosStage(rules, plan.metrics().registry()));
         if (file != null) {

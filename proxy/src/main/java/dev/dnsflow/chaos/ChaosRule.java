@@ -27,6 +27,12 @@ public record ChaosRule(String name, NamePattern match, Set<Integer> types, Cidr
                         long every, double probability, ChaosAction action, Duration delay, Duration jitter, int rcode,
                         Instant expires, boolean includeProbes, String source, AtomicLong matches) {
 
+    /** The same rule with its own match counter, so two proxies started from one config count apart. */
+    ChaosRule fresh() {
+        return new ChaosRule(name, match, types, client, transport, every, probability, action, delay, jitter, rcode,
+                expires, includeProbes, source, new AtomicLong());
+    }
+
     /** Whether the rule picks this query, counting it toward {@code every}. */
     boolean fires(String qname, int qtype, InetAddress from, Transport via, Instant now) {
         if (expires != null && now.isAfter(expires)) {
