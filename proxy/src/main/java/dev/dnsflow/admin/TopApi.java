@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -27,6 +28,8 @@ import java.util.TreeMap;
  */
 final class TopApi {
     static final String PATH = "/api/v1/top";
+    /** The key of queries whose question could not be read (answered FORMERR): a name no query can have. */
+    static final String NO_QUESTION = "(no question)";
     private static final Set<String> OWN = Set.of("by", "window", "limit");
 
     private final FlowRing ring;
@@ -90,8 +93,7 @@ final class TopApi {
 
     private static void count(String by, Flow f, Map<String, Row> rows) {
         switch (by) {
-            case "name" -> rows.computeIfAbsent(String.valueOf(f.query().name()), Row::new).add(f.outcome().json(),
-                    f.durationMicros());
+            case "name" -> rows.computeIfAbsent(nameKey(f), Row::new).add(f.outcome().json(), f.durationMicros());
             case "client" -> rows.computeIfAbsent(f.client().ip(), Row::new).add(f.outcome().json(), f.durationMicros());
             default -> {
                 for (Attempt a : f.attempts()) {
@@ -99,6 +101,12 @@ final class TopApi {
                 }
             }
         }
+    }
+
+    /** DNS names compare case-insensitively: {@code ExAmPlE.CoM.} is {@code example.com.}. */
+    private static String nameKey(Flow f) {
+        String name = f.query().name();
+        return name == null ? NO_QUESTION : name.toLowerCase(Locale.ROOT);
     }
 
     /** Counts for one key. */

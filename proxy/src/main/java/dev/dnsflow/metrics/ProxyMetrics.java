@@ -30,6 +30,7 @@ public final class ProxyMetrics {
     private static final Set<String> LINT_REJECTED = Set.of("process.cpu.time", "system.cpu.count");
     /** The outcome label for queries that got no answer at all. */
     public static final String DROPPED = "dropped";
+    private static final String FLOW_DROPS_HELP = "Flows a sink could not keep up with or could not write";
 
     private final MeterRegistry registry;
     private final Counter[] queries = new Counter[Transport.values().length * TypeLabels.SLOTS];
@@ -116,12 +117,17 @@ public final class ProxyMetrics {
         counter(refused, "dnsflow.refused", "reason", reason, "Client queries or connections refused").increment();
     }
 
+    /** Exports {@code dnsflow_flows_dropped_total{sink}} at 0 for a sink that exists, so dashboards and alerts see it before its first drop. */
+    public void flowSink(String sink) {
+        counter(flowDrops, "dnsflow.flows.dropped", "sink", sink, FLOW_DROPS_HELP);
+    }
+
     public void flowDropped(String sink) {
         flowDropped(sink, 1);
     }
 
     public void flowDropped(String sink, long flows) {
-        counter(flowDrops, "dnsflow.flows.dropped", "sink", sink, "Flows a sink could not keep up with or could not write").increment(flows);
+        counter(flowDrops, "dnsflow.flows.dropped", "sink", sink, FLOW_DROPS_HELP).increment(flows);
     }
 
     public double count(String name, String... tags) {

@@ -70,6 +70,10 @@ public final class FlowRecorder implements Consumer<Flow>, BiConsumer<Flow, Wire
         Gauge.builder("dnsflow.flow.ring.size", ring, FlowRing::size).description("Flows held in memory")
                 .register(metrics.registry());
         this.active = ring.capacity() > 0;
+        metrics.flowSink("recorder");
+        if (ring.capacity() > 0) {
+            metrics.flowSink("ring");
+        }
         this.thread = new Thread(this::run, "dnsflow-recorder");
         thread.setDaemon(true);
         thread.start();
@@ -81,6 +85,7 @@ public final class FlowRecorder implements Consumer<Flow>, BiConsumer<Flow, Wire
 
     /** Adds a sink: called by the recorder thread if it {@link FlowSink#nonBlocking never blocks}, else given a thread of its own. */
     public void addSink(FlowSink sink) {
+        metrics.flowSink(sink.name());
         if (sink.nonBlocking()) {
             direct.add(sink);
         } else {

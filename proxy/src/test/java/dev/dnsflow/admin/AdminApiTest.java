@@ -334,6 +334,31 @@ class AdminApiTest {
     }
 
     @Test
+    void ranksNamesCaseInsensitivelyAndUnreadableQueriesUnderAKeyOfTheirOwn() throws Exception {
+        ask("A.Example.COM.", Type.A);
+        ask("a.example.com.", Type.A);
+        // A header announcing a question that is not there: answered FORMERR, recorded without a name.
+        DnsClient.udpRaw(proxy.address(), new byte[] {0x12, 0x34, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0}, 1000);
+        proxy.recorder().drain(5000);
+
+        JsonNode items = JSON.readTree(get("/api/v1/top?by=name&window=1m").body()).get("items");
+
+        assertThat(items).hasSize(2);
+        assertThat(items.get(0).get("key").asText()).isEqualTo("a.example.com.");
+        assertThat(items.get(0).get("count").asInt()).isEqualTo(2);
+        assertThat(items.get(1).get("key").asText()).isEqualTo("(no question)");
+    }
+
+    @Test
+    void everySinksDropCounterIsThereAtZeroBeforeAnyDrop() throws Exception {
+        String metrics = get("/metrics").body();
+
+        for (String sink : List.of("recorder", "ring", "stream")) {
+            assertThat(metrics).contains("dnsflow_flows_dropped_total{sink=\"" + sink + "\"} 0.0");
+        }
+    }
+
+    @Test
     void servesPrometheusMetricsThatPromtoolAccepts() throws Exception {
         ask("a.example.com.", Type.A);
         ask("lost.example.com.", Type.A);
