@@ -216,7 +216,9 @@ class ClusterIndexTest {
         long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
 
         System.out.printf("lookup: %d ns each, %d bytes allocated in %d lookups (%d)%n", nanos, allocated, n, sink);
-        assertThat(allocated).as("bytes allocated by %d lookups", n).isLessThan(1_000);
+        // one object per lookup would be ≥ 16 MB; the few KB the JVM itself may charge to the thread
+        // (compilation, deoptimisation) are no allocation by the lookup
+        assertThat(allocated).as("bytes allocated by %d lookups", n).isLessThan(n / 10L);
         assertThat(nanos).isLessThan(300);
     }
 }
