@@ -1,0 +1,188 @@
+package dev.dnsflow.k8s;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.informers.ExceptionHandler;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Keeps a {@link ClusterIndex} current: shared informers (list, then watch; resync every
+ * {@link #RESYNC_MILLIS}) over pods, Services, nodes, ReplicaSets and Jobs in all namespaces.
+ * Informer caches keep only the fields the index reads ({@link ReducedStateItemStore}), so a large
+ * cluster costs little more than the index itself. Handlers only update the index.
+ *
+ * <p>Metrics, on the registry given: {@code dnsflow.kubernetes.synced{resource}} (1 once the first
+ * list arrived), {@code dnsflow.kubernetes.objects{resource}} (objects in the informer's cache) and
+ * {@code dnsflow.kubernetes.watch.errors{resource,reason}} (list/watch failures; the informer
+ * retries them with backoff, except unreadable objects).
+ */
+public final class ClusterWatch implements AutoCloseable {
+    public static final long RESYNC_MILLIS = 10 * 60_000L;
+    /** How often, at most, informer events also sweep the index's expired addresses. */
+    static final long EXPIRE_EVERY_MILLIS = 30_000;
+
+    private static final String[] META = {"metadata.namespace", "metadata.name", "metadata.uid",
+            "metadata.creationTimestamp", "metadata.ownerReferences"};
+
+    private final KubernetesClient client;
+    private final ClusterIndex index;
+    private final MeterRegistry registry;
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final List<CompletableFuture<Void>> started = new ArrayList<>();
+    private final List<Meter> meters = new CopyOnWriteArrayList<>();
+    private final AtomicLong lastExpire = new AtomicLong(System.currentTimeMillis());
+
+    private ClusterWatch(KubernetesClient client, ClusterIndex index, MeterRegistry registry) {
+        this.client = client;
+        this.index = index;
+        this.registry = registry;
+    }
+
+    /** Starts the informers; returns at once (see {@link #synced()}, {@link #awaitSynced}). */
+    public static ClusterWatch start(KubernetesClient client, ClusterIndex index, MeterRegistry registry) {
+        ClusterWatch watch = new ClusterWatch(client, index, registry);
+        try {
+            // owners first: a pod listed after its ReplicaSet names its Deployment at once
+            watch.watch("replicasets", client.apps().replicaSets().inAnyNamespace(), index::upsertReplicaSet,
+                    index::removeReplicaSet);
+            watch.watch("jobs", client.batch().v1().jobs().inAnyNamespace(), index::upsertJob, index::removeJob);
+            watch.watch("nodes", client.nodes(), index::upsertNode, index::removeNode, "status.addresses");
+            watch.watch("services", client.services().inAnyNamespace(), index::upsertService, index::removeService,
+                    "spec.clusterIP", "spec.clusterIPs");
+            watch.watch("pods", client.pods().inAnyNamespace(), index::upsertPod, index::removePod,
+                    "spec.nodeName", "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs");
+        } catch (RuntimeException e) {
+            watch.close();
+            throw e;
+        }
+        return watch;
+    }
+
+    private <T extends HasMetadata> void watch(String resource, Informable<T> informable, Consumer<T> upsert,
+            Consumer<T> remove, String... fields) {
+        SharedIndexInformer<T> informer = informable.runnableInformer(RESYNC_MILLIS);
+        String[] kept = new String[META.length + fields.length];
+        System.arraycopy(META, 0, kept, 0, META.length);
+        System.arraycopy(fields, 0, kept, META.length, fields.length);
+        ReducedStateItemStore<T> store = new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
+                informer.getApiTypeClass(), client.getKubernetesSerialization(), kept);
+        informer.itemStore(store);
+        informer.addEventHandler(new ResourceEventHandler<T>() {
+            @Override
+            public void onAdd(T object) {
+                upsert.accept(object);
+                maybeExpire();
+            }
+
+            @Override
+            public void onUpdate(T before, T after) {
+                upsert.accept(after);
+                maybeExpire();
+            }
+
+            @Override
+            public void onDelete(T object, boolean finalStateUnknown) {
+                remove.accept(object);
+            }
+        });
+        informer.exceptionHandler((isStarted, t) -> {
+            Counter.Builder errors = Counter.builder("dnsflow.kubernetes.watch.errors")
+                    .description("Kubernetes list/watch failures (the informer retries)")
+                    .tag("resource", resource).tag("reason", reason(t));
+            Counter counter = errors.register(registry);
+            if (!meters.contains(counter)) {
+                meters.add(counter);
+            }
+            counter.increment();
+            return !ExceptionHandler.isDeserializationException(t);
+        });
+        meters.add(Gauge.builder("dnsflow.kubernetes.synced", informer, i -> i.hasSynced() ? 1 : 0)
+                .description("1 once the informer has listed the resource").tag("resource", resource).register(registry));
+        meters.add(Gauge.builder("dnsflow.kubernetes.objects", store, ReducedStateItemStore::size)
+                .description("Objects in the informer's cache").tag("resource", resource).register(registry));
+        informers.add(informer);
+        started.add(informer.start().toCompletableFuture());
+    }
+
+    /** A bounded label for a list/watch failure. */
+    static String reason(Throwable t) {
+        if (ExceptionHandler.isDeserializationException(t)) {
+            return "unreadable";
+        }
+        // the informer hands over its own wrappers (completion, watcher): the first telling cause decides
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof WatcherException w && w.isHttpGone()) {
+                return "gone";
+            }
+            if (c instanceof KubernetesClientException k && k.getCode() > 0) {
+                return "http_" + k.getCode();
+            }
+            if (c instanceof IOException) {
+                return "io";
+            }
+        }
+        return "other";
+    }
+
+    private void maybeExpire() {
+        long now = System.currentTimeMillis();
+        long last = lastExpire.get();
+        if (now - last >= EXPIRE_EVERY_MILLIS && lastExpire.compareAndSet(last, now)) {
+            index.expire();
+        }
+    }
+
+    public ClusterIndex index() {
+        return index;
+    }
+
+    /** True once every informer has listed its resource. */
+    public boolean synced() {
+        for (SharedIndexInformer<?> informer : informers) {
+            if (!informer.hasSynced()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Waits until {@link #synced()}; false on timeout, throws if an informer could not start. */
+    public boolean awaitSynced(Duration timeout) throws InterruptedException {
+        try {
+            CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a Kubernetes informer failed to start", e.getCause());
+        }
+    }
+
+    /** Stops the informers and removes the meters; the client stays open (it is the caller's). */
+    @Override
+    public void close() {
+        informers.forEach(SharedIndexInformer::stop);
+        meters.forEach(registry::remove);
+        meters.clear();
+    }
+}
