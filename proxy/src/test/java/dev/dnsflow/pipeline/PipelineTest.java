@@ -57,12 +57,7 @@ class PipelineTest {
 
     @Test
     void anAnswerHeldBackOnItsWayGoesOutWhenItsTimeComes() {
-        Stage holding = new PassOn() {
-            @Override
-            public void answer(Exchange exchange, ByteBuf response, Outcome outcome, Back back) {
-                back.answerAfter(exchange, response, outcome, TimeUnit.MILLISECONDS.toNanos(50));
-            }
-        };
+        Stage holding = holdingAnswers(TimeUnit.MILLISECONDS.toNanos(50));
         Exchange exchange = exchange();
         new Pipeline(List.of(holding, answering(Responses.NOERROR))).serve(exchange);
 
@@ -75,12 +70,7 @@ class PipelineTest {
 
     @Test
     void deferredWorkThatThrowsStillGetsTheClientServfail() {
-        Stage delaying = new PassOn() {
-            @Override
-            public void serve(Exchange exchange, Next next) {
-                next.serveAfter(exchange, TimeUnit.MILLISECONDS.toNanos(10));
-            }
-        };
+        Stage delaying = delayingQueries(TimeUnit.MILLISECONDS.toNanos(10));
         Stage throwing = new PassOn() {
             @Override
             public void serve(Exchange exchange, Next next) {
@@ -111,18 +101,8 @@ class PipelineTest {
 
     @Test
     void shutdownSendsAHeldAnswerAtOnceAndAnswersADelayedQueryServfail() {
-        Stage holding = new PassOn() {
-            @Override
-            public void answer(Exchange exchange, ByteBuf response, Outcome outcome, Back back) {
-                back.answerAfter(exchange, response, outcome, TimeUnit.SECONDS.toNanos(60));
-            }
-        };
-        Stage delaying = new PassOn() {
-            @Override
-            public void serve(Exchange exchange, Next next) {
-                next.serveAfter(exchange, TimeUnit.SECONDS.toNanos(60));
-            }
-        };
+        Stage holding = holdingAnswers(TimeUnit.SECONDS.toNanos(60));
+        Stage delaying = delayingQueries(TimeUnit.SECONDS.toNanos(60));
         new Pipeline(List.of(holding, answering(Responses.NXDOMAIN))).serve(exchange());
         new Pipeline(List.of(delaying, answering(Responses.NXDOMAIN))).serve(exchange());
         assertThat(loop.live()).isEqualTo(2);
@@ -164,6 +144,26 @@ class PipelineTest {
             public void answer(Exchange exchange, ByteBuf response, Outcome outcome, Back back) {
                 log.add(name + " saw " + DnsHeader.rcode(response));
                 back.answer(exchange, response, outcome);
+            }
+        };
+    }
+
+    /** Holds every answer back this long on its way to the client. */
+    private static Stage holdingAnswers(long nanos) {
+        return new PassOn() {
+            @Override
+            public void answer(Exchange exchange, ByteBuf response, Outcome outcome, Back back) {
+                back.answerAfter(exchange, response, outcome, nanos);
+            }
+        };
+    }
+
+    /** Passes every query on only after this long. */
+    private static Stage delayingQueries(long nanos) {
+        return new PassOn() {
+            @Override
+            public void serve(Exchange exchange, Next next) {
+                next.serveAfter(exchange, nanos);
             }
         };
     }
