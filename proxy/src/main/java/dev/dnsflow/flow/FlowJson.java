@@ -14,7 +14,9 @@ import java.time.format.DateTimeParseException;
 /**
  * The flow's JSON form. Field names are a contract (API, JSON lines, jq scripts): add, never rename.
  * Written field by field with a streaming generator, so the shape is visible in one place; each
- * {@link FlowExtension} a flow carries is written as one more field, after {@code chaos}.
+ * {@link FlowExtension} a flow carries is written as one more field, after {@code chaos}. The cluster objects
+ * behind addresses ({@link K8sNames}) sit with the address they name: {@code client.k8s}, {@code origin.k8s},
+ * {@code attempts[].upstream_k8s}.
  */
 public final class FlowJson {
     public static final JsonFactory FACTORY = new JsonFactory();
@@ -96,7 +98,7 @@ public final class FlowJson {
     private enum Key {
         id, time, client, ip, port, transport, origin, source, pod, namespace, prefix, subnet, query, name, type,
         CLASS("class"), rd, cd, DO("do"), edns_size, size, attempts, upstream, sent, rtt_us, outcome, response, rcode,
-        answers, addresses, truncated, chaos, rule, action, delay_us, duration_us;
+        answers, addresses, truncated, chaos, rule, action, delay_us, duration_us, k8s, upstream_k8s, kind, workload, node;
 
         final SerializedString json;
 
@@ -119,14 +121,19 @@ public final class FlowJson {
         string(g, Key.ip, f.client().ip());
         number(g, Key.port, f.client().port());
         string(g, Key.transport, f.client().transport().json());
+        K8sNames names = f.names();
+        if (names != null) {
+            writeK8s(Key.k8s, names.client(), g);
+        }
         g.writeEndObject();
         if (f.origin() != null) {
-            writeOrigin(f.origin(), g);
+            writeOrigin(f.origin(), names == null ? null : names.origin(), g);
         }
         writeQuery(f.query(), g);
         g.writeFieldName(Key.attempts.json);
         g.writeStartArray();
-        for (Attempt a : f.attempts()) {
+        for (int i = 0; i < f.attempts().size(); i++) {
+            Attempt a = f.attempts().get(i);
             g.writeStartObject();
             string(g, Key.upstream, a.upstream());
             string(g, Key.transport, a.transport().json());
@@ -134,6 +141,9 @@ public final class FlowJson {
             time(g, Key.sent, a.sentEpochNanos(), scratch);
             number(g, Key.rtt_us, a.rttMicros());
             string(g, Key.outcome, a.outcome().json());
+            if (names != null) {
+                writeK8s(Key.upstream_k8s, names.upstream(i), g);
+            }
             g.writeEndObject();
         }
         g.writeEndArray();
@@ -169,7 +179,32 @@ public final class FlowJson {
         g.writeEndObject();
     }
 
-    private static void writeOrigin(Origin o, JsonGenerator g) throws IOException {
+    /** {@code "k8s": {"kind": "pod", "namespace": …, "name": …, "workload": {"kind": …, "name": …}, "node": …}}; nothing when unknown. */
+    private static void writeK8s(Key field, K8sRef ref, JsonGenerator g) throws IOException {
+        if (ref == null) {
+            return;
+        }
+        g.writeFieldName(field.json);
+        g.writeStartObject();
+        string(g, Key.kind, ref.kind());
+        if (ref.namespace() != null) {
+            string(g, Key.namespace, ref.namespace());
+        }
+        string(g, Key.name, ref.name());
+        if (ref.hasWorkload()) {
+            g.writeFieldName(Key.workload.json);
+            g.writeStartObject();
+            string(g, Key.kind, ref.workloadKind());
+            string(g, Key.name, ref.workloadName());
+            g.writeEndObject();
+        }
+        if (ref.node() != null) {
+            string(g, Key.node, ref.node());
+        }
+        g.writeEndObject();
+    }
+
+    private static void writeOrigin(Origin o, K8sRef k8s, JsonGenerator g) throws IOException {
         g.writeFieldName(Key.origin.json);
         g.writeStartObject();
         string(g, Key.ip, o.ip());
@@ -193,6 +228,7 @@ public final class FlowJson {
         if (o.id() != null) {
             number(g, Key.id, o.id());
         }
+        writeK8s(Key.k8s, k8s, g);
         g.writeEndObject();
     }
 

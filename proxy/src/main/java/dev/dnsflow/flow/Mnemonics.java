@@ -10,7 +10,7 @@ import org.xbill.DNS.Type;
  * remembered for the common codes: every flow written as JSON needs three of them, and dnsjava's
  * lookup boxes and hashes each time.
  */
-final class Mnemonics {
+public final class Mnemonics {
     private static final int CACHED = 256;
     private static final String[] TYPES = table(Type::string);
     private static final String[] CLASSES = table(DClass::string);
@@ -19,15 +19,15 @@ final class Mnemonics {
     private Mnemonics() {
     }
 
-    static String type(int code) {
+    public static String type(int code) {
         return code >= 0 && code < CACHED ? TYPES[code] : Type.string(code);
     }
 
-    static String dclass(int code) {
+    public static String dclass(int code) {
         return code >= 0 && code < CACHED ? CLASSES[code] : DClass.string(code);
     }
 
-    static String rcode(int code) {
+    public static String rcode(int code) {
         return code >= 0 && code < CACHED ? RCODES[code] : Rcode.string(code);
     }
 

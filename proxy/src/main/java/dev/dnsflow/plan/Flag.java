@@ -12,9 +12,12 @@ import java.util.function.Function;
  * @param label        the value's placeholder in {@code --help} ({@code DURATION}); null for a switch
  * @param description  one or two sentences for {@code --help}, ending with the default
  * @param defaultValue the value when the flag is not given, as text
+ * @param bareValue    the value when the flag is given without one ({@code --flag} for {@code --flag[=CAP]}),
+ *                     as text; null when the value is required
  * @param parse        text to value; throws {@link IllegalArgumentException} saying what is wrong
  */
-public record Flag<T>(String name, String label, String description, String defaultValue, Function<String, T> parse) {
+public record Flag<T>(String name, String label, String description, String defaultValue, String bareValue,
+                      Function<String, T> parse) {
 
     public Flag {
         Objects.requireNonNull(name);
@@ -28,13 +31,20 @@ public record Flag<T>(String name, String label, String description, String defa
 
     /** An on/off switch, off unless given. */
     public static Flag<Boolean> onOff(String name, String description) {
-        return new Flag<>(name, null, description, "false", Boolean::parseBoolean);
+        return new Flag<>(name, null, description, "false", null, Boolean::parseBoolean);
     }
 
     /** A flag that takes a value. */
     public static <T> Flag<T> of(String name, String label, String description, String defaultValue,
                                  Function<String, T> parse) {
-        return new Flag<>(name, Objects.requireNonNull(label), description, defaultValue, parse);
+        return new Flag<>(name, Objects.requireNonNull(label), description, defaultValue, null, parse);
+    }
+
+    /** A flag whose value may be left out: {@code --flag} means {@code bareValue}, {@code --flag=V} means V. */
+    public static <T> Flag<T> optionalValue(String name, String label, String description, String defaultValue,
+                                            String bareValue, Function<String, T> parse) {
+        return new Flag<>(name, Objects.requireNonNull(label), description, defaultValue, Objects.requireNonNull(bareValue),
+                parse);
     }
 
     public boolean isSwitch() {

@@ -16,7 +16,7 @@ public interface Plugin {
     /**
      * Flags this plugin reads from the serving commands' command line ({@code proxy}, {@code sidecar}, …),
      * shown in their {@code --help} after the built-in ones; values reach it as {@link Plan#flags()}.
-     * Only plugins of the declared list ({@code server.Plugins}) are asked.
+     * The front end asks the declared list ({@code server.Plugins}) and the plugins it adds itself.
      */
     default List<Flag<?>> flags() {
         return List.of();

@@ -7,6 +7,8 @@ import dev.dnsflow.flow.Endpoint;
 import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowResponse;
+import dev.dnsflow.flow.K8sNames;
+import dev.dnsflow.flow.K8sRef;
 import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
@@ -19,16 +21,17 @@ import java.util.List;
  * 100 000 held flows are one array the garbage collector never has to trace or copy. Private to
  * this process (no version, no compatibility promise); the JSON form is the contract.
  *
- * <p>Layout: a presence byte (response, chaos, origin, extensions), then the fields in record order;
+ * <p>Layout: a presence byte (response, chaos, origin, extensions, names), then the fields in record order;
  * integers as (zig-zag) varints, the arrival time as 8 bytes, attempt times relative to it,
  * strings as a length varint and UTF-8 (length + 1 for strings that may be null, 0 meaning null);
- * last the extensions, each as its registered id and what its codec writes ({@link Extensions#encode}).
+ * then the cluster names ({@link K8sNames}), last the extensions, each as its registered id and what its codec writes ({@link Extensions#encode}).
  */
 final class FlowCodec {
     private static final int HAS_RESPONSE = 1;
     private static final int HAS_CHAOS = 2;
     private static final int HAS_ORIGIN = 4;
     private static final int HAS_EXTENSIONS = 8;
+    private static final int HAS_NAMES = 16;
     private static final Transport[] TRANSPORTS = Transport.values();
     private static final Outcome[] OUTCOMES = Outcome.values();
     private static final AttemptOutcome[] ATTEMPT_OUTCOMES = AttemptOutcome.values();
@@ -39,7 +42,7 @@ final class FlowCodec {
     static void encode(Flow f, ByteWriter w) {
         w.reset();
         w.writeByte((f.response() != null ? HAS_RESPONSE : 0) | (f.chaos() != null ? HAS_CHAOS : 0)
-                | (f.origin() != null ? HAS_ORIGIN : 0) | (f.extensions().isEmpty() ? 0 : HAS_EXTENSIONS));
+                | (f.origin() != null ? HAS_ORIGIN : 0) | (f.extensions().isEmpty() ? 0 : HAS_EXTENSIONS) | (f.names() != null ? HAS_NAMES : 0));
         w.writeString(f.id());
         w.writeFixedLong(f.timeEpochNanos());
         w.writeString(f.client().ip());
@@ -88,9 +91,48 @@ final class FlowCodec {
             w.writeNullableInt(o.prefix());
             w.writeNullableInt(o.id());
         }
+        if (f.names() != null) {
+            K8sNames n = f.names();
+            writeRef(w, n.origin());
+            writeRef(w, n.client());
+            w.writeVarint(n.upstreams().size());
+            for (K8sRef u : n.upstreams()) {
+                writeRef(w, u);
+            }
+        }
         if (!f.extensions().isEmpty()) {
             f.extensions().encode(w);
         }
+    }
+
+    /** A presence byte, then kind, namespace, name, workload kind and name, node (the last four may be null). */
+    private static void writeRef(ByteWriter w, K8sRef ref) {
+        w.writeByte(ref == null ? 0 : 1);
+        if (ref != null) {
+            w.writeString(ref.kind());
+            w.writeNullableString(ref.namespace());
+            w.writeString(ref.name());
+            w.writeNullableString(ref.workloadKind());
+            w.writeNullableString(ref.workloadName());
+            w.writeNullableString(ref.node());
+        }
+    }
+
+    private static K8sRef readRef(ByteReader r) {
+        return r.readByte() == 0 ? null : new K8sRef(r.readString(), r.readNullableString(), r.readString(),
+                r.readNullableString(), r.readNullableString(), r.readNullableString());
+    }
+
+    private static K8sNames readNames(ByteReader r) {
+        K8sRef origin = readRef(r);
+        K8sRef client = readRef(r);
+        int count = r.readVarint();
+        r.check(count);
+        List<K8sRef> upstreams = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            upstreams.add(readRef(r));
+        }
+        return new K8sNames(origin, client, upstreams);
     }
 
     /** @throws IllegalStateException when the bytes are not a flow (the ring never decodes bytes it has not validated) */
@@ -120,11 +162,12 @@ final class FlowCodec {
         ChaosMark chaos = (present & HAS_CHAOS) == 0 ? null
                 : new ChaosMark(r.readString(), r.readString(), r.readSigned());
         Origin origin = (present & HAS_ORIGIN) == 0 ? null : readOrigin(r);
+        K8sNames names = (present & HAS_NAMES) == 0 ? null : readNames(r);
         Extensions extensions = (present & HAS_EXTENSIONS) == 0 ? Extensions.NONE : Extensions.decode(r);
         if (r.remaining() != 0) {
             throw new IllegalStateException("flow record has " + r.remaining() + " bytes left over");
         }
-        return new Flow(id, time, client, query, attempts, response, duration, outcome, chaos, origin, extensions);
+        return new Flow(id, time, client, query, attempts, response, duration, outcome, chaos, origin, names, extensions);
     }
 
     private static Origin readOrigin(ByteReader r) {

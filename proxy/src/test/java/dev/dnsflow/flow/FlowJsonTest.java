@@ -78,6 +78,28 @@ class FlowJsonTest {
                 + "\"duration_us\":0,\"outcome\":\"unanswered_at_coredns\"}");
     }
 
+    /** Each cluster object sits with the address it names, in the shape the issue promised users and jq scripts. */
+    @Test
+    void clusterNamesSitWithTheAddressTheyName() throws Exception {
+        Flow s = Flows.sample();
+        K8sRef pod = new K8sRef(K8sRef.POD, "default", "mypod", "Deployment", "web", "worker-1");
+        K8sRef coredns = new K8sRef(K8sRef.POD, "kube-system", "coredns-7db6d8ff4d-x2x9k", "Deployment", "coredns", "worker-2");
+        K8sRef upstream = new K8sRef(K8sRef.SERVICE, "dns", "unbound", null, null, null);
+        Flow named = new Flow(s.id(), s.timeEpochNanos(), s.client(), s.query(), s.attempts(), s.response(), s.durationMicros(),
+                s.outcome(), null, new Origin("10.244.1.7", 40000, Transport.UDP, "edns0", null, null, null))
+                .withNames(new K8sNames(pod, coredns, java.util.Arrays.asList(null, upstream)));
+        JsonNode json = new ObjectMapper().readTree(FlowJson.toJson(named));
+        assertThat(json.get("origin").get("k8s").toString()).isEqualTo("{\"kind\":\"pod\",\"namespace\":\"default\","
+                + "\"name\":\"mypod\",\"workload\":{\"kind\":\"Deployment\",\"name\":\"web\"},\"node\":\"worker-1\"}");
+        assertThat(json.get("client").get("k8s").get("name").asText()).isEqualTo("coredns-7db6d8ff4d-x2x9k");
+        assertThat(json.get("attempts").get(0).has("upstream_k8s")).as("first upstream is outside the cluster").isFalse();
+        assertThat(json.get("attempts").get(1).get("upstream_k8s").toString())
+                .isEqualTo("{\"kind\":\"service\",\"namespace\":\"dns\",\"name\":\"unbound\"}");
+        assertThat(FlowJson.toJson(s)).as("a flow without names is written as before").doesNotContain("k8s");
+        assertThat(s.withNames(new K8sNames(null, null, java.util.Arrays.asList(null, null))).names())
+                .as("nothing known is no names at all").isNull();
+    }
+
     @Test
     void timeAlwaysHasNineFractionDigits() {
         assertThat(FlowJson.time(1_000_000_000L)).isEqualTo("1970-01-01T00:00:01.000000000Z");

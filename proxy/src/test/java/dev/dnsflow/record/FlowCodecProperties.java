@@ -11,6 +11,8 @@ import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.flow.FlowResponse;
+import dev.dnsflow.flow.K8sNames;
+import dev.dnsflow.flow.K8sRef;
 import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
@@ -25,7 +27,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * Any flow comes out of the ring exactly as it went in, extensions included (CoreDNS's side, and {@link TestTag},
+ * Any flow comes out of the ring exactly as it went in, cluster names and extensions included (CoreDNS's side, and {@link TestTag},
  * which only this test's module registers): compared field by field, arrays by content, and in its JSON form
  * (the contract). Not with {@code equals}: a lenient one would hide a field the codec drops.
  */
@@ -67,12 +69,16 @@ class FlowCodecProperties {
                 .as(CorednsSide::new).injectNull(0.5);
         Arbitrary<TestTag> tag = Combinators.combine(text, anyLong, anyInt.injectNull(0.5)).as(TestTag::new).injectNull(0.5);
         Arbitrary<List<Attempt>> attempts = attempt.list().ofMaxSize(4);
+        Arbitrary<K8sRef> ref = Combinators.combine(text, text.injectNull(0.3), text, text.injectNull(0.5), text.injectNull(0.3))
+                .as((kind, ns, name, workload, node) -> new K8sRef(kind, ns, name, workload == null ? null : "Deployment",
+                        workload, node)).injectNull(0.3);
+        Arbitrary<K8sNames> names = Combinators.combine(ref, ref, ref.list().ofMaxSize(4)).as(K8sNames::new).injectNull(0.4);
         return Combinators.combine(text, anyLong, endpoint, query, attempts, response, anyLong,
                         Arbitraries.of(Outcome.class))
                 .as((id, time, client, q, a, r, duration, outcome) -> new Flow(id, time, client, q, a, r, duration, outcome))
-                .flatMap(f -> Combinators.combine(chaos, origin, coredns, tag, Arbitraries.of(true, false)).as((c, o, d, t, tagFirst) ->
+                .flatMap(f -> Combinators.combine(chaos, origin, names, coredns, tag, Arbitraries.of(true, false)).as((c, o, n, d, t, tagFirst) ->
                         new Flow(f.id(), f.timeEpochNanos(), f.client(), f.query(), f.attempts(), f.response(),
-                                f.durationMicros(), f.outcome(), c, o, tagFirst
+                                f.durationMicros(), f.outcome(), c, o, n, tagFirst
                                 ? Extensions.NONE.with(TestTag.KEY, t).with(CorednsSide.KEY, d)
                                 : Extensions.NONE.with(CorednsSide.KEY, d).with(TestTag.KEY, t))));
     }
