@@ -1,5 +1,7 @@
 package dev.dnsflow.k8s;
 
+import dev.dnsflow.flow.K8sRef;
+
 /**
  * What an IP address is in the cluster: a pod (with the workload a person would name and its
  * node), a Service (by one of its cluster IPs) or a node (by an InternalIP). Instances are shared by
@@ -7,9 +9,9 @@ package dev.dnsflow.k8s;
  * into its Deployment), which is why it is read through {@link #workload()}.
  */
 public final class K8sObject {
-    public static final String POD = "pod";
-    public static final String SERVICE = "service";
-    public static final String NODE = "node";
+    public static final String POD = K8sRef.POD;
+    public static final String SERVICE = K8sRef.SERVICE;
+    public static final String NODE = K8sRef.NODE;
 
     /** The owner a person would name: Deployment, CronJob, StatefulSet, DaemonSet, a bare ReplicaSet or Job… */
     public record Workload(String kind, String name) {
@@ -29,6 +31,12 @@ public final class K8sObject {
     private final String name;
     private final String node;
     private final Owner owner;
+    /** What flows carry, built once per workload this object has had (so naming a flow allocates nothing). */
+    private volatile Named named;
+
+    /** The flow's form of this object and the workload it was built with (an owner's workload is replaced, never changed). */
+    private record Named(Workload from, K8sRef ref) {
+    }
 
     K8sObject(String kind, String namespace, String name, String node, Owner owner) {
         this.kind = kind;
@@ -70,6 +78,17 @@ public final class K8sObject {
     public String workloadName() {
         Workload w = workload();
         return w == null ? null : w.name();
+    }
+
+    /** This object as a flow names it; the same instance until its workload sharpens. */
+    public K8sRef ref() {
+        Workload w = workload();
+        Named n = named;
+        if (n == null || n.from() != w) {
+            n = new Named(w, new K8sRef(kind, namespace, name, w == null ? null : w.kind(), w == null ? null : w.name(), node));
+            named = n;
+        }
+        return n.ref();
     }
 
     @Override

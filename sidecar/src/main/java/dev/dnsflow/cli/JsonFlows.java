@@ -9,6 +9,8 @@ import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.flow.FlowResponse;
+import dev.dnsflow.flow.K8sNames;
+import dev.dnsflow.flow.K8sRef;
 import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
@@ -44,7 +46,9 @@ final class JsonFlows {
                 q.path("rd").asBoolean(), q.path("cd").asBoolean(), q.path("do").asBoolean(), q.path("edns_size").asInt(),
                 q.path("size").asInt());
         List<Attempt> attempts = new ArrayList<>();
+        List<K8sRef> upstreamNames = new ArrayList<>();
         for (JsonNode a : f.path("attempts")) {
+            upstreamNames.add(k8s("attempts[].upstream_k8s", a.get("upstream_k8s")));
             attempts.add(new Attempt(a.path("upstream").asText(), transport(a.path("transport").asText()), a.path("id").asInt(),
                     nanos(a.path("sent").asText()), a.path("rtt_us").asLong(),
                     enumValue(AttemptOutcome.class, "attempts[].outcome", a.path("outcome").asText())));
@@ -60,7 +64,28 @@ final class JsonFlows {
                 new Endpoint(client.path("ip").asText(), client.path("port").asInt(), transport(client.path("transport").asText())),
                 query, attempts, response, f.path("duration_us").asLong(),
                 enumValue(Outcome.class, "outcome", f.path("outcome").asText()), chaos(f.get("chaos")), origin(f.get("origin")),
-                Extensions.readJson(f));
+                null, Extensions.readJson(f))
+                .withNames(new K8sNames(k8s("origin.k8s", f.path("origin").get("k8s")), k8s("client.k8s", client.get("k8s")),
+                        upstreamNames));
+    }
+
+    /** FlowJson's {@code k8s} object, or null when absent. */
+    private static K8sRef k8s(String field, JsonNode k) {
+        if (k == null || !k.isObject()) {
+            return null;
+        }
+        JsonNode w = k.path("workload");
+        try {
+            return new K8sRef(text(k, "kind"), text(k, "namespace"), text(k, "name"), text(w, "kind"), text(w, "name"),
+                    text(k, "node"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage());
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? null : v.asText();
     }
 
     private static Origin origin(JsonNode o) {

@@ -7,6 +7,7 @@ import dev.dnsflow.chaos.ChaosRules;
 import dev.dnsflow.context.ContextCodes;
 import dev.dnsflow.forward.ForwardOptions;
 import dev.dnsflow.forward.Policy;
+import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
 import java.io.PrintWriter;
@@ -50,7 +51,8 @@ public final class ProxyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        try (DnsProxy proxy = DnsProxy.start(options.toConfig(spec))) {
+        try (DnsProxy proxy = DnsProxy.start(options.toConfig(spec), ProxyMetrics.prometheus(),
+                AppPlugins.serving(spec.commandLine().getErr()))) {
             serveUntilStopped(proxy, spec.commandLine().getErr(), banner(proxy), options.shutdownGrace());
         }
         return 0;

@@ -1,13 +1,15 @@
 package dev.dnsflow.sidecar;
 
+import dev.dnsflow.cli.AppPlugins;
 import dev.dnsflow.cli.Converters;
 import dev.dnsflow.cli.PluginFlags;
 import dev.dnsflow.cli.ProxyCommand;
-import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.metrics.ProxyMetrics;
+import dev.dnsflow.server.DnsProxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,7 +60,8 @@ public final class SidecarCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         DnstapJoinPlugin join = new DnstapJoinPlugin(dnstapListen, new FrameStreamsReceiver.Limits(dnstapMaxConnections,
                 FrameStreamsReceiver.DEFAULT_HANDSHAKE_TIMEOUT), joinWindow, joinMax);
-        try (DnsProxy proxy = DnsProxy.start(options.toConfig(spec), ProxyMetrics.prometheus(), List.of(join))) {
+        try (DnsProxy proxy = DnsProxy.start(options.toConfig(spec), ProxyMetrics.prometheus(),
+                Stream.concat(Stream.of(join), AppPlugins.serving(spec.commandLine().getErr()).stream()).toList())) {
             ProxyCommand.serveUntilStopped(proxy, spec.commandLine().getErr(),
                     ProxyCommand.banner(proxy).replace("dnsflow proxy", "dnsflow sidecar")
                             + "\n  CoreDNS dnstap: " + dnstapListen + " (join window " + joinWindow.toMillis() + "ms)",

@@ -8,6 +8,8 @@ import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowJson;
+import dev.dnsflow.flow.K8sNames;
+import dev.dnsflow.flow.K8sRef;
 import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.testing.Flows;
@@ -25,11 +27,14 @@ class JsonFlowsTest {
                 s.outcome(), new ChaosMark("slow", "delay", 250_000),
                 new Origin("10.244.1.7", 40000, Transport.UDP, "edns0", "web-1", "shop", 24, 4242))
                 .with(CorednsSide.KEY, new CorednsSide(Flows.TIME - 1000, Flows.TIME + 900_000, 3, 901, true))
-                .with(TestTag.KEY, new TestTag("a capability no production code knows", 3, null));
+                .with(TestTag.KEY, new TestTag("a capability no production code knows", 3, null))
+                .withNames(new K8sNames(new K8sRef(K8sRef.POD, "shop", "web-1", "Deployment", "web", "worker-1"),
+                        K8sRef.node("worker-1"), java.util.Arrays.asList(null, new K8sRef(K8sRef.SERVICE, "dns", "up", null, null, null))));
         for (Flow f : new Flow[] {s, full, full.with(CorednsSide.KEY, new CorednsSide(Flows.TIME, 0, -1, 0, false))}) {
             Flow back = JsonFlows.read(JSON.readTree(FlowJson.toJson(f)));
             assertThat(FlowJson.toJson(back)).isEqualTo(FlowJson.toJson(f));
             assertThat(back.extensions()).isEqualTo(f.extensions());
+            assertThat(back.names()).isEqualTo(f.names());
         }
     }
 

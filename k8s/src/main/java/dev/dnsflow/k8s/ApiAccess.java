@@ -1,0 +1,81 @@
+package dev.dnsflow.k8s;
+
+import io.fabric8.kubernetes.api.model.ListOptions;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * Before trusting the informers: can we list what they watch? One small list per resource (limit 1),
+ * each failure turned into a sentence an operator can act on: no answer, credentials refused (401), the
+ * verb and resource the role is missing (403), or what the server said.
+ */
+public final class ApiAccess {
+    /** What the role in {@code k8s/deploy/base} grants, and what to add when it is missing. */
+    static final String ROLE_HINT = "dnsflow needs get, list and watch on pods, services and nodes, and on "
+            + "replicasets (apps) and jobs (batch) to name workloads, in all namespaces";
+
+    private static final ListOptions ONE = new ListOptionsBuilder().withLimit(1L).build();
+
+    private ApiAccess() {
+    }
+
+    /** Null when every resource could be listed, else why not (the first failure). Never throws. */
+    public static String problem(KubernetesClient client, Duration timeout) {
+        Map<String, Supplier<Object>> lists = new LinkedHashMap<>();
+        lists.put("pods", () -> client.pods().inAnyNamespace().list(ONE));
+        lists.put("services", () -> client.services().inAnyNamespace().list(ONE));
+        lists.put("nodes", () -> client.nodes().list(ONE));
+        lists.put("replicasets", () -> client.apps().replicaSets().inAnyNamespace().list(ONE));
+        lists.put("jobs", () -> client.batch().v1().jobs().inAnyNamespace().list(ONE));
+        String server = client.getMasterUrl() == null ? "the API server" : "the API server at " + client.getMasterUrl();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Map.Entry<String, Supplier<Object>> list : lists.entrySet()) {
+            long left = deadline - System.nanoTime();
+            try {
+                CompletableFuture.supplyAsync(list.getValue()).get(Math.max(left, 1), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return server + " did not answer within " + timeout.toSeconds() + "s (listing " + list.getKey() + ")";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted while listing " + list.getKey();
+            } catch (ExecutionException e) {
+                return describe(e.getCause(), server, list.getKey());
+            }
+        }
+        return null;
+    }
+
+    /** One failed list, in words. */
+    static String describe(Throwable t, String server, String resource) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof KubernetesClientException k && k.getCode() > 0) {
+                return switch (k.getCode()) {
+                    case 401 -> server + " refused our credentials (401 Unauthorized): check the token or certificate "
+                            + "of the kubeconfig's user, or the pod's service account";
+                    case 403 -> "forbidden to list " + resource + " at cluster scope (403)"
+                            + statusMessage(k) + ": " + ROLE_HINT;
+                    default -> server + " answered " + k.getCode() + " to listing " + resource + statusMessage(k);
+                };
+            }
+            if (c instanceof IOException io) {
+                return "cannot reach " + server + ": " + KubeConfigs.rootMessage(io);
+            }
+        }
+        return "cannot list " + resource + " from " + server + ": " + KubeConfigs.rootMessage(t);
+    }
+
+    private static String statusMessage(KubernetesClientException k) {
+        String m = k.getStatus() == null ? null : k.getStatus().getMessage();
+        return m == null || m.isBlank() ? "" : " (\"" + m + "\")";
+    }
+}
