@@ -196,7 +196,7 @@ class ClusterIndexTest {
     }
 
     @Test
-    void lookupsOnAHitAllocateNothingAndTakeWellUnder300Nanoseconds() {
+    void lookupsOnAHitAllocateNothing() {
         for (int i = 0; i < 1_000; i++) {
             index.upsertPod(pod("ns", "p" + i, T0 - MINUTE, "10.2." + (i / 256) + "." + (i % 256), "fd00::2:" + i).build());
         }
@@ -207,18 +207,16 @@ class ClusterIndexTest {
             sink += index.lookup(ips[i % 3], T0).name().length();
         }
         long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
-        long start = System.nanoTime();
         int n = 1_000_000;
         for (int i = 0; i < n; i++) {
             sink += index.lookup(ips[i % 3], T0).name().length();
         }
-        long nanos = (System.nanoTime() - start) / n;
         long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
 
-        System.out.printf("lookup: %d ns each, %d bytes allocated in %d lookups (%d)%n", nanos, allocated, n, sink);
+        System.out.printf("lookup: %d bytes allocated in %d lookups (%d)%n", allocated, n, sink);
         // one object per lookup would be ≥ 16 MB; the few KB the JVM itself may charge to the thread
         // (compilation, deoptimisation) are no allocation by the lookup
         assertThat(allocated).as("bytes allocated by %d lookups", n).isLessThan(n / 10L);
-        assertThat(nanos).isLessThan(300);
+        // how fast: the JMH benchmark (performance is measured there, not in a unit test on a shared machine)
     }
 }
