@@ -343,11 +343,15 @@ class SidecarPeersTest {
         assertThat(dig.answers()).containsExactly(NsdServer.WILDCARD_A);
         Flow f = await(name, x -> x.get(CorednsSide.KEY) != null);
         Tap clientQuery = tap(name, "CLIENT_QUERY");
-        Tap forwarderQuery = tap(name, "FORWARDER_QUERY");
+        // unbound retransmits when an answer is slow (a busy CI machine): each of its queries is a flow of its own
+        List<Tap> forwarded = tapsAbout(name).stream().filter(t -> t.type().equals("FORWARDER_QUERY")).toList();
+        Tap forwarderQuery = forwarded.stream().filter(t -> t.id() == f.query().id()).findFirst()
+                .orElseThrow(() -> new AssertionError("the flow's query ID " + f.query().id() + " is none of unbound's "
+                        + "FORWARDER_QUERY IDs: " + forwarded));
         assertThat(clientQuery.id()).as("unbound's CLIENT_QUERY carries dig's ID").isEqualTo(dig.id());
         assertThat(forwarderQuery.id()).as("unbound's FORWARDER_QUERY carries unbound's own ID").isNotEqualTo(dig.id());
-        assertThat(tapsAbout(name)).extracting(Tap::type)
-                .containsExactlyInAnyOrder("CLIENT_QUERY", "FORWARDER_QUERY", "FORWARDER_RESPONSE", "CLIENT_RESPONSE");
+        assertThat(tapsAbout(name)).extracting(Tap::type).filteredOn(t -> !t.startsWith("FORWARDER"))
+                .containsExactlyInAnyOrder("CLIENT_QUERY", "CLIENT_RESPONSE");
 
         assertThat(f.origin().id()).as("dig's ID").isEqualTo(dig.id());
         assertThat(f.query().id()).as("the ID unbound used towards the sidecar").isEqualTo(forwarderQuery.id());
@@ -362,7 +366,8 @@ class SidecarPeersTest {
         assertThat(f.outcome()).isEqualTo(Outcome.ANSWERED);
         assertThat(f.response().addresses()).containsExactly(NsdServer.WILDCARD_A);
 
-        assertThat(allFlowsFor(name)).as("one query, one flow").singleElement().extracting(Flow::id).isEqualTo(f.id());
+        assertThat(allFlowsFor(name)).as("one flow per query unbound forwarded: %s", forwarded).hasSize(forwarded.size())
+                .extracting(Flow::id).contains(f.id());
     }
 
     @Test
