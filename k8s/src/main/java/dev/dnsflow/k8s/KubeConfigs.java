@@ -1,0 +1,100 @@
+package dev.dnsflow.k8s;
+
+import io.fabric8.kubernetes.api.model.NamedContext;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a dnsflow command finds its cluster, resolved the way kubectl does: an explicit kubeconfig file,
+ * else {@code $KUBECONFIG}, else {@code ~/.kube/config}, else the pod's service account when running in
+ * a cluster ({@code KUBERNETES_SERVICE_HOST} set). A context may be named; otherwise the kubeconfig's
+ * current one. Shared by every command that talks to the API server ({@code observe}/{@code diagnose
+ * --kubernetes}, the proxy's {@code --kubernetes}).
+ */
+public final class KubeConfigs {
+    private KubeConfigs() {
+    }
+
+    /** Where the configuration came from, in words for error messages. */
+    public record Resolved(Config config, String source) {
+    }
+
+    /** Cannot find or read a configuration: the message says what was tried. */
+    public static final class NotFound extends RuntimeException {
+        NotFound(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Resolves from the process's environment and home directory.
+     *
+     * @param kubeconfig an explicit file ({@code --kubeconfig}), or null
+     * @param context a context of the kubeconfig ({@code --context}), or null for its current context
+     */
+    public static Resolved resolve(Path kubeconfig, String context) {
+        return resolve(kubeconfig, context, System.getenv(), Path.of(System.getProperty("user.home")));
+    }
+
+    static Resolved resolve(Path kubeconfig, String context, Map<String, String> env, Path home) {
+        if (kubeconfig != null) {
+            return fromFile(kubeconfig, context, "--kubeconfig " + kubeconfig);
+        }
+        String fromEnv = env.get("KUBECONFIG");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            // fabric8 reads (and merges) the KUBECONFIG list itself, as kubectl does
+            return checked(Config.autoConfigure(context), context, "$KUBECONFIG (" + fromEnv + ")");
+        }
+        Path homeConfig = home.resolve(".kube").resolve("config");
+        if (Files.isRegularFile(homeConfig)) {
+            return fromFile(homeConfig, context, homeConfig.toString());
+        }
+        String host = env.get("KUBERNETES_SERVICE_HOST");
+        if (host != null && !host.isBlank()) {
+            if (context != null) {
+                throw new NotFound("--context " + context + ": no kubeconfig to take it from (running in a pod, with its service account)");
+            }
+            return new Resolved(Config.autoConfigure(null), "the pod's service account (in-cluster)");
+        }
+        throw new NotFound("no Kubernetes configuration: no --kubeconfig, $KUBECONFIG unset, no " + homeConfig
+                + ", not running in a pod (KUBERNETES_SERVICE_HOST unset)");
+    }
+
+    private static Resolved fromFile(Path file, String context, String source) {
+        if (!Files.isReadable(file)) {
+            throw new NotFound(source + ": cannot read " + file);
+        }
+        Config config;
+        try {
+            config = Config.fromKubeconfig(context, new File(file.toString()));
+        } catch (RuntimeException e) {
+            throw new NotFound(source + (context == null ? "" : ", context " + context) + ": " + e.getMessage());
+        }
+        return checked(config, context, source);
+    }
+
+    /** fabric8 falls back to defaults for a context the kubeconfig lacks; kubectl refuses, and so do we. */
+    private static Resolved checked(Config config, String context, String source) {
+        if (context == null) {
+            return new Resolved(config, source);
+        }
+        List<String> names = config.getContexts() == null ? List.of()
+                : config.getContexts().stream().map(NamedContext::getName).toList();
+        if (!names.contains(context)) {
+            throw new NotFound("--context " + context + ": no such context in " + source
+                    + (names.isEmpty() ? "" : " (it has " + String.join(", ", names) + ")"));
+        }
+        return new Resolved(config, source + ", context " + context);
+    }
+
+    /** A client for the configuration; the caller closes it. */
+    public static KubernetesClient client(Resolved resolved) {
+        return new KubernetesClientBuilder().withConfig(resolved.config()).build();
+    }
+}
