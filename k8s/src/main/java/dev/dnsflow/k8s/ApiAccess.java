@@ -68,10 +68,18 @@ public final class ApiAccess {
                 };
             }
             if (c instanceof IOException io) {
-                return "cannot reach " + server + ": " + KubeConfigs.rootMessage(io);
+                return "cannot reach " + server + ": " + rootMessage(io);
             }
         }
-        return "cannot list " + resource + " from " + server + ": " + KubeConfigs.rootMessage(t);
+        return "cannot list " + resource + " from " + server + ": " + rootMessage(t);
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
     }
 
     private static String statusMessage(KubernetesClientException k) {

@@ -1,95 +1,100 @@
 package dev.dnsflow.k8s;
 
+import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Which Kubernetes API to talk to, found the way kubectl finds it, with one difference: an explicit
- * {@code --kubeconfig} wins even inside a pod (what you name beats what you are in). Otherwise the pod's
- * service account when {@code KUBERNETES_SERVICE_HOST} is set, else {@code $KUBECONFIG}, else
- * {@code ~/.kube/config}. {@code --context} picks a context of the file.
+ * Where a dnsflow command finds its cluster, resolved the way kubectl does: an explicit kubeconfig file,
+ * else {@code $KUBECONFIG}, else {@code ~/.kube/config}, else the pod's service account when running in
+ * a cluster ({@code KUBERNETES_SERVICE_HOST} set). A context may be named; otherwise the kubeconfig's
+ * current one. Shared by every command that talks to the API server ({@code observe}/{@code diagnose
+ * --kubernetes}, the proxy's {@code --kubernetes}).
  */
 public final class KubeConfigs {
-    /** No configuration anywhere: the message names every place that was looked at. */
-    public static final class NoConfig extends Exception {
-        NoConfig(String message) {
-            super(message);
-        }
-    }
-
     private KubeConfigs() {
     }
 
+    /** Where the configuration came from, in words for error messages. */
+    public record Resolved(Config config, String source) {
+    }
+
+    /** Cannot find or read a configuration: the message says what was tried. */
+    public static final class NotFound extends RuntimeException {
+        NotFound(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /**
-     * @param kubeconfig {@code --kubeconfig}, or null/blank
-     * @param context    {@code --context}, or null/blank for the file's current context
-     * @param env        the process environment (a map, so tests can give their own)
-     * @throws NoConfig                 when there is nothing to read
-     * @throws IllegalArgumentException naming the flag when the file or context given cannot be used
+     * Resolves from the process's environment and home directory.
+     *
+     * @param kubeconfig an explicit file ({@code --kubeconfig}), or null
+     * @param context a context of the kubeconfig ({@code --context}), or null for its current context
      */
-    public static Config resolve(String kubeconfig, String context, Map<String, String> env) throws NoConfig {
-        String ctx = blank(context) ? null : context;
-        if (!blank(kubeconfig)) {
-            File file = new File(kubeconfig);
-            if (!file.isFile()) {
-                throw new IllegalArgumentException("--kubeconfig: " + kubeconfig + " does not exist or is not a file");
-            }
-            return fromFile(file, ctx);
+    public static Resolved resolve(Path kubeconfig, String context) {
+        return resolve(kubeconfig, context, System.getenv(), Path.of(System.getProperty("user.home")));
+    }
+
+    static Resolved resolve(Path kubeconfig, String context, Map<String, String> env, Path home) {
+        if (kubeconfig != null) {
+            return fromFile(kubeconfig, context, "--kubeconfig " + kubeconfig);
         }
-        if (!blank(env.get("KUBERNETES_SERVICE_HOST")) && ctx == null) {
-            return Config.autoConfigure(null); // the service account's token, CA and namespace
-        }
-        List<String> tried = new ArrayList<>();
         String fromEnv = env.get("KUBECONFIG");
-        if (!blank(fromEnv)) {
-            for (String part : fromEnv.split(File.pathSeparator)) {
-                if (!part.isBlank() && new File(part).isFile()) {
-                    return fromFile(new File(part), ctx);
-                }
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            // fabric8 reads (and merges) the KUBECONFIG list itself, as kubectl does
+            return checked(Config.autoConfigure(context), context, "$KUBECONFIG (" + fromEnv + ")");
+        }
+        Path homeConfig = home.resolve(".kube").resolve("config");
+        if (Files.isRegularFile(homeConfig)) {
+            return fromFile(homeConfig, context, homeConfig.toString());
+        }
+        String host = env.get("KUBERNETES_SERVICE_HOST");
+        if (host != null && !host.isBlank()) {
+            if (context != null) {
+                throw new NotFound("--context " + context + ": no kubeconfig to take it from (running in a pod, with its service account)");
             }
-            tried.add("$KUBECONFIG (" + fromEnv + ")");
-        } else {
-            tried.add("$KUBECONFIG (unset)");
+            return new Resolved(Config.autoConfigure(null), "the pod's service account (in-cluster)");
         }
-        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-        Path standard = Path.of(home == null ? "." : home, ".kube", "config");
-        if (Files.isRegularFile(standard)) {
-            return fromFile(standard.toFile(), ctx);
-        }
-        tried.add(standard.toString());
-        throw new NoConfig("no kubeconfig: not in a pod, no --kubeconfig, " + String.join(", ", tried) + " not found");
+        throw new NotFound("no Kubernetes configuration: no --kubeconfig, $KUBECONFIG unset, no " + homeConfig
+                + ", not running in a pod (KUBERNETES_SERVICE_HOST unset)");
     }
 
-    private static Config fromFile(File file, String context) {
+    private static Resolved fromFile(Path file, String context, String source) {
+        if (!Files.isReadable(file)) {
+            throw new NotFound(source + ": cannot read " + file);
+        }
+        Config config;
         try {
-            Config config = Config.fromKubeconfig(context, file);
-            if (context != null && (config.getCurrentContext() == null
-                    || !context.equals(config.getCurrentContext().getName()))) {
-                throw new IllegalArgumentException("--context: " + context + " is not a context of " + file);
-            }
-            return config;
+            config = Config.fromKubeconfig(context, new File(file.toString()));
         } catch (RuntimeException e) {
-            if (e instanceof IllegalArgumentException i && i.getMessage() != null && i.getMessage().startsWith("--context")) {
-                throw i;
-            }
-            throw new IllegalArgumentException("--kubeconfig: cannot read " + file + ": " + rootMessage(e), e);
+            throw new NotFound(source + (context == null ? "" : ", context " + context) + ": " + e.getMessage());
         }
+        return checked(config, context, source);
     }
 
-    static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
+    /** fabric8 falls back to defaults for a context the kubeconfig lacks; kubectl refuses, and so do we. */
+    private static Resolved checked(Config config, String context, String source) {
+        if (context == null) {
+            return new Resolved(config, source);
         }
-        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+        List<String> names = config.getContexts() == null ? List.of()
+                : config.getContexts().stream().map(NamedContext::getName).toList();
+        if (!names.contains(context)) {
+            throw new NotFound("--context " + context + ": no such context in " + source
+                    + (names.isEmpty() ? "" : " (it has " + String.join(", ", names) + ")"));
+        }
+        return new Resolved(config, source + ", context " + context);
     }
 
-    private static boolean blank(String s) {
-        return s == null || s.isBlank();
+    /** A client for the configuration; the caller closes it. */
+    public static KubernetesClient client(Resolved resolved) {
+        return new KubernetesClientBuilder().withConfig(resolved.config()).build();
     }
 }

@@ -4,9 +4,8 @@ import dev.dnsflow.plan.Flag;
 import dev.dnsflow.plan.Flags;
 import dev.dnsflow.plan.Plan;
 import dev.dnsflow.plan.Plugin;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -33,7 +32,7 @@ public final class KubernetesPlugin implements Plugin {
                     + "when a configuration is found, saying so when it is not; on: refuse to start without a working API; "
                     + "off: never ask.", "auto", KubernetesPlugin::mode);
     public static final Flag<String> KUBECONFIG = Flag.of("--kubeconfig", "PATH",
-            "The kubeconfig to use (default: the pod's service account in a cluster, else $KUBECONFIG, else ~/.kube/config).",
+            "The kubeconfig to use (default, as kubectl: $KUBECONFIG, else ~/.kube/config, else the pod's service account).",
             "", text -> text);
     public static final Flag<String> CONTEXT = Flag.of("--context", "NAME",
             "The kubeconfig context to use (default: its current context).", "", text -> text);
@@ -72,17 +71,20 @@ public final class KubernetesPlugin implements Plugin {
         if (mode == Mode.OFF) {
             return;
         }
-        Config config;
+        String file = flags.get(KUBECONFIG);
+        String context = flags.get(CONTEXT);
+        KubeConfigs.Resolved config;
         try {
-            config = KubeConfigs.resolve(flags.get(KUBECONFIG), flags.get(CONTEXT), env);
-        } catch (KubeConfigs.NoConfig e) {
-            if (mode == Mode.ON) {
-                throw new IllegalStateException("--kubernetes on: " + e.getMessage());
+            config = KubeConfigs.resolve(file.isBlank() ? null : Path.of(file), context.isBlank() ? null : context, env,
+                    Path.of(env.getOrDefault("HOME", System.getProperty("user.home"))));
+        } catch (KubeConfigs.NotFound e) {
+            if (mode == Mode.ON || !file.isBlank() || !context.isBlank()) { // what was asked for by name must work
+                throw new IllegalStateException("--kubernetes " + mode.name().toLowerCase(Locale.ROOT) + ": " + e.getMessage());
             }
             notice.accept("Kubernetes names off: " + e.getMessage() + " (--kubernetes off hides this line)");
             return;
         }
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        KubernetesClient client = KubeConfigs.client(config);
         plan.closeWhenStopped(client);
         if (mode == Mode.ON) {
             String problem = ApiAccess.problem(client, CHECK_TIMEOUT);

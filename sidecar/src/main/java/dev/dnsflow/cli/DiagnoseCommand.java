@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.util.Durations;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Spec;
  * {@code dnsflow diagnose}: reads the recent flows of a running dnsflow from its admin API
  * ({@code GET /api/v1/flows?since=WINDOW}) and says per query name what went wrong, in plain words with the
  * evidence ({@link Diagnosis} decides). Verdicts go to stdout; warnings (overwritten flows, a full page) to
- * stderr, so {@code -o json | jq} stays clean.
+ * stderr, so {@code -o json | jq} stays clean. With {@code --kubernetes} ({@link ClusterOptions}) the flows of every
+ * dnsflow pod of the cluster, judged together.
  */
 @Command(name = "diagnose", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
@@ -47,13 +49,19 @@ import picocli.CommandLine.Spec;
             "  truncated_tcp        truncated, retried over TCP, answered",
             "  answered_at_coredns  CoreDNS answered itself: cache or kubernetes plugin (sidecar)",
             "  healthy              answered, with p50 and max time",
+            "",
+            "Cluster-wide (--kubernetes): the flows of every running dnsflow pod matching --selector (all",
+            "namespaces, or --dnsflow-namespace: where to look for dnsflow pods), read through the API server's",
+            "pod proxy and judged together; a name that fails on some pods only is reported with those pods.",
             ""},
         footer = {"", "Examples:",
             "  dnsflow diagnose                              # the worst names of the last 5 minutes",
             "  dnsflow diagnose --name example.com --window 1h",
             "  dnsflow diagnose -o json | jq -r 'select(.counts.failed > 0) | .message'",
+            "  dnsflow diagnose --kubernetes --name example.com     # every dnsflow pod of the cluster",
             "",
-            "Exit status: 0 done, 1 the API is unreachable or failed, 2 a bad option."})
+            "Exit status: 0 done, 1 the API is unreachable or failed (with --kubernetes: no pod found or none",
+            "answered), 2 a bad option."})
 public final class DiagnoseCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The API's query parameters and the flags that set them, to name the flag when the API rejects a value. */
@@ -66,7 +74,7 @@ public final class DiagnoseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--server", paramLabel = "URL", defaultValue = ObserveCommand.DEFAULT_SERVER,
+    @Option(names = ClusterOptions.SERVER, paramLabel = "URL", defaultValue = ObserveCommand.DEFAULT_SERVER,
             description = {"The admin API of dnsflow proxy or sidecar (its --admin).", "Default: ${DEFAULT-VALUE}"})
     String server;
 
@@ -83,7 +91,7 @@ public final class DiagnoseCommand implements Callable<Integer> {
     Duration window;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "10000",
-            description = "Flows to read at most, newest first (default: ${DEFAULT-VALUE}).")
+            description = "Flows to read at most, newest first (default: ${DEFAULT-VALUE}; with --kubernetes: from each pod).")
     int limit;
 
     @Option(names = "--top", paramLabel = "N", defaultValue = "10",
@@ -95,9 +103,11 @@ public final class DiagnoseCommand implements Callable<Integer> {
                     + "name, type, verdict, message, also, counts.")
     Format output;
 
+    @Mixin
+    ClusterOptions cluster;
+
     @Override
     public Integer call() throws InterruptedException {
-        URI base = base();
         if (window.isZero() || window.isNegative()) {
             throw new ParameterException(spec.commandLine(), "--window: must be longer than 0");
         }
@@ -110,20 +120,25 @@ public final class DiagnoseCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String windowText = Durations.text(window);
+        FlowSource source = null;
         try {
-            FlowsClient.Page page = new FlowsClient(base).list(filters(), limit);
-            if (page.gap() != null) {
-                err.println("warning: " + page.gap());
-            }
-            if (page.flows().size() >= limit) {
+            source = cluster.open(spec, server, err::println);
+            FlowSource.Batch batch = source.list(filters(), limit);
+            if (batch.full()) {
                 err.println("warning: read only the newest " + limit + " flows of the last " + windowText
+                        + (cluster.kubernetes ? " from some dnsflow pods" : "")
                         + "; older ones in the window are not counted (raise --limit or shorten --window)");
             }
             List<Flow> flows = new ArrayList<>();
-            for (JsonNode node : page.flows()) {
-                flows.add(JsonFlows.read(node));
+            Map<Flow, String> instances = new IdentityHashMap<>();
+            for (JsonNode node : batch.flows()) {
+                Flow flow = JsonFlows.read(node);
+                flows.add(flow);
+                if (node.hasNonNull(FlowSource.INSTANCE)) {
+                    instances.put(flow, node.get(FlowSource.INSTANCE).asText());
+                }
             }
-            List<Diagnosis.Result> results = Diagnosis.of(flows);
+            List<Diagnosis.Result> results = Diagnosis.of(flows, instances::get);
             if (results.isEmpty()) {
                 err.println("no flows" + (name == null ? "" : " for " + name) + (type == null ? "" : " " + type)
                         + " in the last " + windowText + (name == null ? " (has dnsflow received any query yet?)"
@@ -159,13 +174,17 @@ public final class DiagnoseCommand implements Callable<Integer> {
         } catch (FlowsClient.Rejected e) {
             throw new ParameterException(spec.commandLine(), FlowsClient.flagged(e.getMessage(), FLAGS));
         } catch (IllegalArgumentException e) {
-            err.println("dnsflow diagnose: cannot read the flows from " + base + ": " + e.getMessage());
+            err.println("dnsflow diagnose: cannot read the flows from " + (source == null ? server : source.describe()) + ": "
+                    + e.getMessage());
             return 1;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         } finally {
             out.flush();
             err.flush();
+            if (source != null) {
+                source.close();
+            }
         }
     }
 
@@ -179,14 +198,6 @@ public final class DiagnoseCommand implements Callable<Integer> {
             params.put("type", type);
         }
         return params;
-    }
-
-    private URI base() {
-        try {
-            return FlowsClient.baseUri(server);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
     }
 
     static final class FormatConverter implements ITypeConverter<Format> {

@@ -3,10 +3,13 @@ package dev.dnsflow.cli;
 import dev.dnsflow.flow.Flow;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import org.xbill.DNS.Type;
 
 /**
@@ -89,7 +92,7 @@ final class Diagnosis {
      *
      * @param soft flows with soft problems only (NXDOMAIN, truncation, chaos-touched), for ranking
      */
-    record Result(String name, String type, Finding verdict, List<Finding> also, Counts counts, int soft) {
+    record Result(String name, String type, Finding verdict, List<Finding> also, Counts counts, int soft, Replicas replicas) {
         /** {@code example.com. A: message}. */
         String line() {
             return name + " " + type + ": " + verdict.message();
@@ -111,6 +114,9 @@ final class Diagnosis {
             }
             m.put("also", more);
             m.put("counts", counts.toMap());
+            if (!replicas.byInstance().isEmpty()) {
+                m.put("instances", replicas.toMap());
+            }
             return m;
         }
     }
@@ -126,13 +132,28 @@ final class Diagnosis {
 
     /** Every name and type among the flows, diagnosed, worst first. */
     static List<Result> of(List<Flow> flows) {
+        return of(flows, f -> null);
+    }
+
+    /**
+     * Every name and type among the flows of several dnsflow instances, diagnosed, worst first; when they come from
+     * more than one, a verdict about failures says on which instances ({@link Replicas}).
+     *
+     * @param instance the instance each flow came from ({@code kube-system/coredns-b}), or null
+     */
+    static List<Result> of(List<Flow> flows, Function<Flow, String> instance) {
         Map<String, List<Flow>> groups = new LinkedHashMap<>();
+        Set<String> instances = new HashSet<>();
         for (Flow f : flows) {
             groups.computeIfAbsent(key(f), k -> new ArrayList<>()).add(f);
+            String id = instance.apply(f);
+            if (id != null) {
+                instances.add(id);
+            }
         }
         List<Result> results = new ArrayList<>();
         for (List<Flow> group : groups.values()) {
-            results.add(diagnose(group));
+            results.add(diagnose(group, instance, instances.size()));
         }
         results.sort(WORST_FIRST);
         return results;
@@ -143,8 +164,12 @@ final class Diagnosis {
         return name == null ? "" : name.toLowerCase(Locale.ROOT) + '|' + f.query().type();
     }
 
-    /** The flows of one name and type (the caller groups them). */
+    /** The flows of one name and type (the caller groups them), all from one instance. */
     static Result diagnose(List<Flow> flows) {
+        return diagnose(flows, f -> null, 1);
+    }
+
+    private static Result diagnose(List<Flow> flows, Function<Flow, String> instance, int instances) {
         Flow first = flows.get(0);
         String name = first.query().name() == null ? "(unreadable question)" : first.query().name();
         String type = first.query().name() == null ? "-" : Type.string(first.query().type());
@@ -153,6 +178,12 @@ final class Diagnosis {
         findings.sort(Comparator.comparing(Finding::verdict));
         List<Finding> also = findings.subList(1, findings.size()).stream().filter(f -> f.verdict() != Verdict.HEALTHY).toList();
         int soft = (int) flows.stream().filter(f -> !Evidence.failed(f) && Evidence.soft(f)).count();
-        return new Result(name, type, findings.get(0), also, counts, soft);
+        Replicas replicas = Replicas.of(flows, instance);
+        Finding verdict = findings.get(0);
+        String where = replicas.note(instances);
+        if (!where.isEmpty()) {
+            verdict = new Finding(verdict.verdict(), verdict.message() + where);
+        }
+        return new Result(name, type, verdict, also, counts, soft, replicas);
     }
 }

@@ -21,7 +21,9 @@ import org.xbill.DNS.Type;
 /**
  * How {@code dnsflow observe} prints flows it got from the API as JSON trees: compact (one line per
  * flow, the demo's {@link FlowText} line, coloured on a terminal), table (aligned columns), json
- * (each flow as the API sent it, one per line, for jq) or yaml (one document per flow).
+ * (each flow as the API sent it, one per line, for jq) or yaml (one document per flow). Flows from several
+ * instances ({@code --kubernetes}) name theirs: compact lines start with it, a table has an INSTANCE column first,
+ * json and yaml carry the {@code "instance"} field the source added.
  */
 final class FlowPrinter {
     /** The {@code -o} choices. */
@@ -55,6 +57,7 @@ final class FlowPrinter {
 
     static final List<String> COLUMNS =
             List.of("TIME", "CLIENT", "ID", "UPSTREAM", "SENT-ID", "NAME", "TYPE", "RCODE", "OUTCOME", "RTT", "TOTAL");
+    static final String INSTANCE_COLUMN = "INSTANCE";
     private static final String RESET = "\u001b[0m";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final YAMLMapper YAML = new YAMLMapper();
@@ -62,15 +65,28 @@ final class FlowPrinter {
     private final Format format;
     private final boolean color;
     private final PrintWriter out;
-    private final int[] widths = new int[COLUMNS.size()];
+    private final List<String> columns;
+    private final int[] widths;
     private boolean headerPrinted;
 
     FlowPrinter(Format format, boolean color, PrintWriter out) {
+        this(format, color, out, false);
+    }
+
+    /** @param instances whether flows name their instance (a table gets the INSTANCE column) */
+    FlowPrinter(Format format, boolean color, PrintWriter out, boolean instances) {
         this.format = format;
         this.color = color;
         this.out = out;
+        List<String> cols = new ArrayList<>();
+        if (instances) {
+            cols.add(INSTANCE_COLUMN);
+        }
+        cols.addAll(COLUMNS);
+        this.columns = List.copyOf(cols);
+        this.widths = new int[columns.size()];
         for (int i = 0; i < widths.length; i++) {
-            widths[i] = COLUMNS.get(i).length();
+            widths[i] = columns.get(i).length();
         }
     }
 
@@ -82,7 +98,7 @@ final class FlowPrinter {
             for (JsonNode node : flows) {
                 Flow f = JsonFlows.read(node);
                 read.add(f);
-                rows.add(row(f));
+                rows.add(cells(node, f));
             }
             rows.forEach(this::widen);
             for (int i = 0; i < rows.size(); i++) {
@@ -106,12 +122,29 @@ final class FlowPrinter {
             case YAML -> out.print(yaml(node));
             case TABLE -> {
                 Flow f = JsonFlows.read(node);
-                List<String> row = row(f);
+                List<String> row = cells(node, f);
                 widen(row);
                 printRow(row, f);
             }
-            default -> out.println(compact(JsonFlows.read(node)));
+            default -> out.println(instancePrefix(node) + compact(JsonFlows.read(node)));
         }
+    }
+
+    /** {@code "kube-system/coredns-b  "} for a flow that names its instance, else nothing. */
+    private static String instancePrefix(JsonNode node) {
+        return node.hasNonNull(FlowSource.INSTANCE) ? node.get(FlowSource.INSTANCE).asText() + "  " : "";
+    }
+
+    /** The row of this printer's columns: the instance first when there is that column. */
+    private List<String> cells(JsonNode node, Flow f) {
+        List<String> row = row(f);
+        if (columns.size() == row.size()) {
+            return row;
+        }
+        List<String> withInstance = new ArrayList<>(columns.size());
+        withInstance.add(node.path(FlowSource.INSTANCE).asText("-"));
+        withInstance.addAll(row);
+        return withInstance;
     }
 
     String compact(Flow f) {
@@ -179,7 +212,7 @@ final class FlowPrinter {
 
     private void printRow(List<String> row, Flow f) {
         if (!headerPrinted) {
-            out.println(line(COLUMNS, null));
+            out.println(line(columns, null));
             headerPrinted = true;
         }
         out.println(line(row, color ? severity(f) : null));
@@ -188,7 +221,7 @@ final class FlowPrinter {
     /** Cells padded to the column widths, two spaces apart; colour wraps the padded RCODE cell only. */
     private String line(List<String> cells, Severity rcodeColor) {
         StringBuilder sb = new StringBuilder(160);
-        int rcodeColumn = COLUMNS.indexOf("RCODE");
+        int rcodeColumn = columns.indexOf("RCODE");
         for (int i = 0; i < cells.size(); i++) {
             String cell = cells.get(i);
             boolean last = i == cells.size() - 1;

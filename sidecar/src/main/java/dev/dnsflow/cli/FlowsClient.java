@@ -38,6 +38,8 @@ final class FlowsClient {
     static final String GAP_HEADER = "Dnsflow-Ring-Gap";
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration LIST_TIMEOUT = Duration.ofSeconds(30);
+    /** What --server should be, said when it answers something other than flows. */
+    static final String SERVER_HINT = "is --server the admin address of a dnsflow proxy with the flows API?";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Flows oldest first, and the API's warning that some it was asked for were overwritten (or null). */
@@ -67,20 +69,34 @@ final class FlowsClient {
     }
 
     Page list(Map<String, String> filters, int limit) throws Failure, Rejected, InterruptedException {
-        Map<String, String> params = new LinkedHashMap<>(filters);
-        params.put("limit", String.valueOf(limit));
-        URI uri = uri(base, "/api/v1/flows", params);
+        URI uri = uri(base, "/api/v1/flows", listParams(filters, limit));
         HttpResponse<String> response = send(() -> http.send(HttpRequest.newBuilder(uri).timeout(LIST_TIMEOUT).GET().build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
-        check(response.statusCode(), response.body(), uri);
-        JsonNode array = parse(response.body(), uri);
+        return page(response.statusCode(), response.body(), response.headers().firstValue(GAP_HEADER).orElse(null), uri,
+                SERVER_HINT);
+    }
+
+    /** The list's query parameters: the filters and {@code limit}. */
+    static Map<String, String> listParams(Map<String, String> filters, int limit) {
+        Map<String, String> params = new LinkedHashMap<>(filters);
+        params.put("limit", String.valueOf(limit));
+        return params;
+    }
+
+    /**
+     * A list answer read into a page, oldest first; {@code hint} says in parentheses what the address given
+     * should be when the answer is not flows.
+     */
+    static Page page(int status, String body, String gap, URI uri, String hint) throws Failure, Rejected {
+        check(status, body, uri, hint);
+        JsonNode array = parse(body, uri, hint);
         if (!array.isArray()) {
-            throw new Failure(uri + " did not answer with a list of flows (is --server a dnsflow admin API?)");
+            throw new Failure(uri.getPath() + " did not answer with a list of flows (" + hint + ")");
         }
         List<JsonNode> flows = new ArrayList<>();
         array.forEach(flows::add);
         Collections.reverse(flows); // the API sends newest first; print like tail
-        return new Page(flows, response.headers().firstValue(GAP_HEADER).orElse(null));
+        return new Page(flows, gap);
     }
 
     /** Subscribes: once this returns, every later matching flow will be in the stream. */
@@ -95,7 +111,7 @@ final class FlowsClient {
             } catch (IOException e) {
                 body = "";
             }
-            check(response.statusCode(), body, uri);
+            check(response.statusCode(), body, uri, SERVER_HINT);
         }
         return response.body();
     }
@@ -105,12 +121,17 @@ final class FlowsClient {
      * when the server ends the stream or the connection drops (dnsflow stopping does either).
      */
     void read(InputStream stream, Consumer<JsonNode> onFlow, LongConsumer onGap) throws Failure {
+        read(stream, base, SERVER_HINT, onFlow, onGap);
+    }
+
+    /** {@link #read(InputStream, Consumer, LongConsumer)} for a stream from anywhere; {@code uri} and {@code hint} name it in errors. */
+    static void read(InputStream stream, URI uri, String hint, Consumer<JsonNode> onFlow, LongConsumer onGap) throws Failure {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 if (line.isBlank()) {
                     continue; // the server's heartbeat
                 }
-                JsonNode node = parse(line, base);
+                JsonNode node = parse(line, uri, hint);
                 JsonNode gap = node.get("gap");
                 if (gap != null && node.size() == 1) {
                     onGap.accept(gap.path("skipped").asLong());
@@ -129,8 +150,8 @@ final class FlowsClient {
         return URI.create(base + path + query);
     }
 
-    /** 200 passes; 400 is a value the API rejects; anything else means --server is not what we hoped. */
-    private static void check(int status, String body, URI uri) throws Failure, Rejected {
+    /** 200 passes; 400 is a value the API rejects; anything else means the address is not what we hoped ({@code hint}). */
+    static void check(int status, String body, URI uri, String hint) throws Failure, Rejected {
         String message = body.strip();
         if (status == 200) {
             return;
@@ -138,16 +159,15 @@ final class FlowsClient {
         if (status == 400) {
             throw new Rejected(message);
         }
-        String hint = status == 404 ? " (is --server the admin address of a dnsflow proxy with the flows API?)" : "";
         throw new Failure(uri.getPath() + " answered " + status
-                + (message.isEmpty() ? "" : ": " + message.lines().findFirst().orElse("")) + hint);
+                + (message.isEmpty() ? "" : ": " + message.lines().findFirst().orElse("")) + (status == 404 ? " (" + hint + ")" : ""));
     }
 
-    private static JsonNode parse(String text, URI uri) throws Failure {
+    private static JsonNode parse(String text, URI uri, String hint) throws Failure {
         try {
             return JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new Failure(uri + " did not answer with JSON (is --server a dnsflow admin API?)");
+            throw new Failure(uri + " did not answer with JSON (" + hint + ")");
         }
     }
 

@@ -1,18 +1,19 @@
 package dev.dnsflow.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Console;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code dnsflow observe}: the flows of a running dnsflow, read from its admin API
  * ({@code GET /api/v1/flows}, then {@code GET /api/v1/flows/stream} with {@code --follow}).
+ * With {@code --kubernetes} ({@link ClusterOptions}) the flows of every dnsflow pod of the cluster, merged.
  * Flows go to stdout; warnings about lost flows go to stderr, so {@code -o json | jq} stays clean.
  */
 @Command(name = "observe", mixinStandardHelpOptions = true, sortOptions = false,
@@ -35,6 +37,13 @@ import picocli.CommandLine.Spec;
             "A compact line:  time  client id=RECEIVED → dnsflow → upstream id=SENT rtt [timeout] ...",
             "                 name type  rcode addresses [(servfail by dnsflow)]  total time",
             "Colours on a terminal: green NOERROR, yellow NXDOMAIN or no records, red SERVFAIL/REFUSED/timeouts.",
+            "",
+            "Cluster-wide (--kubernetes): every running pod matching --selector, in all namespaces or in",
+            "--dnsflow-namespace (where to look for dnsflow pods; it filters no flows), read through the",
+            "API server's pod proxy with your kubeconfig (which needs get/list on pods, get on pods/proxy;",
+            "dnsflow's --admin must listen on the pod IP). --last is the newest N of all pods together,",
+            "-f merges their live streams; each flow starts with its pod (-o json: \"instance\"). A pod",
+            "that fails is reported on stderr and the others go on.",
             ""},
         footer = {"", "Examples:",
             "  dnsflow observe                                  # the last 20 flows, newest at the bottom",
@@ -46,7 +55,11 @@ import picocli.CommandLine.Spec;
             "  dnsflow as a CoreDNS sidecar serves its admin API on the pod's loopback; reach it with:",
             "  kubectl -n kube-system port-forward deploy/coredns 9553 &  dnsflow observe -f",
             "",
-            "Exit status: 0 done, 1 the API is unreachable or failed, 2 a bad option or filter value."})
+            "  dnsflow observe --kubernetes -f --rcode SERVFAIL     # every dnsflow pod of the cluster",
+            "  dnsflow observe --kubernetes --dnsflow-namespace kube-system --last 100 -o table",
+            "",
+            "Exit status: 0 done, 1 the API is unreachable or failed (with --kubernetes: no pod found or none",
+            "answered), 2 a bad option or filter value."})
 public final class ObserveCommand implements Callable<Integer> {
     static final String DEFAULT_SERVER = "http://127.0.0.1:9553";
     /** The API's query parameters and the flags that set them, to name the flag when the API rejects a value. */
@@ -60,7 +73,7 @@ public final class ObserveCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--server", paramLabel = "URL", defaultValue = DEFAULT_SERVER,
+    @Option(names = ClusterOptions.SERVER, paramLabel = "URL", defaultValue = DEFAULT_SERVER,
             description = {"The admin API of dnsflow proxy (its --admin).", "Default: ${DEFAULT-VALUE}"})
     String server;
 
@@ -107,50 +120,47 @@ public final class ObserveCommand implements Callable<Integer> {
             description = "auto | always | never: colour by outcome (auto: on a terminal, unless NO_COLOR is set).")
     Color color;
 
+    @Mixin
+    ClusterOptions cluster;
+
     @Override
     public Integer call() throws InterruptedException {
-        URI base = base();
         if (last < 0 || last == 0 && !follow) {
             throw new ParameterException(spec.commandLine(), "--last: '" + last + "' must be 1 or more (0 only with --follow)");
         }
         PrintWriter err = spec.commandLine().getErr();
-        FlowPrinter printer = new FlowPrinter(output, colored(), spec.commandLine().getOut());
-        FlowsClient api = new FlowsClient(base);
+        Consumer<String> warn = line -> {
+            err.println(line);
+            err.flush();
+        };
         Map<String, String> filters = filters();
-        InputStream stream = null;
+        FlowSource source = null;
+        FlowSource.Follow stream = null;
         try {
+            source = cluster.open(spec, server, warn);
+            FlowPrinter printer = new FlowPrinter(output, colored(), spec.commandLine().getOut(), cluster.kubernetes);
             if (follow) {
                 // Subscribe before listing, so no flow falls between the two; the list's flows are not repeated.
-                stream = api.stream(filters);
+                stream = source.follow(filters);
             }
             Set<String> shown = new HashSet<>();
             if (last > 0) {
-                FlowsClient.Page page = api.list(filters, last);
-                if (page.gap() != null) {
-                    err.println("warning: " + page.gap());
-                    err.flush();
-                }
-                page.flows().forEach(f -> shown.add(f.path("id").asText()));
-                printer.print(page.flows());
-                if (page.flows().isEmpty() && !follow) {
+                List<JsonNode> flows = source.list(filters, last).newest(last);
+                flows.forEach(f -> shown.add(FlowSource.key(f)));
+                printer.print(flows);
+                if (flows.isEmpty() && !follow) {
                     err.println("no flows match" + (filters.isEmpty() ? " (has dnsflow forwarded any query yet?)" : " these filters"));
                 }
             }
             if (stream == null) {
                 return 0;
             }
-            api.read(stream, flow -> {
-                if (!shown.remove(flow.path("id").asText())) {
+            stream.read(flow -> {
+                if (!shown.remove(FlowSource.key(flow))) {
                     printer.print(flow);
                 }
-            }, skipped -> {
-                err.println("… " + skipped + " flows skipped (this reader was too slow)");
-                err.flush();
             });
-            if (Thread.currentThread().isInterrupted()) {
-                return 0;
-            }
-            throw new FlowsClient.Failure("the dnsflow admin API at " + base + " ended the flow stream (did dnsflow stop?)");
+            return 0;
         } catch (FlowsClient.Failure e) {
             err.println("dnsflow observe: " + e.getMessage());
             return 1;
@@ -159,11 +169,10 @@ public final class ObserveCommand implements Callable<Integer> {
         } finally {
             err.flush();
             if (stream != null) {
-                try {
-                    stream.close();
-                } catch (IOException ignored) {
-                    // closing
-                }
+                stream.close();
+            }
+            if (source != null) {
+                source.close();
             }
         }
     }
@@ -179,14 +188,6 @@ public final class ObserveCommand implements Callable<Integer> {
             }
         }
         return params;
-    }
-
-    private URI base() {
-        try {
-            return FlowsClient.baseUri(server);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
     }
 
     private boolean colored() {

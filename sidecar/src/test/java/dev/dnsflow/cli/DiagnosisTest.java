@@ -235,6 +235,31 @@ class DiagnosisTest {
         assertThat(results).extracting(Result::hasProblems).containsExactly(true, true, true, false);
     }
 
+    @Test
+    void flowsFromSeveralInstancesSayWhereTheNameFails() {
+        List<Flow> onA = times(3, () -> answered(400, attempt(A, AttemptOutcome.ANSWERED)));
+        List<Flow> onB = times(2, () -> servfail(attempt(A, AttemptOutcome.TIMEOUT)));
+        java.util.Map<Flow, String> instance = new java.util.IdentityHashMap<>();
+        onA.forEach(f -> instance.put(f, "kube-system/coredns-a"));
+        onB.forEach(f -> instance.put(f, "kube-system/coredns-b"));
+
+        Result some = Diagnosis.of(all(onA, onB), instance::get).get(0);
+        assertThat(some.verdict().message()).startsWith("SERVFAIL from dnsflow to 2 of 5 queries ")
+                .endsWith(" — fails only on kube-system/coredns-b (kube-system/coredns-a answered it)");
+        assertThat(some.toMap()).containsKey("instances");
+        assertThat(Diagnosis.of(onB, instance::get).get(0).verdict().message()).as("one instance in all: nothing to point at")
+                .doesNotContain("coredns");
+        List<Flow> other = renamed("other.example.com.", onA);
+        other.forEach(f -> instance.put(f, "kube-system/coredns-a"));
+        assertThat(Diagnosis.of(all(onB, other), instance::get)).filteredOn(r -> r.name().equals("example.com."))
+                .singleElement().satisfies(r -> assertThat(r.verdict().message()).endsWith(" — seen only on kube-system/coredns-b"));
+        List<Flow> failingOnA = times(1, () -> servfail(attempt(A, AttemptOutcome.TIMEOUT)));
+        failingOnA.forEach(f -> instance.put(f, "kube-system/coredns-a"));
+        assertThat(Diagnosis.of(all(failingOnA, onB), instance::get).get(0).verdict().message())
+                .endsWith(" — fails on all 2 instances that saw it");
+        assertThat(Diagnosis.of(all(onA, onB)).get(0).toMap()).as("flows without instances").doesNotContainKey("instances");
+    }
+
     private static List<Flow> renamed(String name, List<Flow> flows) {
         return flows.stream().map(f -> new Flow(f.id(), f.timeEpochNanos(), f.client(), new QueryInfo(f.query().id(), name,
                 f.query().type(), f.query().dclass(), true, false, false, 0, 40), f.attempts(), f.response(), f.durationMicros(),
