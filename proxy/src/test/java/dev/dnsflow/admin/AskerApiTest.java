@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.K8sRef;
-import dev.dnsflow.flow.WireCapture;
-import dev.dnsflow.record.FlowEnricher;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.Flows;
+import dev.dnsflow.testing.NamingEnricher;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.net.InetSocketAddress;
@@ -45,32 +43,17 @@ class AskerApiTest {
         upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> Wire.answer(q, "192.0.2.1")));
         proxy = DnsProxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(upstream.address()))
                 .admin(new InetSocketAddress("127.0.0.1", 0)).eventLoops(1).build());
-        proxy.recorder().enricher(new Naming());
+        proxy.recorder().enricher(new NamingEnricher(flow -> {
+            String name = flow.query().name();
+            return name.startsWith("web-1.") ? Flows.MYPOD : name.startsWith("web-2.") ? WEB_2
+                    : name.startsWith("job.") ? JOB : null;
+        }));
     }
 
     @AfterEach
     void stop() {
         proxy.close();
         upstream.close();
-    }
-
-    /** Names the asker by the query name's first label. */
-    private static final class Naming implements FlowEnricher {
-        @Override
-        public void accept(Flow flow, WireCapture wire, Output out) {
-            String name = flow.query().name();
-            K8sRef who = name.startsWith("web-1.") ? Flows.MYPOD : name.startsWith("web-2.") ? WEB_2
-                    : name.startsWith("job.") ? JOB : null;
-            out.deliver(who == null ? flow : Flows.askedBy(flow, who), wire);
-        }
-
-        @Override
-        public void tick(long nowEpochNanos, Output out) {
-        }
-
-        @Override
-        public void flush(Output out) {
-        }
     }
 
     private void ask(String name) {
