@@ -14,10 +14,11 @@ import java.util.function.Supplier;
  * GET /ready                   at least one upstream healthy and not shutting down (503 otherwise)
  * GET /metrics                 Prometheus text format
  * GET /api/v1/flows            newest first; filters name, type, rcode, outcome, client, upstream,
- *                              min_duration, since, until; limit (default 100)
+ *                              min_duration, since, until; who asked in the cluster: namespace, pod
+ *                              (NAME or glob web-*), workload ([KIND/]NAME), node; limit (default 100)
  * GET /api/v1/flows/stream     the same filters, live: NDJSON, or SSE with Accept: text/event-stream
  * GET /api/v1/flows/{id}       one flow, 404 if gone
- * GET /api/v1/top              by=name|client|upstream, window=5m, limit=10, plus the filters
+ * GET /api/v1/top              by=name|client|upstream|namespace|workload|pod, window=5m, limit=10, plus the filters
  * (plugins add theirs: /api/v1/chaos[/NAME] by chaos)
  * </pre>
  */

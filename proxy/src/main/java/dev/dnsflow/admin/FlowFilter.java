@@ -27,13 +27,14 @@ import org.xbill.DNS.Type;
 
 /**
  * The flow filters of the API ({@code name}, {@code type}, {@code rcode}, {@code outcome},
- * {@code client}, {@code upstream}, {@code min_duration}, {@code since}, {@code until}) parsed from
+ * {@code client}, {@code upstream}, {@code min_duration}, {@code since}, {@code until}, and on who asked in the
+ * cluster: {@code namespace}, {@code pod}, {@code workload}, {@code node}, see {@link AskerFilter}) parsed from
  * query parameters into one predicate. A parameter it does not know, or a value it cannot read, is an
  * {@link IllegalArgumentException} whose message names the parameter (the API answers 400 with it).
  */
 public final class FlowFilter implements Predicate<Flow> {
-    public static final Set<String> PARAMETERS =
-            Set.of("name", "type", "rcode", "outcome", "client", "upstream", "min_duration", "since", "until");
+    public static final Set<String> PARAMETERS = Set.of("name", "type", "rcode", "outcome", "client", "upstream",
+            "min_duration", "since", "until", "namespace", "pod", "workload", "node");
 
     private final Map<String, Predicate<Flow>> tests = new LinkedHashMap<>();
     private Long sinceNanos;
@@ -124,7 +125,7 @@ public final class FlowFilter implements Predicate<Flow> {
                 untilNanos = at;
                 yield flow -> flow.timeEpochNanos() <= at;
             }
-            default -> throw new IllegalStateException(key);
+            default -> AskerFilter.of(key, value);
         };
     }
 

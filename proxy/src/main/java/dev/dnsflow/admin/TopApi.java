@@ -2,6 +2,7 @@ package dev.dnsflow.admin;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
+import dev.dnsflow.flow.Askers;
 import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowJson;
@@ -21,16 +22,20 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * {@code GET /api/v1/top?by=name|client|upstream&window=5m&limit=10} plus any flow filter: who is
- * asking, failing or slow right now (dnsdist's topQueries / topSlow / topTimeouts in one). By name or
- * client it counts flows; by upstream it counts attempts, so a timing-out upstream stands out even
- * when a retry elsewhere saved the query.
+ * {@code GET /api/v1/top?by=name|client|upstream|namespace|workload|pod&window=5m&limit=10} plus any flow
+ * filter: who is asking, failing or slow right now (dnsdist's topQueries / topSlow / topTimeouts in one). By
+ * upstream it counts attempts, so a timing-out upstream stands out even when a retry elsewhere saved the query;
+ * by anything else it counts flows. By namespace, workload or pod it groups by who asked in the cluster
+ * ({@link Askers}: {@code default}, {@code default/Deployment/web}, {@code default/mypod}), flows whose asker is
+ * not known under {@code (unknown)}.
  */
 final class TopApi {
     static final String PATH = "/api/v1/top";
     /** The key of queries whose question could not be read (answered FORMERR): a name no query can have. */
     static final String NO_QUESTION = "(no question)";
     private static final Set<String> OWN = Set.of("by", "window", "limit");
+    /** The {@code by} values, in the order the error message lists them. */
+    private static final List<String> BY = List.of("name", "client", "upstream", "namespace", "workload", "pod");
 
     private final FlowRing ring;
     private final Clock clock;
@@ -45,8 +50,9 @@ final class TopApi {
     void top(HttpExchange exchange) throws IOException {
         Map<String, String> params = Params.of(exchange.getRequestURI());
         String by = params.getOrDefault("by", "name");
-        if (!Set.of("name", "client", "upstream").contains(by)) {
-            throw new IllegalArgumentException("by: '" + by + "' must be name, client or upstream");
+        if (!BY.contains(by)) {
+            throw new IllegalArgumentException("by: '" + by + "' must be " + String.join(", ", BY.subList(0, BY.size() - 1))
+                    + " or " + BY.get(BY.size() - 1));
         }
         Duration window;
         try {
@@ -92,15 +98,20 @@ final class TopApi {
     }
 
     private static void count(String by, Flow f, Map<String, Row> rows) {
-        switch (by) {
-            case "name" -> rows.computeIfAbsent(nameKey(f), Row::new).add(f.outcome().json(), f.durationMicros());
-            case "client" -> rows.computeIfAbsent(f.client().ip(), Row::new).add(f.outcome().json(), f.durationMicros());
-            default -> {
-                for (Attempt a : f.attempts()) {
-                    rows.computeIfAbsent(a.upstream(), Row::new).add(a.outcome().json(), a.rttMicros());
-                }
+        if (by.equals("upstream")) {
+            for (Attempt a : f.attempts()) {
+                rows.computeIfAbsent(a.upstream(), Row::new).add(a.outcome().json(), a.rttMicros());
             }
+            return;
         }
+        String key = switch (by) {
+            case "name" -> nameKey(f);
+            case "client" -> f.client().ip();
+            case "namespace" -> Askers.namespace(f);
+            case "workload" -> Askers.workload(f);
+            default -> Askers.pod(f);
+        };
+        rows.computeIfAbsent(key, Row::new).add(f.outcome().json(), f.durationMicros());
     }
 
     /** DNS names compare case-insensitively: {@code ExAmPlE.CoM.} is {@code example.com.}. */

@@ -10,6 +10,9 @@ import java.util.Locale;
  * One readable line per flow: who asked (and with which ID), where dnsflow sent it (and with
  * which ID), how long it took and what came back, e.g.
  * <pre>19:21:17.123  127.0.0.1:40112 udp id=4242 → dnsflow → 127.0.0.1:5300 udp id=51234 0.4ms  example.com. A  NOERROR 192.0.2.1</pre>
+ * When the flow knows its Kubernetes names, who asked is shown as {@code default/mypod} instead of an address
+ * (the pod behind CoreDNS when there is an origin, see {@link K8sNames#asker}), and an upstream in the cluster as
+ * {@code kube-system/kube-dns}; the addresses stay in the JSON.
  * A {@link Paint} may decorate parts of the line (terminal colours in {@code dnsflow observe}).
  */
 public final class FlowText {
@@ -41,11 +44,12 @@ public final class FlowText {
     public static String compact(Flow f, Paint paint) {
         StringBuilder sb = new StringBuilder(160);
         sb.append(clock(f.timeEpochNanos())).append("  ");
-        sb.append(hostPort(f.client().ip(), f.client().port())).append(' ').append(f.client().transport().json());
+        sb.append(asker(f)).append(' ').append(f.client().transport().json());
         sb.append(" id=").append(f.query().id()).append(" → dnsflow");
         List<Attempt> attempts = f.attempts();
-        for (Attempt a : attempts) {
-            sb.append(" → ").append(a.upstream()).append(' ').append(a.transport().json()).append(" id=").append(a.id())
+        for (int i = 0; i < attempts.size(); i++) {
+            Attempt a = attempts.get(i);
+            sb.append(" → ").append(upstream(f, i)).append(' ').append(a.transport().json()).append(" id=").append(a.id())
                     .append(' ').append(millis(a.rttMicros()));
             if (a.outcome() != AttemptOutcome.ANSWERED) {
                 sb.append(' ').append(paint.paint(Part.FAILED_ATTEMPT, a.outcome().json()));
@@ -72,6 +76,18 @@ public final class FlowText {
         }
         sb.append("  ").append(millis(f.durationMicros())).append(" total");
         return sb.toString();
+    }
+
+    /** Who asked: {@code default/mypod} when known (see {@link K8sNames#asker}), else the client's address and port. */
+    public static String asker(Flow f) {
+        K8sRef asker = K8sNames.asker(f);
+        return asker != null ? asker.display() : hostPort(f.client().ip(), f.client().port());
+    }
+
+    /** Attempt {@code i}'s upstream: {@code kube-system/kube-dns} when known, else its address and port. */
+    public static String upstream(Flow f, int i) {
+        K8sRef named = f.names() == null ? null : f.names().upstream(i);
+        return named != null ? named.display() : f.attempts().get(i).upstream();
     }
 
     /** The arrival time as the line shows it: {@code HH:mm:ss.SSS} in the local time zone. */

@@ -37,6 +37,21 @@ public record K8sRef(String kind, String namespace, String name, String workload
         return workloadKind != null;
     }
 
+    public boolean isNode() {
+        return NODE.equals(kind);
+    }
+
+    /**
+     * The workload a person would name, {@code default/Deployment/web}; a pod no controller owns is its own
+     * ({@code default/Pod/mypod}). Null for Services and nodes, which are no workload.
+     */
+    public String workload() {
+        if (!isPod()) {
+            return null;
+        }
+        return hasWorkload() ? namespace + "/" + workloadKind + "/" + workloadName : namespace + "/Pod/" + name;
+    }
+
     /** {@code default/mypod}, as kubectl and Inspektor Gadget print it; a node by its name alone. */
     public String display() {
         return namespace == null ? name : namespace + "/" + name;

@@ -329,7 +329,7 @@ class AdminApiTest {
         JsonNode row = byUpstream.get("items").get(0);
         assertThat(row.get("key").asText()).isEqualTo("127.0.0.1:" + upstream.address().getPort());
         assertThat(row.get("outcomes").get("timeout").asInt()).isEqualTo(row.get("count").asInt()).isPositive();
-        assertThat(get("/api/v1/top?by=pod").statusCode()).isEqualTo(400);
+        assertThat(get("/api/v1/top?by=asker").statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/top?window=forever").body()).contains("window");
     }
 

@@ -45,7 +45,8 @@ import org.xbill.DNS.Type;
  * NXDOMAIN by the thousand and would otherwise bury an outage.
  *
  * <p>This class groups the flows, picks the verdict among the findings and ranks the names; {@link Evidence}
- * tallies what the flows say, {@link Verdicts} holds the rules that word each finding.
+ * tallies what the flows say, {@link Verdicts} holds the rules that word each finding, {@link Workloads} sums the
+ * verdicts up per workload.
  */
 final class Diagnosis {
     /** The verdicts, in priority order (see the class comment). */
@@ -177,13 +178,12 @@ final class Diagnosis {
         List<Finding> findings = Verdicts.findings(flows, type, counts);
         findings.sort(Comparator.comparing(Finding::verdict));
         List<Finding> also = findings.subList(1, findings.size()).stream().filter(f -> f.verdict() != Verdict.HEALTHY).toList();
-        int soft = (int) flows.stream().filter(f -> !Evidence.failed(f) && Evidence.soft(f)).count();
         Replicas replicas = Replicas.of(flows, instance);
         Finding verdict = findings.get(0);
         String where = replicas.note(instances);
         if (!where.isEmpty()) {
             verdict = new Finding(verdict.verdict(), verdict.message() + where);
         }
-        return new Result(name, type, verdict, also, counts, soft, replicas);
+        return new Result(name, type, verdict, also, counts, Evidence.softOnly(flows), replicas);
     }
 }

@@ -41,6 +41,11 @@ final class Evidence {
         return f.chaos() != null || f.response() != null && (f.response().rcode() == Rcode.NXDOMAIN || f.response().truncated());
     }
 
+    /** How many flows have soft problems only (not failed), for ranking. */
+    static int softOnly(List<Flow> flows) {
+        return (int) flows.stream().filter(f -> !failed(f) && soft(f)).count();
+    }
+
     private static boolean reachedDnsflow(Flow f) {
         return f.outcome() != Outcome.ANSWERED_AT_COREDNS && f.outcome() != Outcome.UNANSWERED_AT_COREDNS;
     }

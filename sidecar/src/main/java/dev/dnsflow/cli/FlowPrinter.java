@@ -8,6 +8,7 @@ import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowText;
+import dev.dnsflow.flow.K8sNames;
 import dev.dnsflow.flow.Outcome;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -197,11 +198,17 @@ final class FlowPrinter {
         }
         String rcode = f.response() == null ? "-" : Rcode.string(f.response().rcode()) + (f.response().truncated() ? ",TC" : "");
         return List.of(FlowText.clock(f.timeEpochNanos()),
-                FlowText.hostPort(f.client().ip(), f.client().port()) + "/" + f.client().transport().json(),
+                client(f),
                 String.valueOf(f.query().id()), dash(upstreams.toString()), dash(ids.toString()),
                 f.query().name() == null ? "(unreadable)" : f.query().name(),
                 f.query().name() == null ? "-" : Type.string(f.query().type()), rcode, f.outcome().json(),
                 dash(rtts.toString()), FlowText.millis(f.durationMicros()));
+    }
+
+    /** {@code default/mypod} when who asked is known (the address stays in -o json), else {@code 10.244.0.5:50759/udp}. */
+    private static String client(Flow f) {
+        return K8sNames.asker(f) != null ? FlowText.asker(f)
+                : FlowText.hostPort(f.client().ip(), f.client().port()) + "/" + f.client().transport().json();
     }
 
     private void widen(List<String> row) {

@@ -34,7 +34,11 @@ import picocli.CommandLine.Spec;
             "the total time. The flows come from the admin API of dnsflow proxy (--admin, default",
             "127.0.0.1:9553): no privileges or packet capture needed. Filters combine with AND.",
             "",
-            "A compact line:  time  client id=RECEIVED → dnsflow → upstream id=SENT rtt [timeout] ...",
+            "With Kubernetes names (dnsflow proxy --kubernetes), -n/--pod/--workload/--node select flows by the pod",
+            "that asked (the one behind CoreDNS when CoreDNS passes it on), and compact and table output show it as",
+            "namespace/pod instead of its address, and an upstream in the cluster by its name (-o json keeps both).",
+            "",
+            "A compact line:  time  client|ns/pod id=RECEIVED → dnsflow → upstream id=SENT rtt [timeout] ...",
             "                 name type  rcode addresses [(servfail by dnsflow)]  total time",
             "Colours on a terminal: green NOERROR, yellow NXDOMAIN or no records, red SERVFAIL/REFUSED/timeouts.",
             "",
@@ -51,6 +55,8 @@ import picocli.CommandLine.Spec;
             "  dnsflow observe --name '*.svc.cluster.local' --min-duration 100ms --since 10m -o table",
             "  dnsflow observe --outcome servfail -o json | jq -r '.attempts[] | .upstream + \" \" + .outcome'",
             "  dnsflow observe --name example.com --last 1 -o yaml   # one flow, field by field",
+            "  dnsflow observe -n default --pod 'web-*' -f      # what the web pods ask, as they ask it",
+            "  dnsflow observe --workload Deployment/api --rcode SERVFAIL --since 1h",
             "",
             "  dnsflow as a CoreDNS sidecar serves its admin API on the pod's loopback; reach it with:",
             "  kubectl -n kube-system port-forward deploy/coredns 9553 &  dnsflow observe -f",
@@ -63,9 +69,11 @@ import picocli.CommandLine.Spec;
 public final class ObserveCommand implements Callable<Integer> {
     static final String DEFAULT_SERVER = "http://127.0.0.1:9553";
     /** The API's query parameters and the flags that set them, to name the flag when the API rejects a value. */
-    private static final Map<String, String> FLAGS = Map.of("name", "--name", "type", "--type", "rcode", "--rcode",
-            "outcome", "--outcome", "client", "--client", "upstream", "--upstream", "min_duration", "--min-duration",
-            "since", "--since", "limit", "--last");
+    private static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("name", "--name"), Map.entry("type", "--type"),
+            Map.entry("rcode", "--rcode"), Map.entry("outcome", "--outcome"), Map.entry("client", "--client"),
+            Map.entry("upstream", "--upstream"), Map.entry("min_duration", "--min-duration"), Map.entry("since", "--since"),
+            Map.entry("limit", "--last"), Map.entry("namespace", "--namespace"), Map.entry("pod", "--pod"),
+            Map.entry("workload", "--workload"), Map.entry("node", "--node"));
 
     /** {@code --color}. */
     enum Color { AUTO, ALWAYS, NEVER }
@@ -111,6 +119,19 @@ public final class ObserveCommand implements Callable<Integer> {
 
     @Option(names = "--min-duration", paramLabel = "DURATION", description = "Flows that took at least this long, query to answer, e.g. 100ms.")
     String minDuration;
+
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE",
+            description = "Flows asked by pods of this namespace (needs Kubernetes names: dnsflow proxy --kubernetes).")
+    String namespace;
+
+    @Option(names = "--pod", paramLabel = "NAME", description = "Flows asked by this pod, or by pods matching a glob: 'web-*'.")
+    String pod;
+
+    @Option(names = "--workload", paramLabel = "[KIND/]NAME", description = "Flows asked by pods of this workload: Deployment/web, or web of any kind.")
+    String workload;
+
+    @Option(names = "--node", paramLabel = "NAME", description = "Flows asked by pods on this node.")
+    String node;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "compact", converter = FormatConverter.class,
             description = "compact | table | json | yaml (default: compact). json: one flow per line as the API sends it, for jq.")
@@ -181,7 +202,8 @@ public final class ObserveCommand implements Callable<Integer> {
     Map<String, String> filters() {
         Map<String, String> params = new LinkedHashMap<>();
         String[][] pairs = {{"name", name}, {"type", type}, {"rcode", rcode}, {"outcome", outcome}, {"client", client},
-            {"upstream", upstream}, {"min_duration", minDuration}, {"since", since}};
+            {"upstream", upstream}, {"min_duration", minDuration}, {"since", since}, {"namespace", namespace}, {"pod", pod},
+            {"workload", workload}, {"node", node}};
         for (String[] p : pairs) {
             if (p[1] != null) {
                 params.put(p[0], p[1]);

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.K8sRef;
 import dev.dnsflow.forward.ForwardOptions;
 import dev.dnsflow.forward.Policy;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.CliRun;
 import dev.dnsflow.testing.DnsClient;
+import dev.dnsflow.testing.Flows;
+import dev.dnsflow.testing.NamingEnricher;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.net.InetSocketAddress;
@@ -63,6 +67,7 @@ class DiagnoseCommandTest {
                 .forward(forward).admin(new InetSocketAddress("127.0.0.1", 0)).eventLoops(1)
                 .chaos(null, List.of("drop name=drop.example.com rule=drop-example")).build());
         open.add(proxy);
+        proxy.recorder().enricher(new NamingEnricher(DiagnoseCommandTest::asker));
 
         int id = 100;
         for (int i = 0; i < 4; i++) {
@@ -79,6 +84,18 @@ class DiagnoseCommandTest {
         }
         assertThat(ask("dead.example.com.", id, 3000).getRcode()).isEqualTo(Rcode.SERVFAIL);
         proxy.recorder().drain(2000);
+    }
+
+    /** lossy and ok: default/mypod (Deployment web); nx: default/api-1 (Deployment api); dead: shop/job; drop: unknown. */
+    private static K8sRef asker(Flow f) {
+        String name = f.query().name();
+        if (name.startsWith("lossy.") || name.startsWith("ok.")) {
+            return Flows.MYPOD;
+        }
+        if (name.startsWith("nx.")) {
+            return new K8sRef(K8sRef.POD, "default", "api-1", "Deployment", "api", "worker-1");
+        }
+        return name.startsWith("dead.") ? new K8sRef(K8sRef.POD, "shop", "job", null, null, "worker-2") : null;
     }
 
     @AfterAll
@@ -155,6 +172,54 @@ class DiagnoseCommandTest {
         assertThat(verdicts.get(1).at("/counts/outcomes/chaos_drop").asInt()).isEqualTo(3);
         assertThat(verdicts.get(3).at("/counts/rcodes/NXDOMAIN").asInt()).isEqualTo(5);
         assertThat(verdicts.get(4).get("also")).isEmpty();
+    }
+
+    @Test
+    void aNamespaceJudgesOnlyItsPodsQueriesAndAddsAVerdictPerWorkload() {
+        CliRun r = run("--server", server(), "-n", "default");
+
+        assertThat(r.code()).isZero();
+        String lossy = "lossy.example.com. A: 4 attempts to " + up(first) + " timed out; " + up(second) + " answered 4 — upstream "
+                + up(first) + " is losing queries";
+        String nx = "nx.example.com. A: NXDOMAIN from upstream to 5 queries — the name does not exist";
+        assertThat(r.lines()).containsExactly(lossy, nx,
+                "workload default/Deployment/web: 10 flows, 4 failed; worst: " + lossy,
+                "workload default/Deployment/api: 5 flows, 0 failed; worst: " + nx);
+        assertThat(r.err()).startsWith("(2 of 2 names with problems among 3 names, 15 flows, last 5m;");
+
+        assertThat(run("--server", server(), "--namespace", "shop", "--top", "1").lines()).containsExactly(
+                "dead.example.com. A: SERVFAIL from dnsflow after 3 attempts: all upstreams timed out (" + up(first) + ", "
+                        + up(second) + ")",
+                "workload shop/Pod/job: 1 flow, 1 failed; worst: dead.example.com. A: SERVFAIL from dnsflow after 3 attempts: "
+                        + "all upstreams timed out (" + up(first) + ", " + up(second) + ")");
+        assertThat(run("--server", server()).out()).as("without a namespace: names only, as before").doesNotContain("workload");
+    }
+
+    @Test
+    void withANameEveryWorkloadThatAskedItIsShownHealthyOrNot() throws Exception {
+        CliRun r = run("--server", server(), "-n", "default", "--name", "ok.example.com", "-o", "json");
+
+        assertThat(r.code()).isZero();
+        assertThat(r.lines()).hasSize(2);
+        JsonNode workload = JSON.readTree(r.lines().get(1));
+        assertThat(workload.get("workload").asText()).isEqualTo("default/Deployment/web");
+        assertThat(workload.get("verdict").asText()).isEqualTo("healthy");
+        assertThat(workload.get("worst_name").asText()).isEqualTo("ok.example.com.");
+        assertThat(workload.get("worst_type").asText()).isEqualTo("A");
+        assertThat(workload.get("message").asText()).startsWith("ok.example.com. A: healthy: 6 answered");
+        assertThat(workload.at("/counts/flows").asInt()).isEqualTo(6);
+        assertThat(workload.at("/counts/failed").asInt()).isZero();
+    }
+
+    @Test
+    void aNamespaceNobodyAskedFromIsSaidOnStderrAndABadOneNamesTheFlag() {
+        CliRun r = run("--server", server(), "-n", "empty");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).startsWith("no flows asked from namespace empty in the last 5m (are Kubernetes names on");
+        CliRun bad = run("--server", server(), "-n", "Not_A_Namespace");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("--namespace: 'Not_A_Namespace' is not a namespace");
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.server.DnsProxy;
 import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.CliRun;
+import dev.dnsflow.testing.NamingEnricher;
 import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.Flows;
 import dev.dnsflow.testing.ScriptedUpstream;
@@ -217,6 +218,46 @@ class ObserveCommandTest {
         assertThat(none.code()).isZero();
         assertThat(none.out()).isEmpty();
         assertThat(none.err()).contains("no flows match these filters");
+    }
+
+    /** With Kubernetes names: example.com is asked by default/mypod, the others by addresses the cluster does not know. */
+    @Test
+    void selectsByWhoAskedInTheClusterAndPrintsTheirNamesInsteadOfAddresses() throws Exception {
+        DnsProxy proxy = proxy(1000);
+        proxy.recorder().enricher(new NamingEnricher(f -> f.query().name().equals("example.com.") ? Flows.MYPOD : null));
+        query(proxy, "example.com.", Type.A, 101);
+        query(proxy, "nx.example.com.", Type.A, 102);
+        proxy.recorder().drain(2000);
+        String s = server(proxy);
+
+        assertThat(run("--server", s).lines()).satisfiesExactly(
+                l -> assertThat(l).contains("  default/mypod udp id=101 → dnsflow → "),
+                l -> assertThat(l).matches(".*  127\\.0\\.0\\.1:\\d+ udp id=102 .*"));
+        for (String[] filter : new String[][] {{"-n", "default"}, {"--namespace", "default"}, {"--pod", "my*"},
+            {"--workload", "Deployment/web"}, {"--node", "worker-1"}}) {
+            assertThat(run("--server", s, filter[0], filter[1]).lines()).as(filter[0]).singleElement().asString()
+                    .contains(" default/mypod udp id=101 ");
+        }
+        assertThat(run("--server", s, "-n", "kube-system").err()).contains("no flows match these filters");
+        List<String> table = run("--server", s, "-o", "table").lines();
+        assertThat(table.get(1).substring(table.get(0).indexOf("CLIENT"))).startsWith("default/mypod ");
+        assertThat(table.get(2).substring(table.get(0).indexOf("CLIENT"))).startsWith("127.0.0.1:");
+        assertThat(run("--server", s, "-o", "json", "--pod", "mypod").out()).as("the address stays in json")
+                .contains("\"client\":{\"ip\":\"127.0.0.1\"").contains("\"k8s\":{\"kind\":\"pod\"");
+
+        CliRun bad = run("--server", s, "--pod", "Web_1");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("--pod: 'Web_1' is not a pod name");
+        assertThat(run("--server", s, "--workload", "a/b/c").err()).startsWith("--workload: ");
+        assertThat(run("--server", s, "-n", "Default").err()).startsWith("--namespace: ");
+        assertThat(run("--server", s, "--node", "x y").err()).startsWith("--node: ");
+    }
+
+    @Test
+    void helpShowsTheClusterFiltersWithAnExample() {
+        String help = run("--help").out();
+        assertThat(help).contains("-n, --namespace=NAMESPACE").contains("--pod=NAME").contains("--workload=[KIND/]NAME")
+                .contains("--node=NAME").contains("dnsflow observe -n default --pod 'web-*' -f");
     }
 
     @Test
