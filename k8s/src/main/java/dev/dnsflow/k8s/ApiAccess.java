@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfig;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -29,8 +31,13 @@ public final class ApiAccess {
     private ApiAccess() {
     }
 
-    /** Null when every resource could be listed, else why not (the first failure). Never throws. */
-    public static String problem(KubernetesClient client, Duration timeout) {
+    /**
+     * Null when every resource could be listed, else why not (the first failure). Never throws. Each list is
+     * tried once: the client's own retries (connection refused, 429, 5xx, with backoff adding up to ~20 s)
+     * would turn every fast, telling failure into "did not answer" at the deadline.
+     */
+    public static String problem(KubernetesClient base, Duration timeout) {
+        KubernetesClient client = once(base);
         Map<String, Supplier<Object>> lists = new LinkedHashMap<>();
         lists.put("pods", () -> client.pods().inAnyNamespace().list(ONE));
         lists.put("services", () -> client.services().inAnyNamespace().list(ONE));
@@ -53,6 +60,13 @@ public final class ApiAccess {
             }
         }
         return null;
+    }
+
+    /** The same client (sharing its connections) with no retries. */
+    static KubernetesClient once(KubernetesClient client) {
+        RequestConfig noRetries = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                .withRequestRetryBackoffLimit(0).build();
+        return client.newClient(noRetries).adapt(KubernetesClient.class);
     }
 
     /** One failed list, in words. */
