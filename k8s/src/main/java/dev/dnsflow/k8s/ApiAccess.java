@@ -4,8 +4,6 @@ import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.RequestConfig;
-import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -37,7 +35,7 @@ public final class ApiAccess {
      * would turn every fast, telling failure into "did not answer" at the deadline.
      */
     public static String problem(KubernetesClient base, Duration timeout) {
-        KubernetesClient client = once(base);
+        KubernetesClient client = KubeConfigs.adjusted(base, c -> c.withRequestRetryBackoffLimit(0));
         Map<String, Supplier<Object>> lists = new LinkedHashMap<>();
         lists.put("pods", () -> client.pods().inAnyNamespace().list(ONE));
         lists.put("services", () -> client.services().inAnyNamespace().list(ONE));
@@ -60,13 +58,6 @@ public final class ApiAccess {
             }
         }
         return null;
-    }
-
-    /** The same client (sharing its connections) with no retries. */
-    static KubernetesClient once(KubernetesClient client) {
-        RequestConfig noRetries = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-                .withRequestRetryBackoffLimit(0).build();
-        return client.newClient(noRetries).adapt(KubernetesClient.class);
     }
 
     /** One failed list, in words. */

@@ -1,12 +1,16 @@
 package dev.dnsflow.k8s;
 
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.RequestConfig;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Which Kubernetes API to talk to, found the way kubectl finds it, with one difference: an explicit
@@ -79,6 +83,12 @@ public final class KubeConfigs {
             }
             throw new IllegalArgumentException("--kubeconfig: cannot read " + file + ": " + rootMessage(e), e);
         }
+    }
+
+    /** {@code client} with its request settings changed ({@code change} edits a copy); shares its connections. */
+    static KubernetesClient adjusted(KubernetesClient client, UnaryOperator<RequestConfigBuilder> change) {
+        RequestConfig config = change.apply(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())).build();
+        return client.newClient(config).adapt(KubernetesClient.class);
     }
 
     static String rootMessage(Throwable t) {
