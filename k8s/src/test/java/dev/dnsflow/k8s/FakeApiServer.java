@@ -55,6 +55,12 @@ final class FakeApiServer implements AutoCloseable {
 
     FakeApiServer() {
         wireMock.start();
+        healthy();
+    }
+
+    /** Forgets every stub and request, then answers every list with an empty list and every watch with silence. */
+    void healthy() {
+        wireMock.resetAll();
         for (Resource r : Resource.values()) {
             onList(r, emptyList(r));
             onWatch(r, quietWatch());
@@ -121,6 +127,13 @@ final class FakeApiServer implements AutoCloseable {
     /** Lists of {@code resource} so far (informers' and preflight's; watches not counted). */
     int lists(Resource resource) {
         return wireMock.findAll(getRequestedFor(urlPathEqualTo(resource.path)).withQueryParam("watch", absent())).size();
+    }
+
+    /** Lists by an informer: without the preflight's {@code limit=1}. */
+    int informerLists(Resource resource) {
+        return (int) wireMock.findAll(getRequestedFor(urlPathEqualTo(resource.path)).withQueryParam("watch", absent()))
+                .stream().filter(r -> !r.queryParameter("limit").isPresent()
+                        || !r.queryParameter("limit").containsValue("1")).count();
     }
 
     int watches(Resource resource) {

@@ -83,18 +83,33 @@ final class KubeProxy implements AutoCloseable {
         return right ? took : -1;
     }
 
-    /** Asks {@code count} times; the latencies in nanoseconds, sorted, -1 for every lost or wrong answer. */
-    long[] askMany(int count) {
-        long[] took = new long[count];
-        for (int i = 0; i < count; i++) {
-            took[i] = ask("q" + i + ".example.com.");
+    /**
+     * Asks one query after another for {@code load}, and at least {@code count} times; the latencies in
+     * nanoseconds, sorted, -1 for every lost or wrong answer first.
+     */
+    long[] askFor(java.time.Duration load, int count) {
+        long until = System.nanoTime() + load.toNanos();
+        List<Long> took = new ArrayList<>();
+        while (took.size() < count || System.nanoTime() < until) {
+            took.add(ask("q" + took.size() + ".example.com."));
         }
-        Arrays.sort(took);
-        return took;
+        long[] sorted = took.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(sorted);
+        return sorted;
     }
 
     static long median(long[] sorted) {
         return sorted[sorted.length / 2];
+    }
+
+    static long lost(long[] sorted) {
+        return Arrays.stream(sorted).filter(t -> t < 0).count();
+    }
+
+    /** True once every watched resource is listed. */
+    boolean allSynced() {
+        return metrics.registry().find("dnsflow.kubernetes.synced").gauges().stream()
+                .mapToDouble(Gauge::value).filter(v -> v == 1).count() == FakeApiServer.Resource.values().length;
     }
 
     /** {@code dnsflow.kubernetes.watch.errors{resource,reason}}, 0 when never counted. */
