@@ -29,8 +29,13 @@ public final class ApiAccess {
     private ApiAccess() {
     }
 
-    /** Null when every resource could be listed, else why not (the first failure). Never throws. */
-    public static String problem(KubernetesClient client, Duration timeout) {
+    /**
+     * Null when every resource could be listed, else why not (the first failure). Never throws. Each list is
+     * tried once: the client's own retries (connection refused, 429, 5xx, with backoff adding up to ~20 s)
+     * would turn every fast, telling failure into "did not answer" at the deadline.
+     */
+    public static String problem(KubernetesClient base, Duration timeout) {
+        KubernetesClient client = KubeConfigs.adjusted(base, c -> c.withRequestRetryBackoffLimit(0));
         Map<String, Supplier<Object>> lists = new LinkedHashMap<>();
         lists.put("pods", () -> client.pods().inAnyNamespace().list(ONE));
         lists.put("services", () -> client.services().inAnyNamespace().list(ONE));

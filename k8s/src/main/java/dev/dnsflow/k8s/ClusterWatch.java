@@ -41,6 +41,8 @@ public final class ClusterWatch implements AutoCloseable {
     /** How often, at most, informer events also sweep the index's expired addresses. */
     static final long EXPIRE_EVERY_MILLIS = 30_000;
 
+    private static final int HTTP_GONE = 410;
+
     private static final String[] META = {"metadata.namespace", "metadata.name", "metadata.uid",
             "metadata.creationTimestamp", "metadata.ownerReferences"};
 
@@ -58,8 +60,16 @@ public final class ClusterWatch implements AutoCloseable {
         this.registry = registry;
     }
 
-    /** Starts the informers; returns at once (see {@link #synced()}, {@link #awaitSynced}). */
-    public static ClusterWatch start(KubernetesClient client, ClusterIndex index, MeterRegistry registry) {
+    /**
+     * Starts the informers; returns at once (see {@link #synced()}, {@link #awaitSynced}). Their requests
+     * are not retried by the client: each failed list, or watch refused at its start, reaches the informer,
+     * which counts it ({@code watch.errors}) and lists again after its own backoff (1 s, doubling). The
+     * client's retries would hide up to ~20 s of 429s, 500s or refused connections per failure from the
+     * metrics. (A watch that breaks once established is reconnected by fabric8 itself, with backoff, and
+     * never reaches the informer's handler: it is not counted.)
+     */
+    public static ClusterWatch start(KubernetesClient base, ClusterIndex index, MeterRegistry registry) {
+        KubernetesClient client = KubeConfigs.adjusted(base, c -> c.withRequestRetryBackoffLimit(0));
         ClusterWatch watch = new ClusterWatch(client, index, registry);
         try {
             // owners first: a pod listed after its ReplicaSet names its Deployment at once
@@ -131,7 +141,9 @@ public final class ClusterWatch implements AutoCloseable {
         }
         // the informer hands over its own wrappers (completion, watcher): the first telling cause decides
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof WatcherException w && w.isHttpGone()) {
+            // a watch refused with 410 at its start arrives as a client exception, not a watcher's "gone"
+            if (c instanceof WatcherException w && w.isHttpGone()
+                    || c instanceof KubernetesClientException k && k.getCode() == HTTP_GONE) {
                 return "gone";
             }
             if (c instanceof KubernetesClientException k && k.getCode() > 0) {

@@ -4,11 +4,14 @@ import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.RequestConfig;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Where a dnsflow command finds its cluster, resolved the way kubectl does: an explicit kubeconfig file,
@@ -48,7 +51,11 @@ public final class KubeConfigs {
         }
         String fromEnv = env.get("KUBECONFIG");
         if (fromEnv != null && !fromEnv.isBlank()) {
-            // fabric8 reads (and merges) the KUBECONFIG list itself, as kubectl does
+            String[] files = fromEnv.split(File.pathSeparator);
+            if (files.length == 1) {
+                return fromFile(Path.of(files[0]), context, "$KUBECONFIG (" + fromEnv + ")");
+            }
+            // a list: fabric8 reads (and merges) it from the process environment itself, as kubectl does
             return checked(Config.autoConfigure(context), context, "$KUBECONFIG (" + fromEnv + ")");
         }
         Path homeConfig = home.resolve(".kube").resolve("config");
@@ -96,5 +103,11 @@ public final class KubeConfigs {
     /** A client for the configuration; the caller closes it. */
     public static KubernetesClient client(Resolved resolved) {
         return new KubernetesClientBuilder().withConfig(resolved.config()).build();
+    }
+
+    /** {@code client} with its request settings changed ({@code change} edits a copy); shares its connections. */
+    static KubernetesClient adjusted(KubernetesClient client, UnaryOperator<RequestConfigBuilder> change) {
+        RequestConfig config = change.apply(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())).build();
+        return client.newClient(config).adapt(KubernetesClient.class);
     }
 }

@@ -92,7 +92,6 @@ public final class KubernetesPlugin implements Plugin {
                 throw new IllegalStateException("--kubernetes on: " + problem);
             }
         }
-        notice.accept("Kubernetes names from " + config.source() + " (" + client.getMasterUrl() + ")");
         ClusterIndex index = new ClusterIndex();
         ClusterWatch watch = ClusterWatch.start(client, index, plan.metrics().registry());
         plan.closeWhenStopped(watch);

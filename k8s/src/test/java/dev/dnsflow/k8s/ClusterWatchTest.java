@@ -103,6 +103,9 @@ class ClusterWatchTest {
         assertThat(ClusterWatch.reason(new io.fabric8.kubernetes.client.KubernetesClientException("forbidden", 403, null)))
                 .isEqualTo("http_403");
         assertThat(ClusterWatch.reason(new RuntimeException(new java.net.ConnectException("refused")))).isEqualTo("io");
+        assertThat(ClusterWatch.reason(new java.util.concurrent.CompletionException(
+                new io.fabric8.kubernetes.client.KubernetesClientException("too old resource version", 410, null))))
+                .as("a watch refused with 410 at its start is 'gone', as the README lists it").isEqualTo("gone");
         assertThat(ClusterWatch.reason(new IllegalStateException("?"))).isEqualTo("other");
     }
 
