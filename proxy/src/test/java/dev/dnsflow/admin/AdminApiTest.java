@@ -83,11 +83,7 @@ class AdminApiTest {
     }
 
     private List<String> names(String query) throws Exception {
-        HttpResponse<String> r = get("/api/v1/flows" + query);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        List<String> out = new ArrayList<>();
-        JSON.readTree(r.body()).forEach(f -> out.add(f.get("query").get("name").asText()));
-        return out;
+        return new AdminHttp(proxy).names(query);
     }
 
     @Test

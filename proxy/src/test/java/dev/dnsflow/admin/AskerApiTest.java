@@ -13,9 +13,6 @@ import dev.dnsflow.testing.NamingEnricher;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +31,6 @@ class AskerApiTest {
     private static final K8sRef WEB_2 = new K8sRef(K8sRef.POD, "default", "web-2", "Deployment", "web", "worker-2");
     private static final K8sRef JOB = new K8sRef(K8sRef.POD, "shop", "job", null, null, "worker-2");
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private ScriptedUpstream upstream;
     private DnsProxy proxy;
 
@@ -61,17 +57,11 @@ class AskerApiTest {
     }
 
     private HttpResponse<String> get(String pathAndQuery) throws Exception {
-        proxy.recorder().drain(2000);
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminAddress().getPort() + pathAndQuery))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return new AdminHttp(proxy).get(pathAndQuery);
     }
 
     private List<String> names(String query) throws Exception {
-        HttpResponse<String> r = get("/api/v1/flows" + query);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        List<String> out = new ArrayList<>();
-        JSON.readTree(r.body()).forEach(f -> out.add(f.get("query").get("name").asText()));
-        return out;
+        return new AdminHttp(proxy).names(query);
     }
 
     private void askAll() {
