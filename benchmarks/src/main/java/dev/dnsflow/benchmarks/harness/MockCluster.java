@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +84,7 @@ final class MockCluster implements AutoCloseable {
         ExecutorService pool = Executors.newFixedThreadPool(CREATE_THREADS);
         try {
             int per = (objects.size() + CREATE_THREADS - 1) / CREATE_THREADS;
-            List<Future<?>> parts = new java.util.ArrayList<>();
+            List<Future<?>> parts = new ArrayList<>();
             for (int from = 0; from < objects.size(); from += per) {
                 List<? extends HasMetadata> part = objects.subList(from, Math.min(objects.size(), from + per));
                 parts.add(pool.submit(() -> part.forEach(o -> client.resource(o).create())));
