@@ -98,7 +98,7 @@ public final class KubernetesPlugin implements Plugin {
         if (mode == Mode.AUTO) {
             checkInBackground(client);
         }
-        plan.enricher(new NamesEnricher(new AddressNamer(index, env), plan.metrics().registry()));
+        plan.enricher(KubernetesNames.enricher(index, env, plan.metrics().registry()));
         int cap = flags.get(NAMESPACE_LABEL);
         if (cap > 0) {
             plan.sink(new NamespaceMetrics(plan.metrics().registry(), cap));

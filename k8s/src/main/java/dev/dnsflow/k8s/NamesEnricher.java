@@ -28,6 +28,8 @@ final class NamesEnricher implements FlowEnricher {
     private final Counter unknown;
     /** Upstream label ({@code 10.0.0.2:53}, {@code [fd00::2]:53}) → its address: upstreams are few, so parse each once. */
     private final Map<String, String> upstreamHosts = new HashMap<>();
+    /** Each attempt's upstream object while a flow is named; reused (one thread), {@link K8sNames#of} copies it. */
+    private K8sRef[] upstreams = new K8sRef[2];
 
     NamesEnricher(AddressNamer namer, MeterRegistry registry) {
         this.namer = namer;
@@ -56,23 +58,23 @@ final class NamesEnricher implements FlowEnricher {
         long at = flow.timeEpochNanos() / 1_000_000;
         K8sRef client = namer.name(flow.client().ip(), at);
         K8sRef origin = flow.origin() == null || flow.origin().isSubnet() ? null : namer.name(flow.origin().ip(), at);
-        K8sRef[] upstreams = null;
         List<Attempt> attempts = flow.attempts();
-        for (int i = 0; i < attempts.size(); i++) {
+        int n = attempts.size();
+        if (upstreams.length < n) {
+            upstreams = new K8sRef[n];
+        }
+        boolean anyUpstream = false;
+        for (int i = 0; i < n; i++) {
             K8sRef u = namer.name(host(attempts.get(i).upstream()), at);
-            if (u != null) {
-                if (upstreams == null) {
-                    upstreams = new K8sRef[attempts.size()];
-                }
-                upstreams[i] = u;
-            }
+            upstreams[i] = u;
+            anyUpstream |= u != null;
         }
         K8sRef asker = flow.origin() != null ? origin : client;
         count(asker);
-        if (client == null && origin == null && upstreams == null) {
+        if (client == null && origin == null && !anyUpstream) {
             return flow;
         }
-        return flow.withNames(new K8sNames(origin, client, upstreams == null ? List.of() : java.util.Arrays.asList(upstreams)));
+        return flow.withNames(K8sNames.of(origin, client, upstreams, anyUpstream ? n : 0));
     }
 
     private void count(K8sRef asker) {

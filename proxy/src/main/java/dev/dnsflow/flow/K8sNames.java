@@ -1,8 +1,9 @@
 package dev.dnsflow.flow;
 
+import java.util.AbstractList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
+import java.util.RandomAccess;
 
 /**
  * The cluster objects behind a flow's addresses; each part is null when unknown, never guessed.
@@ -17,7 +18,15 @@ public record K8sNames(K8sRef origin, K8sRef client, List<K8sRef> upstreams) {
     public K8sNames {
         // nulls are meaningful here ("not in the cluster"), which List.copyOf refuses
         upstreams = upstreams == null || upstreams.isEmpty() ? List.of()
-                : Collections.unmodifiableList(Arrays.asList(upstreams.toArray(new K8sRef[0])));
+                : upstreams instanceof Refs ? upstreams : new Refs(upstreams.toArray(new K8sRef[0]));
+    }
+
+    /**
+     * Names with the first {@code count} of {@code upstreams} as the attempts' upstreams. The refs are copied, so
+     * the caller may reuse its array: one array and one small list per flow, on the recorder's hot path.
+     */
+    public static K8sNames of(K8sRef origin, K8sRef client, K8sRef[] upstreams, int count) {
+        return new K8sNames(origin, client, count == 0 ? List.of() : new Refs(Arrays.copyOf(upstreams, count)));
     }
 
     /** The object behind attempt {@code i}'s upstream, or null. */
@@ -26,7 +35,15 @@ public record K8sNames(K8sRef origin, K8sRef client, List<K8sRef> upstreams) {
     }
 
     public boolean isEmpty() {
-        return origin == null && client == null && upstreams.stream().allMatch(u -> u == null);
+        if (origin != null || client != null) {
+            return false;
+        }
+        for (int i = 0; i < upstreams.size(); i++) {
+            if (upstreams.get(i) != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -39,5 +56,24 @@ public record K8sNames(K8sRef origin, K8sRef client, List<K8sRef> upstreams) {
             return null;
         }
         return flow.origin() != null ? names.origin() : names.client();
+    }
+
+    /** An unmodifiable list over an array no one else holds; unlike {@link List#of}, it keeps nulls. */
+    private static final class Refs extends AbstractList<K8sRef> implements RandomAccess {
+        private final K8sRef[] refs;
+
+        Refs(K8sRef[] refs) {
+            this.refs = refs;
+        }
+
+        @Override
+        public K8sRef get(int index) {
+            return refs[index];
+        }
+
+        @Override
+        public int size() {
+            return refs.length;
+        }
     }
 }

@@ -17,8 +17,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * {@code benchmarks/run}: NSD direct against dnsflow (recording on and off) and dnsdist (default and
- * tuned), throughput with dnsperf and latency with an open-loop generator; writes RESULTS.md and a
+ * {@code benchmarks/run}: NSD direct against dnsflow (recording on and off, names on) and dnsdist (default
+ * and tuned), or the setups {@code --setups} names; throughput with dnsperf and latency with an open-loop generator; writes RESULTS.md and a
  * latency plot. Run from the repository root. Skips (exit 0) when nsd, dnsdist or dnsperf is missing.
  */
 public final class Harness {
@@ -68,8 +68,9 @@ public final class Harness {
             }
         }, "harness-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
+        List<AutoCloseable> closeAfterChildren = new ArrayList<>(); // the mock API server, once its clients are gone
         try {
-            run(o, tools, launcher, tmp);
+            run(o, tools, launcher, tmp, closeAfterChildren);
         } catch (Exception | Error e) {
             if (interrupted) {
                 System.err.println("benchmarks/run: interrupted; stopped every process it started");
@@ -79,13 +80,17 @@ public final class Harness {
             throw e;
         } finally {
             ChildProcess.stopAll();
+            for (AutoCloseable c : closeAfterChildren) {
+                c.close();
+            }
             if (o.keepTemp) {
                 OUT.println("temp dir kept: " + tmp);
             }
         }
     }
 
-    private static void run(Options o, Map<String, Path> tools, Path launcher, Path tmp) throws Exception {
+    private static void run(Options o, Map<String, Path> tools, Path launcher, Path tmp, List<AutoCloseable> closeAfterChildren)
+            throws Exception {
         long t0 = System.nanoTime();
         String date = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z"));
         Machine machine = Machine.describe();
@@ -101,12 +106,14 @@ public final class Harness {
 
         Peers peers = new Peers(tmp);
         Setup nsd = peers.startNsd(tools.get("nsd"));
-        List<Setup> setups = new ArrayList<>(List.of(nsd,
-                peers.startDnsflow(launcher, Setup.FLOW_ON, nsd.address(), Setup.Recording.RING, o.dnsflowJavaOpts),
-                peers.startDnsflow(launcher, Setup.FLOW_LOG, nsd.address(), Setup.Recording.RING_AND_LOG, o.dnsflowJavaOpts),
-                peers.startDnsflow(launcher, Setup.FLOW_OFF, nsd.address(), Setup.Recording.OFF, o.dnsflowJavaOpts),
-                peers.startDnsdist(tools.get("dnsdist"), Setup.DNSDIST, nsd.address(), false),
-                peers.startDnsdist(tools.get("dnsdist"), Setup.DNSDIST_TUNED, nsd.address(), true)));
+        MockCluster cluster = null;
+        if (o.setups.contains(Setup.NAMES_ON)) {
+            long c0 = System.nanoTime();
+            cluster = MockCluster.start(Files.createDirectories(tmp.resolve("cluster")));
+            closeAfterChildren.add(cluster);
+            OUT.printf("mock API server ready in %.1f s: %s%n", (System.nanoTime() - c0) / 1e9, MockCluster.describe());
+        }
+        List<Setup> setups = start(o, tools, launcher, peers, nsd, cluster);
         List<Setup> main = List.copyOf(setups);
         List<Setup> variants = new ArrayList<>();
         for (Map.Entry<String, String> v : o.jvmVariants.entrySet()) {
@@ -127,11 +134,12 @@ public final class Harness {
 
         Map<String, List<LatencyGenerator.Result>> latency = new LinkedHashMap<>();
         int rate = 0;
+        String rateBasis = rateBasis(main);
         if (o.latencyRounds > 0) {
-            double dnsdistMax = Stats.median(throughput.get(Setup.DNSDIST).stream().map(ThroughputRounds.Measurement::qps).toList());
-            rate = (int) Math.round(dnsdistMax * o.latencyFraction);
-            OUT.printf("latency runs at %,d qps (%.0f %% of dnsdist-default's %,.0f qps)%n", rate,
-                    100 * o.latencyFraction, dnsdistMax);
+            double basisMax = Stats.median(throughput.get(rateBasis).stream().map(ThroughputRounds.Measurement::qps).toList());
+            rate = (int) Math.round(basisMax * o.latencyFraction);
+            OUT.printf("latency runs at %,d qps (%.0f %% of %s's %,.0f qps)%n", rate,
+                    100 * o.latencyFraction, rateBasis, basisMax);
             try (LatencyGenerator generator = new LatencyGenerator(mix)) {
                 generator.run(nsd.address(), rate, 0, 2); // unrecorded: lets the JIT compile the generator
                 latency = new LatencyRounds(generator, OUT).run(main, rate, o.latencyRounds, o.latencyWarmupSeconds,
@@ -145,7 +153,7 @@ public final class Harness {
         ChildProcess.stopAll();
 
         RunData data = new RunData(o, date, (System.nanoTime() - t0) / 60e9, machine, Machine.loadAverage(), versions,
-                setups, dnsperfCommand, throughput, peakRss, rate, latency, variants);
+                setups, dnsperfCommand, throughput, peakRss, rate, rateBasis, latency, variants);
         List<Goals.Goal> goals = Goals.evaluate(data);
         Path out = o.out.toAbsolutePath();
         Files.createDirectories(out);
@@ -167,6 +175,33 @@ public final class Harness {
             OUT.print(ReportWriter.latencyTable(data));
         }
         OUT.println("\nwrote " + out.resolve("RESULTS.md") + (data.hasLatency() ? " and " + out.resolve(plot) : ""));
+    }
+
+    /** Starts the chosen setups (NSD is up already), in {@link Setup#ALL}'s order. */
+    private static List<Setup> start(Options o, Map<String, Path> tools, Path launcher, Peers peers, Setup nsd,
+                                     MockCluster cluster) throws InterruptedException {
+        List<Setup> setups = new ArrayList<>();
+        for (String name : o.setups) {
+            setups.add(switch (name) {
+                case Setup.DIRECT -> nsd;
+                case Setup.FLOW_ON -> peers.startDnsflow(launcher, name, nsd.address(), Setup.Recording.RING, o.dnsflowJavaOpts);
+                case Setup.NAMES_ON -> peers.startDnsflowWithNames(launcher, nsd.address(), o.dnsflowJavaOpts, cluster);
+                case Setup.FLOW_LOG -> peers.startDnsflow(launcher, name, nsd.address(), Setup.Recording.RING_AND_LOG,
+                        o.dnsflowJavaOpts);
+                case Setup.FLOW_OFF -> peers.startDnsflow(launcher, name, nsd.address(), Setup.Recording.OFF, o.dnsflowJavaOpts);
+                case Setup.DNSDIST -> peers.startDnsdist(tools.get("dnsdist"), name, nsd.address(), false);
+                case Setup.DNSDIST_TUNED -> peers.startDnsdist(tools.get("dnsdist"), name, nsd.address(), true);
+                default -> throw new IllegalArgumentException("no setup " + name);
+            });
+        }
+        return setups;
+    }
+
+    /** The setup whose throughput sets the latency rate: dnsdist default when measured, else the first proxy. */
+    static String rateBasis(List<Setup> setups) {
+        List<String> names = setups.stream().map(Setup::name).toList();
+        return names.contains(Setup.DNSDIST) ? Setup.DNSDIST
+                : names.stream().filter(n -> !n.equals(Setup.DIRECT)).findFirst().orElse(Setup.DIRECT);
     }
 
     static void deleteRecursively(Path dir) {

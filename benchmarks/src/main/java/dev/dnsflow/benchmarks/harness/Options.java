@@ -13,7 +13,7 @@ final class Options {
 
     static final String USAGE = String.join("\n",
             "Usage: benchmarks/run [flags]",
-            "Measures NSD direct, dnsflow (recording on/off) and dnsdist (default/tuned) with dnsperf, interleaved",
+            "Measures NSD direct, dnsflow (recording on/off, names on) and dnsdist (default/tuned) with dnsperf, interleaved",
             "round by round, then latency with an open-loop generator; writes benchmarks/results/RESULTS.md.",
             "  --rounds N              throughput rounds (default 5)",
             "  --seconds S             dnsperf seconds per setup and round (default 10)",
@@ -23,9 +23,13 @@ final class Options {
             "  --dnsperf-threads T     dnsperf -T (default 2)",
             "  --latency-rounds N      open-loop latency rounds, 0 = none (default 3)",
             "  --latency-seconds S     recorded seconds per setup and latency round (default 5)",
-            "  --latency-fraction F    latency rate as a fraction of dnsdist-default's median qps (default 0.5)",
-            "  --dnsflow-java-opts S   DNSFLOW_JAVA_OPTS for the three main dnsflow setups",
+            "  --latency-fraction F    latency rate as a fraction of dnsdist-default's median qps (default 0.5;",
+            "                          without dnsdist-default in --setups, of the first proxy setup's)",
+            "  --dnsflow-java-opts S   DNSFLOW_JAVA_OPTS for the main dnsflow setups (not the --jvm-variant ones)",
             "                          (default: none, i.e. the ./dnsflow launcher's own heap and GC flags)",
+            "  --setups A,B            measure only these (NSD direct always: it is the upstream and the latency",
+            "                          reference), e.g. dnsflow-rec-on,dnsflow-names-on; default: all of",
+            "                          " + String.join(", ", Setup.ALL),
             "  --jvm-variant L=OPTS    also measure dnsflow recording on with these JVM flags, as dnsflow-rec-on[L]",
             "                          (repeatable; throughput rounds only; e.g. g1=-XX:+UseG1GC)",
             "  --out DIR               where RESULTS.md and latency.png go (default benchmarks/results)",
@@ -45,6 +49,8 @@ final class Options {
     double latencyFraction = 0.5;
     String dnsflowJavaOpts = DEFAULT_JAVA_OPTS;
     Map<String, String> jvmVariants = new LinkedHashMap<>();
+    /** The setups to measure, in {@link Setup#ALL}'s order; NSD direct always among them. */
+    List<String> setups = Setup.ALL;
     Path out = Path.of("benchmarks", "results");
     boolean keepTemp;
     boolean help;
@@ -74,6 +80,7 @@ final class Options {
                     }
                     o.jvmVariants.put(v.substring(0, eq), v.substring(eq + 1));
                 }
+                case "--setups" -> o.setups = setups(value(args, ++i, a));
                 case "--out" -> o.out = Path.of(value(args, ++i, a));
                 case "--quick" -> {
                     o.rounds = 2;
@@ -92,6 +99,25 @@ final class Options {
             throw new IllegalArgumentException("--rounds, --seconds, --clients, --outstanding and --dnsperf-threads must be >= 1");
         }
         return o;
+    }
+
+    /** {@code a,b} → those setups in the rounds' order, NSD direct first; an unknown name is refused. */
+    static List<String> setups(String list) {
+        List<String> given = new ArrayList<>();
+        for (String name : list.split(",")) {
+            String n = name.strip();
+            if (n.isEmpty()) {
+                continue;
+            }
+            if (!Setup.ALL.contains(n)) {
+                throw new IllegalArgumentException("--setups: no setup " + n + "; there are " + String.join(", ", Setup.ALL));
+            }
+            given.add(n);
+        }
+        if (given.isEmpty()) {
+            throw new IllegalArgumentException("--setups wants at least one of " + String.join(", ", Setup.ALL));
+        }
+        return Setup.ALL.stream().filter(n -> n.equals(Setup.DIRECT) || given.contains(n)).toList();
     }
 
     private static String value(String[] args, int i, String flag) {

@@ -6,16 +6,19 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Starts the peers as child processes on 127.0.0.1 high ports, each with its files in its own
  * directory under the run's temp dir: NSD (the upstream and the ceiling), dnsdist (default and
- * tuned) and dnsflow (recording on and off). They stay up for the whole run.
+ * tuned) and dnsflow (recording on and off, and on with Kubernetes names). They stay up for the whole run.
  */
 final class Peers {
     private static final long START_TIMEOUT_MS = 20_000;
+    /** Listing 10 000 pods from the mock API server, on a machine shared with other work. */
+    private static final long SYNC_TIMEOUT_MS = 120_000;
 
     private final Path root;
 
@@ -84,7 +87,23 @@ final class Peers {
      * rotated JSON-lines flow log in the temp dir. Off: {@code --flow-buffer 0} and {@code --admin off},
      * so nothing wants flows and the event loops build none.
      */
-    Setup startDnsflow(Path launcher, String name, InetSocketAddress upstream, Setup.Recording recording, String javaOpts) {
+    Setup startDnsflow(Path launcher, String name, InetSocketAddress upstream, Setup.Recording recording, String javaOpts)
+            throws InterruptedException {
+        return startDnsflow(launcher, name, upstream, recording, javaOpts, null);
+    }
+
+    /**
+     * Recording on, plus Kubernetes names from {@code cluster}: {@code --kubernetes on --kubeconfig FILE}, run as
+     * {@link MockCluster#podEnv() its CoreDNS pod}. Returned once the pods are synced ({@code
+     * dnsflow_kubernetes_synced{resource="pods"} 1}) and a flow was named after a pod, so every measured flow has names.
+     */
+    Setup startDnsflowWithNames(Path launcher, InetSocketAddress upstream, String javaOpts, MockCluster cluster)
+            throws InterruptedException {
+        return startDnsflow(launcher, Setup.NAMES_ON, upstream, Setup.Recording.RING, javaOpts, cluster);
+    }
+
+    private Setup startDnsflow(Path launcher, String name, InetSocketAddress upstream, Setup.Recording recording,
+                               String javaOpts, MockCluster cluster) throws InterruptedException {
         Path dir = dir(name);
         int port = Tools.freePort();
         List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "proxy",
@@ -96,12 +115,26 @@ final class Peers {
             case RING_AND_LOG -> cmd.addAll(List.of("--admin", "127.0.0.1:" + admin, "--flow-log",
                     dir.resolve("flows.jsonl").toString(), "--flow-log-max-size", "64MB", "--flow-log-keep", "2"));
         }
-        ChildProcess p = ChildProcess.start(name, cmd, Map.of("DNSFLOW_JAVA_OPTS", javaOpts), dir, dir.resolve("dnsflow.out"));
+        Map<String, String> env = new HashMap<>(Map.of("DNSFLOW_JAVA_OPTS", javaOpts));
+        if (cluster != null) {
+            cmd.addAll(List.of("--kubernetes", "on", "--kubeconfig", cluster.kubeconfig().toString()));
+            env.putAll(MockCluster.podEnv());
+        }
+        ChildProcess p = ChildProcess.start(name, cmd, env, dir, dir.resolve("dnsflow.out"));
         String args = String.join(" ", cmd.subList(1, cmd.size())).replace(root.toString(), "$TMP")
                 .replace("127.0.0.1:" + port, "127.0.0.1:PORT").replace("127.0.0.1:" + upstream.getPort(), "127.0.0.1:NSD_PORT")
                 .replace("127.0.0.1:" + admin, "127.0.0.1:ADMIN_PORT");
         String flags = javaOpts.isBlank() ? "the launcher's JVM flags" : "DNSFLOW_JAVA_OPTS=`" + javaOpts + "`";
-        return up(new Setup(name, loopback(port), p, "`dnsflow " + args + "` (" + flags + ")"));
+        String names = cluster == null ? "" : "; as pod " + MockCluster.podEnv().get("POD_NAMESPACE") + "/"
+                + MockCluster.podEnv().get("POD_NAME") + " (POD_NAME, POD_NAMESPACE, NODE_NAME, POD_IP), against "
+                + MockCluster.describe();
+        Setup setup = up(new Setup(name, loopback(port), p, "`dnsflow " + args + "` (" + flags + names + ")"));
+        if (cluster != null) {
+            AdminMetrics.await(admin, "dnsflow_kubernetes_synced", "resource=\"pods\"", v -> v == 1, SYNC_TIMEOUT_MS, p);
+            Tools.waitForDns(setup.address(), START_TIMEOUT_MS, p); // one more flow, named now that the pods are in
+            AdminMetrics.await(admin, "dnsflow_flows_enriched_total", "kind=\"pod\"", v -> v >= 1, SYNC_TIMEOUT_MS, p);
+        }
+        return setup;
     }
 
     private static Setup up(Setup setup) {

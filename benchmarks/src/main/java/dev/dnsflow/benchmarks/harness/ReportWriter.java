@@ -39,17 +39,18 @@ final class ReportWriter {
         md.append("Where each proxy's CPU went during its runs (threads grouped by name, the kernel keeps 15 "
                 + "characters; share of the process's CPU over all rounds):\n\n").append(threadTable(d)).append('\n');
         if (d.hasLatency()) {
+            String saturation = d.measured(Setup.FLOW_ON) ? Setup.FLOW_ON : d.latencyRateBasis();
             md.append("## Latency\n\n");
             md.append(String.format("Open-loop generator (Netty UDP, 4 source ports, HdrHistogram), %,d qps = %.0f %% of "
-                    + "dnsdist-default's median throughput, the same rate against every setup; %d rounds × %.0f s "
+                    + "%s's median throughput, the same rate against every setup; %d rounds × %.0f s "
                     + "recorded (after %.1f s unrecorded) per setup, interleaved. Latency is from writing a query to "
                     + "reading its answer. Median over rounds; \"added\" is the setup's percentile minus NSD direct's "
-                    + "in the same round, median over rounds. µs. The rate is %.0f %% of dnsflow-rec-on's own median "
+                    + "in the same round, median over rounds. µs. The rate is %.0f %% of %s's own median "
                     + "throughput above: near 100 %% a setup is saturated and its latency is mostly queueing. "
                     + "\"generator max lag\" is how far the generator's "
                     + "sends fell behind their schedule at worst (the machine's scheduler starving it).%n%n", d.latencyRate(), 100 * o.latencyFraction,
-                    o.latencyRounds, o.latencySeconds, o.latencyWarmupSeconds,
-                    100.0 * d.latencyRate() / d.medianQps(Setup.FLOW_ON)));
+                    d.latencyRateBasis(), o.latencyRounds, o.latencySeconds, o.latencyWarmupSeconds,
+                    100.0 * d.latencyRate() / d.medianQps(saturation), saturation));
             md.append(latencyTable(d)).append('\n');
             md.append("![latency percentiles per setup](").append(plotName).append(")\n\n");
         }
@@ -60,7 +61,11 @@ final class ReportWriter {
         md.append("\nRecording on is dnsflow as users run it: the default 100 000-flow ring and the admin API "
                 + "(whose live stream is a flow sink). `+log` also writes every flow as a JSON line to a file rotated "
                 + "at 64 MB (2 kept) in the run's temp dir. Recording off is `--flow-buffer 0 --admin off`: nothing "
-                + "wants flows, so the event loops build none.\n\n");
+                + "wants flows, so the event loops build none. Names on is recording on plus `--kubernetes on` against "
+                + "a mock API server holding a 10 000-pod cluster; dnsflow runs as a CoreDNS pod (downward-API variables), "
+                + "and as the clients and NSD are on loopback, which dnsflow names as its own pod, every flow gets names "
+                + "(two index lookups: client and upstream). The harness waits for the pods to be synced and a flow to be "
+                + "named before measuring.\n\n");
         md.append("## Method\n\n");
         md.append("- dnsperf per run: `").append(d.dnsperfCommand()).append("` (`-c` clients = source ports, so "
                 + "SO_REUSEPORT spreads them; `-q` outstanding high enough that throughput is not capped by "
@@ -78,12 +83,13 @@ final class ReportWriter {
         md.append("- load average at start ").append(m.loadAtStart()).append(", at end ").append(d.loadAtEnd())
                 .append(" (other work shared the machine)\n");
         d.versions().forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
-        md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-rec-on+log, dnsflow-rec-off): ").append(o.dnsflowJavaOpts.isBlank()
+        md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-names-on, dnsflow-rec-on+log, dnsflow-rec-off): ").append(o.dnsflowJavaOpts.isBlank()
                 ? "none (the ./dnsflow launcher's own flags)" : "`DNSFLOW_JAVA_OPTS=\"" + o.dnsflowJavaOpts + "\"`").append('\n');
         o.jvmVariants.forEach((label, opts) -> md.append("- variant dnsflow-rec-on[").append(label).append("]: ")
                 .append(opts.isBlank() ? "none (the ./dnsflow launcher's own flags)" : "`DNSFLOW_JAVA_OPTS=\"" + opts + "\"`").append('\n'));
         md.append("\n## JMH (the per-query work, piece by piece)\n\n```sh\n").append(BUILD)
-                .append(" && java -jar benchmarks/target/benchmarks.jar QueryPath\n```\n\n");
+                .append(" && java -jar benchmarks/target/benchmarks.jar QueryPath\n")
+                .append("java -jar benchmarks/target/benchmarks.jar Names -prof gc   # naming a flow, 10 000-pod index\n```\n\n");
         md.append("## Per-round throughput (qps)\n\n").append(roundsTable(d));
         Files.createDirectories(file.getParent());
         Files.writeString(file, md.toString());
@@ -125,10 +131,13 @@ final class ReportWriter {
             {Setup.FLOW_ON, Setup.DNSDIST}, {Setup.FLOW_ON, Setup.DNSDIST_TUNED}, {Setup.FLOW_LOG, Setup.DNSDIST},
             {Setup.FLOW_LOG, Setup.DNSDIST_TUNED}, {Setup.FLOW_OFF, Setup.DNSDIST}, {Setup.FLOW_OFF, Setup.DNSDIST_TUNED},
             {Setup.FLOW_ON, Setup.FLOW_OFF}, {Setup.FLOW_LOG, Setup.FLOW_OFF}, {Setup.FLOW_ON, Setup.DIRECT},
-            {Setup.DNSDIST, Setup.DIRECT}, {Setup.DNSDIST_TUNED, Setup.DIRECT}};
+            {Setup.DNSDIST, Setup.DIRECT}, {Setup.DNSDIST_TUNED, Setup.DIRECT}, {Setup.NAMES_ON, Setup.FLOW_ON},
+            {Setup.NAMES_ON, Setup.FLOW_OFF}, {Setup.NAMES_ON, Setup.DNSDIST}};
         StringBuilder t = new StringBuilder("| Ratio | median | per round |\n|---|---:|---|\n");
         for (String[] p : pairs) {
-            appendRatio(t, d, p[0], p[1]);
+            if (d.measured(p[0]) && d.measured(p[1])) {
+                appendRatio(t, d, p[0], p[1]);
+            }
         }
         for (Setup v : d.variants()) {
             appendRatio(t, d, v.name(), Setup.FLOW_ON);

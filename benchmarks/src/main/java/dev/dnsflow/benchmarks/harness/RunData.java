@@ -7,7 +7,12 @@ import java.util.Map;
 record RunData(Options options, String date, double minutes, Machine machine, String loadAtEnd,
                Map<String, String> versions, List<Setup> setups, String dnsperfCommand,
                Map<String, List<ThroughputRounds.Measurement>> throughput, Map<String, Long> peakRssKib,
-               int latencyRate, Map<String, List<LatencyGenerator.Result>> latency, List<Setup> variants) {
+               int latencyRate, String latencyRateBasis, Map<String, List<LatencyGenerator.Result>> latency,
+               List<Setup> variants) {
+
+    boolean measured(String setup) {
+        return throughput.containsKey(setup);
+    }
 
     List<Double> qps(String setup) {
         List<ThroughputRounds.Measurement> ms = throughput.get(setup);

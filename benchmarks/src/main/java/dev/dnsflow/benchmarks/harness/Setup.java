@@ -1,6 +1,7 @@
 package dev.dnsflow.benchmarks.harness;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * One thing measured: a name, where dnsperf sends to, the process whose CPU and memory are
@@ -16,6 +17,10 @@ record Setup(String name, InetSocketAddress address, ChildProcess process, Strin
     static final String FLOW_OFF = "dnsflow-rec-off";
     static final String DNSDIST = "dnsdist-default";
     static final String DNSDIST_TUNED = "dnsdist-tuned";
+    /** Recording on, naming every flow's pods from an API server holding 10 000 pods ({@link MockCluster}). */
+    static final String NAMES_ON = "dnsflow-names-on";
+    /** Every setup, in the order each round measures them; {@code --setups} picks some (NSD direct always). */
+    static final List<String> ALL = List.of(DIRECT, FLOW_ON, NAMES_ON, FLOW_LOG, FLOW_OFF, DNSDIST, DNSDIST_TUNED);
 
     /** How much a dnsflow setup records. */
     enum Recording {
