@@ -2,6 +2,8 @@ package dev.dnsflow.k8s;
 
 import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
@@ -10,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -30,7 +34,7 @@ public final class ApiAccess {
     }
 
     /**
-     * Null when every resource could be listed, else why not (the first failure). Never throws. Each list is
+     * Null when every resource could be listed and watched, else why not (the first failure). Never throws. Each list is
      * tried once: the client's own retries (connection refused, 429, 5xx, with backoff adding up to ~20 s)
      * would turn every fast, telling failure into "did not answer" at the deadline.
      */
@@ -44,17 +48,50 @@ public final class ApiAccess {
         lists.put("jobs", () -> client.batch().v1().jobs().inAnyNamespace().list(ONE));
         String server = client.getMasterUrl() == null ? "the API server" : "the API server at " + client.getMasterUrl();
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (Map.Entry<String, Supplier<Object>> list : lists.entrySet()) {
-            long left = deadline - System.nanoTime();
+        // its own daemon thread: a list that hangs past the deadline must not hold a shared pool's thread
+        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "dnsflow-k8s-access");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Map.Entry<String, Supplier<Object>> list : lists.entrySet()) {
+                long left = deadline - System.nanoTime();
+                try {
+                    CompletableFuture.supplyAsync(list.getValue(), thread).get(Math.max(left, 1), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    return server + " did not answer within " + timeout.toSeconds() + "s (listing " + list.getKey() + ")";
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return "interrupted while listing " + list.getKey();
+                } catch (ExecutionException e) {
+                    return describe(e.getCause(), server, list.getKey());
+                }
+            }
+            return CompletableFuture.supplyAsync(() -> unwatchable(client), thread)
+                    .completeOnTimeout(null, Math.max(deadline - System.nanoTime(), 1), TimeUnit.NANOSECONDS).join();
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    /**
+     * Listing is not watching: a role with get and list but no watch passes the lists, and then no name ever
+     * comes. The API answers "may I watch X?" itself (SelfSubjectAccessReview, which every authenticated user
+     * may ask); when it cannot be asked, say nothing: the informers' watch_errors will tell.
+     */
+    private static String unwatchable(KubernetesClient client) {
+        String[][] resources = {{"", "pods"}, {"", "services"}, {"", "nodes"}, {"apps", "replicasets"}, {"batch", "jobs"}};
+        for (String[] r : resources) {
             try {
-                CompletableFuture.supplyAsync(list.getValue()).get(Math.max(left, 1), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                return server + " did not answer within " + timeout.toSeconds() + "s (listing " + list.getKey() + ")";
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted while listing " + list.getKey();
-            } catch (ExecutionException e) {
-                return describe(e.getCause(), server, list.getKey());
+                SelfSubjectAccessReview review = client.authorization().v1().selfSubjectAccessReview().create(
+                        new SelfSubjectAccessReviewBuilder().withNewSpec().withNewResourceAttributes().withVerb("watch")
+                                .withGroup(r[0]).withResource(r[1]).endResourceAttributes().endSpec().build());
+                if (review.getStatus() != null && Boolean.FALSE.equals(review.getStatus().getAllowed())) {
+                    return "forbidden to watch " + r[1] + " at cluster scope: " + ROLE_HINT;
+                }
+            } catch (RuntimeException cannotAsk) {
+                // not asked: the informers' watch_errors will tell
             }
         }
         return null;

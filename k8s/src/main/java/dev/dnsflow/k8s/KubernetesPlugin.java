@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -41,8 +42,12 @@ public final class KubernetesPlugin implements Plugin {
                     + "dnsflow_responses_by_namespace_total): the first CAP namespaces (default 100, at most 10000) get a "
                     + "series, later ones count as namespace=\"_other\".", "0", "100", KubernetesPlugin::cap);
 
+    /** Every flag of this plugin, for front ends that list flags before any plugin is built. */
+    public static final List<Flag<?>> FLAGS = List.of(KUBERNETES, KUBECONFIG, CONTEXT, NAMESPACE_LABEL);
+
     private final Map<String, String> env;
     private final Consumer<String> notice;
+    private volatile CompletableFuture<String> check;
 
     /**
      * @param env    the process environment: the downward API's POD_NAME, POD_NAMESPACE, NODE_NAME, POD_IP, and
@@ -61,7 +66,7 @@ public final class KubernetesPlugin implements Plugin {
 
     @Override
     public List<Flag<?>> flags() {
-        return List.of(KUBERNETES, KUBECONFIG, CONTEXT, NAMESPACE_LABEL);
+        return FLAGS;
     }
 
     @Override
@@ -84,7 +89,17 @@ public final class KubernetesPlugin implements Plugin {
             notice.accept("Kubernetes names off: " + e.getMessage() + " (--kubernetes off hides this line)");
             return;
         }
-        KubernetesClient client = KubeConfigs.client(config);
+        KubernetesClient client;
+        try {
+            client = KubeConfigs.client(config);
+        } catch (RuntimeException e) { // a certificate or key the kubeconfig names cannot be read
+            String why = "cannot use " + config.source() + ": " + ApiAccess.rootMessage(e);
+            if (mode == Mode.ON || !file.isBlank() || !context.isBlank()) {
+                throw new IllegalStateException("--kubernetes " + mode.name().toLowerCase(Locale.ROOT) + ": " + why);
+            }
+            notice.accept("Kubernetes names off: " + why);
+            return;
+        }
         plan.closeWhenStopped(client);
         if (mode == Mode.ON) {
             String problem = ApiAccess.problem(client, CHECK_TIMEOUT);
@@ -96,7 +111,8 @@ public final class KubernetesPlugin implements Plugin {
         ClusterWatch watch = ClusterWatch.start(client, index, plan.metrics().registry());
         plan.closeWhenStopped(watch);
         if (mode == Mode.AUTO) {
-            checkInBackground(client);
+            check = checkInBackground(client);
+            plan.closeWhenStopped(() -> check.cancel(false)); // closed before the client: no notice about a client we closed
         }
         plan.enricher(KubernetesNames.enricher(index, env, plan.metrics().registry()));
         int cap = flags.get(NAMESPACE_LABEL);
@@ -105,16 +121,27 @@ public final class KubernetesPlugin implements Plugin {
         }
     }
 
-    /** {@code auto}: DNS is served at once; if the API turns out not to work, one line says why (the informers keep retrying). */
-    private void checkInBackground(KubernetesClient client) {
-        Thread check = new Thread(() -> {
+    /**
+     * {@code auto}: DNS is served at once; if the API turns out not to work, one line says why (the informers keep
+     * retrying). Completes with the problem, or null when there is none.
+     */
+    private CompletableFuture<String> checkInBackground(KubernetesClient client) {
+        CompletableFuture<String> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
             String problem = ApiAccess.problem(client, CHECK_TIMEOUT);
-            if (problem != null) {
+            if (problem != null && !result.isCancelled()) {
                 notice.accept("Kubernetes names unavailable, serving DNS without them and retrying: " + problem);
             }
+            result.complete(problem);
         }, "dnsflow-k8s-check");
-        check.setDaemon(true);
-        check.start();
+        thread.setDaemon(true);
+        thread.start();
+        return result;
+    }
+
+    /** {@code auto}'s background check of the API, for tests: done once its notice (if any) is out. Null before setup. */
+    CompletableFuture<String> check() {
+        return check;
     }
 
     static Mode mode(String text) {

@@ -68,4 +68,27 @@ class ApiAccessTest {
             assertThat(api.lists(r)).as(r.metric()).isEqualTo(1);
         }
     }
+
+    /** A role with get and list but no watch would pass every list, and no name would ever come. */
+    @Test
+    void aRoleThatMayListButNotWatchIsNamedWithTheVerb() throws Exception {
+        api.wireMock().stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(
+                        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("\"resource\":\"services\""))
+                .willReturn(FakeApiServer.json(201, "{\"kind\":\"SelfSubjectAccessReview\",\"apiVersion\":"
+                        + "\"authorization.k8s.io/v1\",\"spec\":{},\"status\":{\"allowed\":false}}")));
+        try (KubernetesClient client = client("fake")) {
+            assertThat(ApiAccess.problem(client, TIMEOUT)).startsWith("forbidden to watch services at cluster scope")
+                    .contains("get, list and watch");
+        }
+    }
+
+    @Test
+    void anApiThatCannotBeAskedAboutWatchingIsGivenTheBenefitOfTheDoubt() throws Exception {
+        // FakeApiServer answers no access review: the lists passed, so nothing is reported
+        try (KubernetesClient client = client("fake")) {
+            assertThat(ApiAccess.problem(client, TIMEOUT)).isNull();
+        }
+    }
 }

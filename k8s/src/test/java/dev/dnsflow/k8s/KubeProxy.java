@@ -30,6 +30,7 @@ final class KubeProxy implements AutoCloseable {
     private final ScriptedUpstream upstream;
     private final ProxyMetrics metrics = ProxyMetrics.prometheus();
     private final List<String> notices = new CopyOnWriteArrayList<>();
+    private KubernetesPlugin plugin;
     private DnsProxy proxy;
 
     private KubeProxy() throws Exception {
@@ -50,12 +51,18 @@ final class KubeProxy implements AutoCloseable {
             }
             ProxyConfig config = ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(p.upstream.address()))
                     .eventLoops(1).flags(Flags.of(given)).build();
-            p.proxy = DnsProxy.start(config, p.metrics, List.of(new KubernetesPlugin(env, p.notices::add)));
+            p.plugin = new KubernetesPlugin(env, p.notices::add);
+            p.proxy = DnsProxy.start(config, p.metrics, List.of(p.plugin));
             return p;
         } catch (Exception | Error e) {
             p.close();
             throw e;
         }
+    }
+
+    /** auto's background check of the API, done once its notice (if any) is out; null in other modes. */
+    String checked() throws Exception {
+        return plugin.check() == null ? null : plugin.check().get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     List<String> notices() {

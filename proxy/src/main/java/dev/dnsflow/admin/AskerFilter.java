@@ -50,8 +50,9 @@ final class AskerFilter {
         String name = value.substring(slash + 1);
         check("workload", value, (kind == null || kind.matches("[A-Za-z]{1,63}")) && name.matches(SUBDOMAIN),
                 "[KIND/]NAME, e.g. Deployment/web or web");
-        return asker(a -> a.hasWorkload() && name.equals(a.workloadName())
-                && (kind == null || kind.equalsIgnoreCase(a.workloadKind())));
+        // a pod no controller owns is its own workload, Pod/NAME, as top and diagnose show it
+        return asker(a -> a.hasWorkload() ? name.equals(a.workloadName()) && (kind == null || kind.equalsIgnoreCase(a.workloadKind()))
+                : a.isPod() && name.equals(a.name()) && (kind == null || kind.equalsIgnoreCase("Pod")));
     }
 
     private static Predicate<Flow> asker(Predicate<K8sRef> test) {

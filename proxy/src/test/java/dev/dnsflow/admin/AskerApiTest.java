@@ -81,7 +81,8 @@ class AskerApiTest {
         assertThat(names("?pod=mypod")).containsExactly("web-1.example.com.");
         assertThat(names("?pod=web-*")).containsExactly("web-2.example.com.", "web-2.example.com.");
         assertThat(names("?workload=deployment/web&limit=1")).containsExactly("web-2.example.com.");
-        assertThat(names("?workload=job")).as("a bare pod has no workload").isEmpty();
+        assertThat(names("?workload=Pod/job")).as("a bare pod is its own workload, as top shows it")
+                .containsExactly("job.example.com.");
         assertThat(names("?node=worker-2")).containsExactly("job.example.com.", "web-2.example.com.", "web-2.example.com.");
         assertThat(names("?node=worker-1&namespace=default")).containsExactly("web-1.example.com.");
         assertThat(names("")).as("unfiltered: the unknown asker too").hasSize(5);

@@ -73,8 +73,10 @@ class FlowFilterTest {
     }
 
     @Test
-    void aPodNoControllerOwnsHasNoWorkloadAndAHostNetworkAskerIsItsNode() {
-        assertThat(matches("workload", "debug", askedBy(sample(), BARE))).isFalse();
+    void aPodNoControllerOwnsIsItsOwnWorkloadAsTopShowsItAndAHostNetworkAskerIsItsNode() {
+        assertThat(matches("workload", "Pod/debug", askedBy(sample(), BARE))).as("top's key default/Pod/debug").isTrue();
+        assertThat(matches("workload", "debug", askedBy(sample(), BARE))).isTrue();
+        assertThat(matches("workload", "Deployment/debug", askedBy(sample(), BARE))).isFalse();
         assertThat(matches("pod", "debug", askedBy(sample(), BARE))).isTrue();
         Flow fromNode = askedBy(sample(), K8sRef.node("worker-1"));
         assertThat(matches("node", "worker-1", fromNode)).isTrue();

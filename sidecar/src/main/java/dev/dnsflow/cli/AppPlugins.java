@@ -27,7 +27,6 @@ public final class AppPlugins {
 
     /** Every plugin flag a serving command offers: the engine's, then the application's. */
     static List<Flag<?>> flags() {
-        KubernetesPlugin k8s = new KubernetesPlugin(java.util.Map.of(), notice -> { });
-        return Stream.concat(Plugins.flags().stream(), k8s.flags().stream()).toList();
+        return Stream.concat(Plugins.flags().stream(), KubernetesPlugin.FLAGS.stream()).toList();
     }
 }

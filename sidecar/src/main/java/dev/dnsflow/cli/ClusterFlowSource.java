@@ -155,9 +155,18 @@ final class ClusterFlowSource implements FlowSource {
         return body;
     }
 
+    /** A pod proxy that never answers is one failed pod after {@link FlowsClient#LIST_TIMEOUT}, not a hung command. */
     private static <T> T await(CompletableFuture<T> future) throws FlowsClient.Failure, InterruptedException {
         try {
-            return future.get();
+            return future.get(FlowsClient.LIST_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            future.thenAccept(late -> { // it may still come: close it then
+                if (late instanceof PodProxy.Stream stream) {
+                    closeQuietly(stream.body());
+                }
+            });
+            throw new FlowsClient.Failure("no answer through the API server's pod proxy within "
+                    + FlowsClient.LIST_TIMEOUT.toSeconds() + "s");
         } catch (ExecutionException e) {
             throw new FlowsClient.Failure("cannot reach it through the API server's pod proxy: " + FlowsClient.reason(e.getCause()));
         }
@@ -197,6 +206,8 @@ final class ClusterFlowSource implements FlowSource {
                         }, skipped -> warn.accept("… " + skipped + " flows skipped on " + id + " (this reader was too slow)"));
                     } catch (FlowsClient.Failure e) {
                         warn.accept(id + ": " + e.getMessage());
+                    } catch (RuntimeException e) { // a flow this observe cannot read (a newer dnsflow): that pod's stream ends
+                        warn.accept(id + ": cannot read a flow: " + e.getMessage());
                     }
                     if (!closing) {
                         warn.accept(id + ": ended its flow stream (did the pod stop?)");

@@ -83,7 +83,12 @@ final class ClusterOptions {
         // fabric8 retries 5xx answers with backoff for about 100 s; a pod proxy's 503 (the pod refused) is news to
         // report at once, and a command line has a user to retry
         config.config().setRequestRetryBackoffLimit(0);
-        KubernetesClient client = KubeConfigs.client(config);
+        KubernetesClient client;
+        try {
+            client = KubeConfigs.client(config);
+        } catch (RuntimeException e) { // a certificate or key the kubeconfig names cannot be read
+            throw new FlowsClient.Failure("cannot use " + config.source() + ": " + e.getMessage());
+        }
         String where = "pods with label selector '" + selector + "' in " + (dnsflowNamespace == null ? "all namespaces"
                 : "namespace " + dnsflowNamespace);
         try {

@@ -171,7 +171,8 @@ public final class ObserveCommand implements Callable<Integer> {
                 flows.forEach(f -> shown.add(FlowSource.key(f)));
                 printer.print(flows);
                 if (flows.isEmpty() && !follow) {
-                    err.println("no flows match" + (filters.isEmpty() ? " (has dnsflow forwarded any query yet?)" : " these filters"));
+                    err.println("no flows match" + (filters.isEmpty() ? " (has dnsflow forwarded any query yet?)"
+                            : " these filters" + (askerFilters() ? " (are Kubernetes names on? dnsflow proxy --kubernetes)" : "")));
                 }
             }
             if (stream == null) {
@@ -197,6 +198,11 @@ public final class ObserveCommand implements Callable<Integer> {
                 source.close();
             }
         }
+    }
+
+    /** Whether a filter on the pod that asked was given: those need names, which a proxy without --kubernetes lacks. */
+    private boolean askerFilters() {
+        return namespace != null || pod != null || workload != null || node != null;
     }
 
     /** The filters that were given, as the API's query parameters. */
