@@ -1,7 +1,10 @@
 package dev.dnsflow.k8s;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.Informable;
@@ -34,7 +37,8 @@ import java.util.function.Consumer;
  * <p>Metrics, on the registry given: {@code dnsflow.kubernetes.synced{resource}} (1 once the first
  * list arrived), {@code dnsflow.kubernetes.objects{resource}} (objects in the informer's cache) and
  * {@code dnsflow.kubernetes.watch.errors{resource,reason}} (list/watch failures; the informer
- * retries them with backoff, except unreadable objects).
+ * retries them with backoff, except unreadable objects) and {@code dnsflow.kubernetes.watch.opens{resource}}
+ * (watch requests sent, counted by {@link WatchOpens}: the first and every re-open).
  */
 public final class ClusterWatch implements AutoCloseable {
     public static final long RESYNC_MILLIS = 10 * 60_000L;
@@ -51,13 +55,14 @@ public final class ClusterWatch implements AutoCloseable {
     private final MeterRegistry registry;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final List<CompletableFuture<Void>> started = new ArrayList<>();
-    private final List<Meter> meters = new CopyOnWriteArrayList<>();
+    private final List<Meter> meters;
     private final AtomicLong lastExpire = new AtomicLong(System.currentTimeMillis());
 
-    private ClusterWatch(KubernetesClient client, ClusterIndex index, MeterRegistry registry) {
+    private ClusterWatch(KubernetesClient client, ClusterIndex index, MeterRegistry registry, List<Meter> meters) {
         this.client = client;
         this.index = index;
         this.registry = registry;
+        this.meters = meters;
     }
 
     /**
@@ -65,12 +70,20 @@ public final class ClusterWatch implements AutoCloseable {
      * are not retried by the client: each failed list, or watch refused at its start, reaches the informer,
      * which counts it ({@code watch.errors}) and lists again after its own backoff (1 s, doubling). The
      * client's retries would hide up to ~20 s of 429s, 500s or refused connections per failure from the
-     * metrics. (A watch that breaks once established is reconnected by fabric8 itself, with backoff, and
-     * never reaches the informer's handler: it is not counted.)
+     * metrics. (A watch that breaks once established is re-opened by fabric8 itself, with backoff, and
+     * never reaches the informer's handler: it is not an error here, but its re-open is in {@code watch.opens}.)
+     * The informers get a client of their own, built from {@code base}'s configuration, closed by {@link #close}.
      */
     public static ClusterWatch start(KubernetesClient base, ClusterIndex index, MeterRegistry registry) {
-        KubernetesClient client = KubeConfigs.adjusted(base, c -> c.withRequestRetryBackoffLimit(0));
-        ClusterWatch watch = new ClusterWatch(client, index, registry);
+        List<Meter> meters = new CopyOnWriteArrayList<>();
+        WatchOpens opens = new WatchOpens(resource -> counter(registry, meters, Counter.builder("dnsflow.kubernetes.watch.opens")
+                .description("Kubernetes watch requests sent: the first and every re-open (server timeout, broken stream, re-list)")
+                .tag("resource", resource)).increment());
+        // a client of its own: the interceptor must be there when the HTTP client is built
+        Config config = new ConfigBuilder(base.getConfiguration()).withRequestRetryBackoffLimit(0).build();
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("dnsflow-watch-opens", opens)).build();
+        ClusterWatch watch = new ClusterWatch(client, index, registry, meters);
         try {
             // owners first: a pod listed after its ReplicaSet names its Deployment at once
             watch.watch("replicasets", client.apps().replicaSets().inAnyNamespace(), index::upsertReplicaSet,
@@ -116,14 +129,9 @@ public final class ClusterWatch implements AutoCloseable {
             }
         });
         informer.exceptionHandler((isStarted, t) -> {
-            Counter.Builder errors = Counter.builder("dnsflow.kubernetes.watch.errors")
+            counter(registry, meters, Counter.builder("dnsflow.kubernetes.watch.errors")
                     .description("Kubernetes list/watch failures (the informer retries)")
-                    .tag("resource", resource).tag("reason", reason(t));
-            Counter counter = errors.register(registry);
-            if (!meters.contains(counter)) {
-                meters.add(counter);
-            }
-            counter.increment();
+                    .tag("resource", resource).tag("reason", reason(t))).increment();
             return !ExceptionHandler.isDeserializationException(t);
         });
         meters.add(Gauge.builder("dnsflow.kubernetes.synced", informer, i -> i.hasSynced() ? 1 : 0)
@@ -132,6 +140,15 @@ public final class ClusterWatch implements AutoCloseable {
                 .description("Objects in the informer's cache").tag("resource", resource).register(registry));
         informers.add(informer);
         started.add(informer.start().toCompletableFuture());
+    }
+
+    /** Registers (once) a counter that {@link #close()} removes. */
+    private static Counter counter(MeterRegistry registry, List<Meter> meters, Counter.Builder builder) {
+        Counter counter = builder.register(registry);
+        if (!meters.contains(counter)) {
+            meters.add(counter);
+        }
+        return counter;
     }
 
     /** A bounded label for a list/watch failure. */
@@ -190,10 +207,11 @@ public final class ClusterWatch implements AutoCloseable {
         }
     }
 
-    /** Stops the informers and removes the meters; the client stays open (it is the caller's). */
+    /** Stops the informers, closes their client and removes the meters; the client given to {@link #start} stays open. */
     @Override
     public void close() {
         informers.forEach(SharedIndexInformer::stop);
+        client.close();
         meters.forEach(registry::remove);
         meters.clear();
     }

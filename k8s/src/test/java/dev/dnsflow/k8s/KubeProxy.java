@@ -126,6 +126,12 @@ final class KubeProxy implements AutoCloseable {
         return c == null ? 0 : c.count();
     }
 
+    /** {@code dnsflow.kubernetes.watch.opens{resource}}, 0 when never counted. */
+    double watchOpens(String resource) {
+        Counter c = metrics.registry().find("dnsflow.kubernetes.watch.opens").tag("resource", resource).counter();
+        return c == null ? 0 : c.count();
+    }
+
     /** Every watch error counted so far, as {@code resource/reason=count}. */
     List<String> watchErrors() {
         List<String> all = new ArrayList<>();

@@ -144,22 +144,41 @@ class KubernetesApiFaultsTest {
     }
 
     /**
-     * fabric8 reconnects a broken watch by itself (backoff from 1 s) without telling the informer, so a
-     * reset is not in {@code watch_errors}: what shows is that the list stands and the watch comes back
-     * without hammering.
+     * fabric8 re-opens a reset watch by itself (backoff from 1 s) without telling the informer, so the reset
+     * is not in {@code watch_errors}: {@code watch_opens} shows each re-open, the list stands and the watch is
+     * not hammered.
      */
     @Test
-    void aWatchResetMidStreamIsWatchedAgainWithoutHammering() throws Exception {
+    void aWatchResetIsCountedAsReopenedWithoutHammering() throws Exception {
         api.onWatch(Resource.PODS, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
 
         serveThroughTheFault();
 
-        awaitTrue(() -> api.watches(Resource.PODS) >= 2, () -> "pods watched again; watches: " + api.watches(Resource.PODS));
-        int before = api.watches(Resource.PODS);
+        awaitTrue(() -> api.watches(Resource.PODS) >= 3, () -> "pods watched again; watches: " + api.watches(Resource.PODS));
+        assertThat(proxy.watchOpens("pods")).as("watch opens counted vs sent").isEqualTo(api.watches(Resource.PODS));
+        double before = proxy.watchOpens("pods");
         Thread.sleep(2_000);
-        assertThat(api.watches(Resource.PODS) - before).as("pod watches in 2 s").isLessThanOrEqualTo(4);
+        assertThat(proxy.watchOpens("pods") - before).as("pod watches in 2 s").isLessThanOrEqualTo(4);
+        assertThat(proxy.watchOpens("services")).as("a healthy watch: opened once").isEqualTo(1);
+        assertThat(proxy.watchErrors()).isEmpty();
         assertThat(proxy.synced("pods")).as("the list stands").isEqualTo(1);
         assertThat(proxy.notices()).isEmpty();
+    }
+
+    /**
+     * A watch the server ends cleanly (here at once, after one bookmark; a real API server after its 5-10
+     * min timeout) is re-opened: counted in {@code watch_opens}, never in {@code watch_errors}.
+     */
+    @Test
+    void aWatchTheServerEndsIsReopenedAndNotAnError() throws Exception {
+        api.onWatch(Resource.PODS, FakeApiServer.json(200, "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Pod\","
+                + "\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"100\"}}}\n"));
+
+        serveThroughTheFault();
+
+        awaitTrue(() -> proxy.watchOpens("pods") >= 4, () -> "pods watched again; opens: " + proxy.watchOpens("pods"));
+        assertThat(proxy.watchErrors()).isEmpty();
+        assertThat(proxy.synced("pods")).isEqualTo(1);
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
