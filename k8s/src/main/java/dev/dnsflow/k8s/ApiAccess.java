@@ -110,10 +110,26 @@ public final class ApiAccess {
                 };
             }
             if (c instanceof IOException io) {
-                return "cannot reach " + server + ": " + rootMessage(io);
+                return "cannot reach " + server + ": " + ioReason(io);
             }
         }
         return "cannot list " + resource + " from " + server + ": " + rootMessage(t);
+    }
+
+    /** In words: HTTP clients wrap a refused connection in exceptions with no message (ClosedChannelException). */
+    static String ioReason(IOException io) {
+        for (Throwable c = io; c != null; c = c.getCause()) {
+            if (c instanceof java.net.ConnectException) {
+                return "connection refused";
+            }
+            if (c instanceof java.net.http.HttpTimeoutException || c instanceof java.net.SocketTimeoutException) {
+                return "timed out";
+            }
+            if (c instanceof java.net.UnknownHostException) {
+                return "unknown host " + c.getMessage();
+            }
+        }
+        return rootMessage(io);
     }
 
     static String rootMessage(Throwable t) {

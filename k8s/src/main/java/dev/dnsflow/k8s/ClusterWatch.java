@@ -31,8 +31,11 @@ import java.util.function.Consumer;
 /**
  * Keeps a {@link ClusterIndex} current: shared informers (list, then watch; resync every
  * {@link #RESYNC_MILLIS}) over pods, Services, nodes, ReplicaSets and Jobs in all namespaces.
- * Informer caches keep only the fields the index reads ({@link ReducedStateItemStore}), so a large
- * cluster costs little more than the index itself. Handlers only update the index.
+ * Informer caches keep only what a deletion needs, namespace, name and uid ({@link ReducedStateItemStore}):
+ * the index holds everything else, so a large cluster costs little more than the index itself (a full
+ * or field-reduced cache of 10 000 pods is tens of MB). Handlers only update the index; a resync hands
+ * back what the cache holds, which is too little to restate an object, and changes nothing anyway: it is
+ * let pass.
  *
  * <p>Metrics, on the registry given: {@code dnsflow.kubernetes.synced{resource}} (1 once the first
  * list arrived), {@code dnsflow.kubernetes.objects{resource}} (objects in the informer's cache) and
@@ -47,10 +50,11 @@ public final class ClusterWatch implements AutoCloseable {
 
     private static final int HTTP_GONE = 410;
 
-    private static final String[] META = {"metadata.namespace", "metadata.name", "metadata.uid",
-            "metadata.creationTimestamp", "metadata.ownerReferences"};
+    /** What the informers' caches keep of each object: what {@code ClusterIndex.remove…} reads. */
+    private static final String[] KEPT = {"metadata.namespace", "metadata.name", "metadata.uid"};
 
     private final KubernetesClient client;
+    private final long resyncMillis;
     private final ClusterIndex index;
     private final MeterRegistry registry;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
@@ -58,7 +62,9 @@ public final class ClusterWatch implements AutoCloseable {
     private final List<Meter> meters;
     private final AtomicLong lastExpire = new AtomicLong(System.currentTimeMillis());
 
-    private ClusterWatch(KubernetesClient client, ClusterIndex index, MeterRegistry registry, List<Meter> meters) {
+    private ClusterWatch(KubernetesClient client, ClusterIndex index, MeterRegistry registry, List<Meter> meters,
+                         long resyncMillis) {
+        this.resyncMillis = resyncMillis;
         this.client = client;
         this.index = index;
         this.registry = registry;
@@ -75,6 +81,11 @@ public final class ClusterWatch implements AutoCloseable {
      * The informers get a client of their own, built from {@code base}'s configuration, closed by {@link #close}.
      */
     public static ClusterWatch start(KubernetesClient base, ClusterIndex index, MeterRegistry registry) {
+        return start(base, index, registry, RESYNC_MILLIS);
+    }
+
+    /** {@link #start(KubernetesClient, ClusterIndex, MeterRegistry)} with another resync period (tests). */
+    static ClusterWatch start(KubernetesClient base, ClusterIndex index, MeterRegistry registry, long resyncMillis) {
         List<Meter> meters = new CopyOnWriteArrayList<>();
         WatchOpens opens = new WatchOpens(resource -> counter(registry, meters, Counter.builder("dnsflow.kubernetes.watch.opens")
                 .description("Kubernetes watch requests sent: the first and every re-open (server timeout, broken stream, re-list)")
@@ -83,17 +94,15 @@ public final class ClusterWatch implements AutoCloseable {
         Config config = new ConfigBuilder(base.getConfiguration()).withRequestRetryBackoffLimit(0).build();
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("dnsflow-watch-opens", opens)).build();
-        ClusterWatch watch = new ClusterWatch(client, index, registry, meters);
+        ClusterWatch watch = new ClusterWatch(client, index, registry, meters, resyncMillis);
         try {
             // owners first: a pod listed after its ReplicaSet names its Deployment at once
             watch.watch("replicasets", client.apps().replicaSets().inAnyNamespace(), index::upsertReplicaSet,
                     index::removeReplicaSet);
             watch.watch("jobs", client.batch().v1().jobs().inAnyNamespace(), index::upsertJob, index::removeJob);
-            watch.watch("nodes", client.nodes(), index::upsertNode, index::removeNode, "status.addresses");
-            watch.watch("services", client.services().inAnyNamespace(), index::upsertService, index::removeService,
-                    "spec.clusterIP", "spec.clusterIPs");
-            watch.watch("pods", client.pods().inAnyNamespace(), index::upsertPod, index::removePod,
-                    "spec.nodeName", "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs");
+            watch.watch("nodes", client.nodes(), index::upsertNode, index::removeNode);
+            watch.watch("services", client.services().inAnyNamespace(), index::upsertService, index::removeService);
+            watch.watch("pods", client.pods().inAnyNamespace(), index::upsertPod, index::removePod);
         } catch (RuntimeException e) {
             watch.close();
             throw e;
@@ -102,13 +111,10 @@ public final class ClusterWatch implements AutoCloseable {
     }
 
     private <T extends HasMetadata> void watch(String resource, Informable<T> informable, Consumer<T> upsert,
-            Consumer<T> remove, String... fields) {
-        SharedIndexInformer<T> informer = informable.runnableInformer(RESYNC_MILLIS);
-        String[] kept = new String[META.length + fields.length];
-        System.arraycopy(META, 0, kept, 0, META.length);
-        System.arraycopy(fields, 0, kept, META.length, fields.length);
+            Consumer<T> remove) {
+        SharedIndexInformer<T> informer = informable.runnableInformer(resyncMillis);
         ReducedStateItemStore<T> store = new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE,
-                informer.getApiTypeClass(), client.getKubernetesSerialization(), kept);
+                informer.getApiTypeClass(), client.getKubernetesSerialization(), KEPT);
         informer.itemStore(store);
         informer.addEventHandler(new ResourceEventHandler<T>() {
             @Override
@@ -119,6 +125,9 @@ public final class ClusterWatch implements AutoCloseable {
 
             @Override
             public void onUpdate(T before, T after) {
+                if (before == after) {
+                    return; // a resync: the cache's remnant of what the index already holds
+                }
                 upsert.accept(after);
                 maybeExpire();
             }

@@ -87,6 +87,22 @@ class ClusterWatchTest {
         assertThat(registry.find("dnsflow.kubernetes.synced").gauges()).as("meters removed on close").isEmpty();
     }
 
+    /** The informers' caches keep only namespace, name and uid; a resync must not restate a pod from that remnant. */
+    @Test
+    void resyncsLeaveTheIndexAsItWas() throws Exception {
+        client.pods().inNamespace("shop").resource(pod("shop", "web-1", System.currentTimeMillis() - 60_000, "10.0.0.5")
+                .build()).create();
+
+        try (ClusterWatch watch = ClusterWatch.start(client, index, registry, 100)) {
+            assertThat(watch.awaitSynced(Duration.ofSeconds(20))).isTrue();
+            await(() -> now("10.0.0.5"), "pod shop/web-1 on node-1");
+            Thread.sleep(1_000); // ten resyncs
+            assertThat(now("10.0.0.5")).isEqualTo("pod shop/web-1 on node-1");
+            client.pods().inNamespace("shop").withName("web-1").delete();
+            await(() -> now("10.0.0.5"), "-"); // a deletion still finds the pod by what the cache kept
+        }
+    }
+
     @Test
     void aRefusedListIsCountedByResourceAndReasonAndRetried() throws Exception {
         server.expect().get().withPath("/api/v1/pods?resourceVersion=0").andReturn(403, "forbidden").once();

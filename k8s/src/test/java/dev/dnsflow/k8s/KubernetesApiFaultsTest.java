@@ -154,8 +154,11 @@ class KubernetesApiFaultsTest {
 
         serveThroughTheFault();
 
-        awaitTrue(() -> api.watches(Resource.PODS) >= 3, () -> "pods watched again; watches: " + api.watches(Resource.PODS));
-        assertThat(proxy.watchOpens("pods")).as("watch opens counted vs sent").isEqualTo(api.watches(Resource.PODS));
+        awaitTrue(() -> proxy.watchOpens("pods") >= 3, () -> "pods watched again; opens: " + proxy.watchOpens("pods"));
+        // every open counted reached the server (but one that may be under way); the JDK's HTTP client may also
+        // repeat a GET whose connection was reset once by itself, which the server sees and we do not count
+        assertThat((double) api.watches(Resource.PODS)).as("watches the server saw vs opens counted")
+                .isGreaterThanOrEqualTo(proxy.watchOpens("pods") - 1);
         double before = proxy.watchOpens("pods");
         Thread.sleep(2_000);
         assertThat(proxy.watchOpens("pods") - before).as("pod watches in 2 s").isLessThanOrEqualTo(4);
