@@ -7,13 +7,22 @@ import java.util.Map;
  * An address → the cluster object it was at a given time ({@link ClusterIndex}), plus one thing the index
  * cannot know: a loopback address is dnsflow's own pod (CoreDNS in the same pod, in the sidecar setup),
  * which the downward API tells us ({@code POD_NAME}, {@code POD_NAMESPACE}, {@code NODE_NAME}, and
- * {@code POD_IP} to find its workload in the index).
+ * {@code POD_IP} to find its workload in the index). Not thread-safe: the recorder's thread owns it.
  */
 final class AddressNamer {
+    /** How long our own pod's name is reused: its workload can sharpen, within a second is soon enough. */
+    static final long SELF_REFRESH_MILLIS = 1_000;
+
     private final ClusterIndex index;
     /** dnsflow's own pod from the environment, or null outside a pod. */
     private final K8sRef self;
     private final String selfIp;
+    /**
+     * Our own pod as last looked up, and for which flow time: in the sidecar every flow's client is loopback,
+     * so it is asked for on every flow, and it changes only when our own pod does. Recorder thread only.
+     */
+    private K8sRef selfSeen;
+    private long selfSeenAt = Long.MIN_VALUE;
 
     AddressNamer(ClusterIndex index, Map<String, String> env) {
         this.index = index;
@@ -38,13 +47,15 @@ final class AddressNamer {
 
     /** Our own pod: as the index knows it (with its workload) when it can, else from the environment alone. */
     private K8sRef self(long atEpochMillis) {
-        if (selfIp != null) {
-            K8sObject found = index.lookup(selfIp, atEpochMillis);
-            if (found != null && found.ref().isPod()) {
-                return found.ref();
-            }
+        if (selfIp == null) {
+            return self;
         }
-        return self;
+        if (Math.abs(atEpochMillis - selfSeenAt) >= SELF_REFRESH_MILLIS) {
+            K8sObject found = index.lookup(selfIp, atEpochMillis);
+            selfSeen = found != null && found.ref().isPod() ? found.ref() : self;
+            selfSeenAt = atEpochMillis;
+        }
+        return selfSeen;
     }
 
     static boolean isLoopback(String ip) {
