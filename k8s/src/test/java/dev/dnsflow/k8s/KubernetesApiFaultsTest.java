@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.http.Fault;
 import dev.dnsflow.k8s.FakeApiServer.Resource;
+import dev.dnsflow.testing.Eventually;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -185,17 +186,11 @@ class KubernetesApiFaultsTest {
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        awaitTrue(condition, () -> what);
+        Eventually.await(condition, Duration.ofSeconds(15), what);
     }
 
     private static void awaitTrue(BooleanSupplier condition, java.util.function.Supplier<String> what)
             throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 15 s: " + what.get());
-            }
-            Thread.sleep(50);
-        }
+        Eventually.await(condition, Duration.ofSeconds(15), what);
     }
 }

@@ -8,6 +8,7 @@ import dev.dnsflow.dnstap.proto.Dnstap;
 import dev.dnsflow.dnstap.proto.Message;
 import dev.dnsflow.dnstap.proto.SocketProtocol;
 import dev.dnsflow.peers.Peers;
+import dev.dnsflow.testing.Eventually;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -228,10 +229,6 @@ class DnstapPeersTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        Eventually.await(condition, WAIT, what);
     }
 }

@@ -3,6 +3,7 @@ package dev.dnsflow.dnstap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dnsflow.dnstap.proto.Dnstap;
+import dev.dnsflow.testing.Eventually;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,10 +170,6 @@ class FrameStreamsWriterTest {
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(10);
-        }
+        Eventually.await(condition, WAIT, what);
     }
 }
