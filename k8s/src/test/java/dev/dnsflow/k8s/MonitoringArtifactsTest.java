@@ -44,8 +44,8 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 
 /**
- * The shipped monitoring artifacts — the Grafana dashboard {@code grafana/dnsflow.json} and the
- * PrometheusRule {@code prometheus/dnsflow-rules.yaml} — are well-formed, pass {@code promtool},
+ * The shipped monitoring artifacts — the Grafana dashboard {@code deploy/base/dnsflow.json} and the
+ * PrometheusRule {@code deploy/base/dnsflow-rules.yaml} — are well-formed, pass {@code promtool},
  * and only chart metrics a running proxy really exports. A renamed meter or a typo in a panel
  * fails here instead of showing an empty graph in production.
  */
@@ -53,8 +53,8 @@ class MonitoringArtifactsTest {
 
     /** The k8s module directory (surefire sets {@code basedir}; an IDE usually runs in it). */
     private static final Path MODULE = Path.of(System.getProperty("basedir", "."));
-    private static final Path DASHBOARD = MODULE.resolve("grafana/dnsflow.json");
-    private static final Path RULES = MODULE.resolve("prometheus/dnsflow-rules.yaml");
+    private static final Path DASHBOARD = MODULE.resolve("deploy/base/dnsflow.json");
+    private static final Path RULES = MODULE.resolve("deploy/base/dnsflow-rules.yaml");
 
     /**
      * Metrics the dashboard or the rules reference although no proxy exports them yet, each with
