@@ -34,16 +34,18 @@ public final class Peers {
     public static final String REQUIRE_ENV = "DNSFLOW_REQUIRE_PEERS";
 
     /** Debian package providing each executable (executables not listed map to themselves). */
-    private static final Map<String, String> PACKAGES = Map.of(
-            "nsd", "nsd",
-            "unbound", "unbound",
-            "dnsdist", "dnsdist",
-            "dnsperf", "dnsperf",
-            "dig", "dnsutils",
-            "kdig", "knot-dnsutils",
-            "dnstap", "golang-github-dnstap-golang-dnstap-cli",
-            "fstrm_capture", "fstrm-bin",
-            "promtool", "prometheus");
+    private static final Map<String, String> PACKAGES = Map.ofEntries(
+            Map.entry("nsd", "nsd"),
+            Map.entry("unbound", "unbound"),
+            Map.entry("dnsdist", "dnsdist"),
+            Map.entry("dnsperf", "dnsperf"),
+            Map.entry("dig", "dnsutils"),
+            Map.entry("kdig", "knot-dnsutils"),
+            Map.entry("dnstap", "golang-github-dnstap-golang-dnstap-cli"),
+            Map.entry("fstrm_capture", "fstrm-bin"),
+            Map.entry("promtool", "prometheus"),
+            Map.entry("chroot", "coreutils"),
+            Map.entry("unshare", "util-linux"));
 
     /** Searched after PATH: sbin is often missing from a non-root user's PATH. */
     private static final List<String> EXTRA_DIRS = List.of("/usr/sbin", "/usr/bin", "/sbin");

@@ -1,0 +1,241 @@
+package dev.dnsflow.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.spi.ToolProvider;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.dnsflow.peers.Peers;
+
+/**
+ * The image tar that {@code package} wrote (an OCI layout: index.json, blobs), taken apart with plain tar the way a
+ * container runtime would: its config says who runs what, and its layers, unpacked into a root filesystem, run
+ * {@code dnsflow --version}, a short {@code dnsflow demo} and a TLS client, as the image's user, with nothing from
+ * this machine but the kernel. Running needs root (chroot, mounts in a private namespace: /proc, which the loader
+ * needs to find libjli.so, and the four device nodes the JVM reads); without it those tests are skipped, or fail
+ * under {@value Peers#REQUIRE_ENV}=1, as CI runs.
+ */
+class ImageIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MIB = 1024 * 1024;
+    private static final List<String> ENTRYPOINT = List.of("/opt/java/bin/java", "-Xms64m", "-Xmx256m", "-Xmn48m",
+            "-XX:+UseSerialGC", "-jar", "/opt/dnsflow/dnsflow.jar");
+
+    private static Path layout;
+    private static Path rootfs;
+    private static JsonNode manifest;
+    private static JsonNode config;
+
+    @BeforeAll
+    static void unpack() throws Exception {
+        Path tar = Path.of(System.getProperty("image.tar"));
+        Path work = tar.resolveSibling("image-it");
+        ok(run(List.of("rm", "-rf", work.toString()), 60));
+        layout = Files.createDirectories(work.resolve("layout"));
+        rootfs = Files.createDirectories(work.resolve("rootfs"));
+        ok(run(List.of("tar", "-xf", tar.toString(), "-C", layout.toString()), 60));
+        JsonNode index = JSON.readTree(layout.resolve("index.json").toFile());
+        manifest = JSON.readTree(blob(index.at("/manifests/0/digest").asText()).toFile());
+        config = JSON.readTree(blob(manifest.at("/config/digest").asText()).toFile());
+        for (JsonNode layer : manifest.get("layers")) {
+            ok(run(List.of("tar", "--warning=no-unknown-keyword", "-xzf", blob(layer.get("digest").asText()).toString(),
+                    "-C", rootfs.toString()), 60));
+        }
+    }
+
+    @Test
+    void configRunsJavaAsNonrootAndNeedsNoShell() {
+        JsonNode c = config.get("config");
+        assertThat(c.get("User").asText()).isEqualTo("65532:65532");
+        assertThat(JSON.convertValue(c.get("Entrypoint"), List.class)).isEqualTo(ENTRYPOINT);
+        assertThat(c.has("Cmd") && !c.get("Cmd").isNull()).as("no Cmd").isFalse();
+        assertThat(JSON.convertValue(c.get("Env"), List.class)).containsExactly("LANG=C.UTF-8");
+        // reproducible: Jib's fixed times, not the build's
+        assertThat(config.get("created").asText()).isEqualTo("1970-01-01T00:00:00Z");
+        assertThat(rootfs.resolve("bin/sh")).doesNotExist();
+        assertThat(rootfs.resolve("opt/java/bin/java")).isExecutable();
+        assertThat(rootfs.resolve("opt/dnsflow/dnsflow.jar")).isRegularFile();
+        assertThat(rootfs.resolve("etc/passwd")).content().contains("nonroot:x:65532:65532:");
+    }
+
+    @Test
+    void imageIsUnder120MiB() throws IOException {
+        long compressed = 0;
+        for (JsonNode layer : manifest.get("layers")) {
+            compressed += layer.get("size").asLong();
+        }
+        long unpacked;
+        try (Stream<Path> files = Files.walk(rootfs)) {
+            unpacked = files.filter(Files::isRegularFile).mapToLong(ImageIT::size).sum();
+        }
+        System.out.printf("image: layers %.1f MiB compressed, %.1f MiB unpacked%n",
+                compressed / (double) MIB, unpacked / (double) MIB);
+        assertThat(unpacked).isLessThan(120 * MIB);
+    }
+
+    @Test
+    void runtimeHasEveryModuleTheJarNeeds() {
+        ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        int code = jdeps.run(print, print, "--print-module-deps", "--ignore-missing-deps", "--multi-release", "17",
+                System.getProperty("image.jar"));
+        String printed = out.toString(StandardCharsets.UTF_8).trim();
+        assertThat(code).as(printed).isZero();
+        List<String> included = Arrays.asList(System.getProperty("image.modules").split(","));
+        assertThat(included).as("image.modules in image/pom.xml").containsAll(Arrays.asList(printed.split(",")));
+    }
+
+    @Test
+    void printsItsVersionAsTheImageUser() {
+        Result r = inImage(List.of("--version"), 60);
+        assertThat(r.code).as(r.output).isZero();
+        assertThat(r.output).contains("dnsflow " + System.getProperty("project.version"));
+    }
+
+    @Test
+    void demoPrintsFlowsAsTheImageUser() {
+        Result r = inImage(List.of("demo", "--duration", "3s"), 90);
+        assertThat(r.code).as(r.output).isZero();
+        assertThat(r.output).containsPattern("udp id=\\d+ → dnsflow → 127\\.0\\.0\\.1:\\d+ udp id=\\d+ .*"
+                + "example\\.com\\. A  NOERROR 192\\.0\\.2\\.1");
+    }
+
+    /** The API server's TLS (EC certificate, TLS 1.3) through java.net.http, with the image's runtime. */
+    @Test
+    void talksTlsWithAnEcCertificateThroughJavaNetHttp() throws IOException {
+        requireRoot();
+        Path probe = rootfs.resolve("probe");
+        Path classes = Path.of(TlsProbe.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        Path target = Files.createDirectories(probe.resolve("dev/dnsflow/image"));
+        Files.copy(classes.resolve("dev/dnsflow/image/TlsProbe.class"), target.resolve("TlsProbe.class"));
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        Result key = run(List.of(keytool.toString(), "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-sigalg", "SHA256withECDSA", "-alias", "apiserver", "-dname", "CN=kubernetes", "-ext",
+                "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-storepass", "changeit",
+                "-keystore", probe.resolve("apiserver.p12").toString()), 60);
+        ok(key);
+        Result r = inRootfs(List.of("/opt/java/bin/java", "-cp", "/probe", "dev.dnsflow.image.TlsProbe",
+                "/probe/apiserver.p12", "changeit"), 60);
+        assertThat(r.code).as(r.output).isZero();
+        assertThat(r.output).contains("tls ok TLSv1.3");
+    }
+
+    private static Result inImage(List<String> args, int timeoutSeconds) {
+        List<String> command = new ArrayList<>(JSON.convertValue(config.at("/config/Entrypoint"), List.class));
+        command.addAll(args);
+        return inRootfs(command, timeoutSeconds);
+    }
+
+    /**
+     * {@code command} inside the unpacked image as its user, with its environment only: in a private mount and PID
+     * namespace (so nothing mounted there outlives the run) with /proc and /dev/{null,zero,random,urandom}, as a
+     * container runtime provides them.
+     */
+    private static Result inRootfs(List<String> command, int timeoutSeconds) {
+        requireRoot();
+        Path unshare = Peers.require("unshare");
+        Path chroot = Peers.require("chroot");
+        try {
+            Files.createDirectories(rootfs.resolve("proc"));
+            Files.createDirectories(rootfs.resolve("dev"));
+            for (String dev : List.of("null", "zero", "random", "urandom")) {
+                Path node = rootfs.resolve("dev").resolve(dev);
+                if (!Files.exists(node)) {
+                    Files.createFile(node);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String script = "r=$1; shift; for d in null zero random urandom; do mount --bind /dev/$d \"$r/dev/$d\"; done; "
+                + "exec " + chroot + " --userspec=\"$USERSPEC\" \"$r\" \"$@\"";
+        List<String> full = new ArrayList<>(List.of(unshare.toString(), "--mount", "--pid", "--fork",
+                "--mount-proc=" + rootfs.resolve("proc"), "/bin/sh", "-c", script, "sh", rootfs.toString()));
+        full.addAll(command);
+        ProcessBuilder pb = new ProcessBuilder(full);
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"); // for the host's mount, not the image
+        pb.environment().put("USERSPEC", config.at("/config/User").asText());
+        for (JsonNode env : config.at("/config/Env")) {
+            String[] kv = env.asText().split("=", 2);
+            pb.environment().put(kv[0], kv[1]);
+        }
+        return run(pb, timeoutSeconds);
+    }
+
+    private static void requireRoot() {
+        if ("root".equals(System.getProperty("user.name"))) {
+            return;
+        }
+        String why = "running the image's files needs root (chroot, mount): run the tests as root";
+        if ("1".equals(System.getenv(Peers.REQUIRE_ENV))) {
+            Assertions.fail(why + " (" + Peers.REQUIRE_ENV + "=1 makes this a failure)");
+        }
+        Assumptions.abort("skipped: " + why);
+    }
+
+    private static Path blob(String digest) {
+        return layout.resolve("blobs").resolve(digest.replace(':', '/'));
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private record Result(int code, String output) {
+    }
+
+    private static void ok(Result r) {
+        assertThat(r.code).as(r.output).isZero();
+    }
+
+    private static Result run(List<String> command, int timeoutSeconds) {
+        return run(new ProcessBuilder(command), timeoutSeconds);
+    }
+
+    private static Result run(ProcessBuilder pb, int timeoutSeconds) {
+        try {
+            Path log = Files.createTempFile("image-it", ".log");
+            try {
+                Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor();
+                    Assertions.fail(pb.command() + " did not end within " + timeoutSeconds + " s:\n"
+                            + Files.readString(log));
+                }
+                String output = Files.readString(log, StandardCharsets.UTF_8);
+                return new Result(p.exitValue(), output);
+            } finally {
+                Files.deleteIfExists(log);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
