@@ -36,7 +36,7 @@ import dev.dnsflow.peers.Peers;
 class ImageIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MIB = 1024 * 1024;
-    private static final List<String> ENTRYPOINT = List.of("/opt/java/bin/java", "-Xms64m", "-Xmx256m", "-Xmn48m",
+    private static final List<String> ENTRYPOINT = List.of("/opt/java/bin/java", "-XX:MaxRAMPercentage=60", "-Xmn48m",
             "-XX:+UseSerialGC", "-jar", "/opt/dnsflow/dnsflow.jar");
 
     private static Path layout;

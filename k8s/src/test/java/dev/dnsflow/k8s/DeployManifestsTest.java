@@ -209,7 +209,8 @@ class DeployManifestsTest {
                 "--dnstap-listen=unix:/var/run/dnsflow/dnstap.sock",
                 "--admin=$(POD_IP):9553",
                 "--admin-token-file=/var/run/secrets/dnsflow/token",
-                "--kubernetes=on");
+                "--kubernetes=auto",
+                "--shutdown-grace=7s");
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvVar e : dnsflow.getEnv()) {
             env.put(e.getName(), e.getValueFrom().getFieldRef().getFieldPath());
@@ -246,6 +247,7 @@ class DeployManifestsTest {
         assertThat(security.getAllowPrivilegeEscalation()).isFalse();
         assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
+        assertThat(security.getSeccompProfile().getType()).as("Pod Security 'restricted'").isEqualTo("RuntimeDefault");
         assertThat(security.getPrivileged()).isNotEqualTo(Boolean.TRUE);
     }
 
@@ -264,6 +266,7 @@ class DeployManifestsTest {
         VolumeMount token = mountAt(container(coredns, "dnsflow"), "/var/run/secrets/dnsflow");
         assertThat(token.getReadOnly()).isTrue();
         var secret = volumes.get(token.getName()).getSecret();
+        assertThat(secret.getOptional()).as("a missing token Secret must not keep CoreDNS from starting").isTrue();
         assertThat(secret.getSecretName()).isEqualTo("dnsflow-admin-token");
         assertThat(secret.getItems()).singleElement()
                 .satisfies(k -> assertThat(k.getKey() + " -> " + k.getPath()).isEqualTo("token -> token"));
