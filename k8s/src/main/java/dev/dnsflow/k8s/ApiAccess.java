@@ -39,7 +39,7 @@ public final class ApiAccess {
      * would turn every fast, telling failure into "did not answer" at the deadline.
      */
     public static String problem(KubernetesClient base, Duration timeout) {
-        KubernetesClient client = KubeConfigs.adjusted(base, c -> c.withRequestRetryBackoffLimit(0));
+        KubernetesClient client = KubeConfigs.withoutRetries(base);
         Map<String, Supplier<Object>> lists = new LinkedHashMap<>();
         lists.put("pods", () -> client.pods().inAnyNamespace().list(ONE));
         lists.put("services", () -> client.services().inAnyNamespace().list(ONE));

@@ -1,8 +1,6 @@
 package dev.dnsflow.k8s;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -91,8 +89,7 @@ public final class ClusterWatch implements AutoCloseable {
                 .description("Kubernetes watch requests sent: the first and every re-open (server timeout, broken stream, re-list)")
                 .tag("resource", resource)).increment());
         // a client of its own: the interceptor must be there when the HTTP client is built
-        Config config = new ConfigBuilder(base.getConfiguration()).withRequestRetryBackoffLimit(0).build();
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(KubeConfigs.withoutRetries(base.getConfiguration()))
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("dnsflow-watch-opens", opens)).build();
         ClusterWatch watch = new ClusterWatch(client, index, registry, meters, resyncMillis);
         try {

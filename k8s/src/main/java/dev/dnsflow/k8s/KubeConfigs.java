@@ -2,6 +2,7 @@ package dev.dnsflow.k8s;
 
 import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.RequestConfig;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 
 /**
  * Where a dnsflow command finds its cluster, resolved the way kubectl does: an explicit kubeconfig file,
@@ -105,9 +105,24 @@ public final class KubeConfigs {
         return new KubernetesClientBuilder().withConfig(resolved.config()).build();
     }
 
-    /** {@code client} with its request settings changed ({@code change} edits a copy); shares its connections. */
-    static KubernetesClient adjusted(KubernetesClient client, UnaryOperator<RequestConfigBuilder> change) {
-        RequestConfig config = change.apply(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())).build();
+    /**
+     * {@code config} without fabric8's own request retries (connection refused, 429, 5xx, with backoff adding up to
+     * ~20 s, ~100 s for a pod proxy's 503): every caller here has its own answer to a failure (the informers'
+     * backoff, a one-line verdict, a user at a command line) and needs to hear of it at once.
+     */
+    static Config withoutRetries(Config config) {
+        return new ConfigBuilder(config).withRequestRetryBackoffLimit(0).build();
+    }
+
+    /** {@code client} without its request retries ({@link #withoutRetries(Config)}); shares its connections. */
+    static KubernetesClient withoutRetries(KubernetesClient client) {
+        RequestConfig config = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+                .withRequestRetryBackoffLimit(0).build();
         return client.newClient(config).adapt(KubernetesClient.class);
+    }
+
+    /** A client for the configuration, without request retries ({@link #withoutRetries(Config)}); the caller closes it. */
+    public static KubernetesClient clientWithoutRetries(Resolved resolved) {
+        return new KubernetesClientBuilder().withConfig(withoutRetries(resolved.config())).build();
     }
 }

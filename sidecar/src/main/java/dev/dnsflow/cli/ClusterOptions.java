@@ -80,12 +80,10 @@ final class ClusterOptions {
         } catch (KubeConfigs.NotFound e) {
             throw new FlowsClient.Failure(e.getMessage());
         }
-        // fabric8 retries 5xx answers with backoff for about 100 s; a pod proxy's 503 (the pod refused) is news to
-        // report at once, and a command line has a user to retry
-        config.config().setRequestRetryBackoffLimit(0);
         KubernetesClient client;
         try {
-            client = KubeConfigs.client(config);
+            // a pod proxy's 503 (the pod refused) is news to report at once, and a command line has a user to retry
+            client = KubeConfigs.clientWithoutRetries(config);
         } catch (RuntimeException e) { // a certificate or key the kubeconfig names cannot be read
             throw new FlowsClient.Failure("cannot use " + config.source() + ": " + e.getMessage());
         }

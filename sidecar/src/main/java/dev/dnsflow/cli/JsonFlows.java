@@ -64,9 +64,13 @@ final class JsonFlows {
                 new Endpoint(client.path("ip").asText(), client.path("port").asInt(), transport(client.path("transport").asText())),
                 query, attempts, response, f.path("duration_us").asLong(),
                 enumValue(Outcome.class, "outcome", f.path("outcome").asText()), chaos(f.get("chaos")), origin(f.get("origin")),
-                null, Extensions.readJson(f))
-                .withNames(new K8sNames(k8s("origin.k8s", f.path("origin").get("k8s")), k8s("client.k8s", client.get("k8s")),
-                        upstreamNames));
+                names(new K8sNames(k8s("origin.k8s", f.path("origin").get("k8s")), k8s("client.k8s", client.get("k8s")),
+                        upstreamNames)), Extensions.readJson(f));
+    }
+
+    /** As {@link Flow#withNames}: nothing known is no names. */
+    private static K8sNames names(K8sNames names) {
+        return names.isEmpty() ? null : names;
     }
 
     /** FlowJson's {@code k8s} object, or null when absent. */
