@@ -84,6 +84,19 @@ class ImageIT {
         assertThat(rootfs.resolve("etc/passwd")).content().contains("nonroot:x:65532:65532:");
     }
 
+    /**
+     * The runtime and its glibc are this build machine's (jlink, ldd), x86-64: the config says linux/amd64, so a
+     * runtime that pulls by platform (or an arm64 node) never takes it for something else.
+     */
+    @Test
+    void configSaysLinuxAmd64AsItsRuntimeIs() throws IOException {
+        assertThat(config.path("os").asText()).isEqualTo("linux");
+        assertThat(config.path("architecture").asText()).isEqualTo("amd64");
+        byte[] elf = Files.readAllBytes(rootfs.resolve("opt/java/bin/java"));
+        assertThat(Arrays.copyOf(elf, 4)).as("an ELF file").isEqualTo(new byte[] {0x7f, 'E', 'L', 'F'});
+        assertThat(elf[18] | elf[19] << 8).as("e_machine: EM_X86_64").isEqualTo(0x3e);
+    }
+
     @Test
     void imageIsUnder120MiB() throws IOException {
         long compressed = 0;
