@@ -11,6 +11,14 @@
 set -euo pipefail
 out="$1" jar="$2" modules="$3"
 
+# The image is labelled linux/amd64 (image/pom.xml, <from><platforms>) and everything below is this machine's:
+# on another architecture, fail rather than write an image whose label lies.
+if [[ "$(uname -m)" != x86_64 ]]; then
+  echo "rootfs.sh: this machine is $(uname -m), but the image is labelled linux/amd64 and its runtime and glibc" \
+    "libraries are copied from this machine: build it on x86_64" >&2
+  exit 1
+fi
+
 rm -rf "$out"
 mkdir -p "$out/opt/dnsflow" "$out/etc" "$out/tmp"
 cp "$jar" "$out/opt/dnsflow/dnsflow.jar"
@@ -40,6 +48,13 @@ find "$out/opt/java" "$native" -type f \( -name '*.so' -o -path '*/bin/*' -o -na
     mkdir -p "$out$(dirname "$lib")"
     cp -L "$lib" "$out$lib"
   done
+
+# The runtime jlink wrote must be x86-64 too (a JDK of another architecture, run under emulation, would not be).
+if [[ "$(od -An -tx1 -j18 -N2 "$out/opt/java/bin/java" | tr -d ' ')" != 3e00 ]]; then
+  echo "rootfs.sh: $out/opt/java/bin/java is not x86-64 (ELF e_machine), but the image is labelled linux/amd64:" \
+    "build with an x86-64 JDK" >&2
+  exit 1
+fi
 
 mkdir -p "$out/usr/lib/locale"
 cp -r /usr/lib/locale/C.utf8 "$out/usr/lib/locale/"

@@ -1,14 +1,22 @@
 package dev.dnsflow.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -76,6 +84,19 @@ class ImageIT {
         assertThat(rootfs.resolve("etc/passwd")).content().contains("nonroot:x:65532:65532:");
     }
 
+    /**
+     * The runtime and its glibc are this build machine's (jlink, ldd), x86-64: the config says linux/amd64, so a
+     * runtime that pulls by platform (or an arm64 node) never takes it for something else.
+     */
+    @Test
+    void configSaysLinuxAmd64AsItsRuntimeIs() throws IOException {
+        assertThat(config.path("os").asText()).isEqualTo("linux");
+        assertThat(config.path("architecture").asText()).isEqualTo("amd64");
+        byte[] elf = Files.readAllBytes(rootfs.resolve("opt/java/bin/java"));
+        assertThat(Arrays.copyOf(elf, 4)).as("an ELF file").isEqualTo(new byte[] {0x7f, 'E', 'L', 'F'});
+        assertThat(elf[18] | elf[19] << 8).as("e_machine: EM_X86_64").isEqualTo(0x3e);
+    }
+
     @Test
     void imageIsUnder120MiB() throws IOException {
         long compressed = 0;
@@ -119,6 +140,70 @@ class ImageIT {
                 + "example\\.com\\. A  NOERROR 192\\.0\\.2\\.1");
     }
 
+    /**
+     * {@code dnsflow sidecar} as k8s/deploy runs it (its listen, dnstap and admin flags; an upstream instead of
+     * /etc/resolv.conf) on what the manifest gives it: a read-only root, and emptyDirs at /tmp and /var/run/dnsflow.
+     * It must answer its probes, and leave a dnstap socket CoreDNS (another uid) can connect to.
+     */
+    @Test
+    void sidecarAnswersItsProbesOnAReadOnlyRootWithTheManifestsVolumes() throws Exception {
+        requireRoot();
+        int listen = Peers.freePort();
+        int admin = Peers.freePort();
+        int upstream = Peers.freePort();
+        List<String> command = new ArrayList<>(JSON.convertValue(config.at("/config/Entrypoint"), List.class));
+        command.addAll(List.of("sidecar", "--listen=127.0.0.1:" + listen,
+                "--dnstap-listen=unix:/var/run/dnsflow/dnstap.sock", "--admin=127.0.0.1:" + admin,
+                "--upstream=127.0.0.1:" + upstream, "--kubernetes=auto"));
+        Path log = Files.createTempFile("image-it-sidecar", ".log");
+        Process p = inRootfs(command, true).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            int health = 0;
+            int ready = 0;
+            while ((health != 200 || ready != 200) && p.isAlive() && System.nanoTime() < until) {
+                Thread.sleep(200);
+                health = status(http, "http://127.0.0.1:" + admin + "/health");
+                ready = status(http, "http://127.0.0.1:" + admin + "/ready");
+            }
+            String output = Files.readString(log);
+            System.out.printf("sidecar: probes answered %.1f s after the start%n",
+                    (System.nanoTime() - until) / 1e9 + 60);
+            assertThat(p.isAlive()).as("sidecar still running:\n" + output).isTrue();
+            assertThat(health).as("/health\n" + output).isEqualTo(200);
+            assertThat(ready).as("/ready\n" + output).isEqualTo(200);
+            // the container's filesystem, seen from here through the JVM's /proc/PID/root (it is pid 1 of its own)
+            ProcessHandle java = p.descendants().filter(h -> h.info().command().orElse("").endsWith("/java"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no java under " + p.pid()));
+            Path root = Path.of("/proc", Long.toString(java.pid()), "root");
+            assertThatThrownBy(() -> Files.createFile(root.resolve("opt/written"))).as("the root is read-only")
+                    .isInstanceOf(FileSystemException.class).hasMessageContaining("Read-only file system");
+            Path socket = root.resolve("var/run/dnsflow/dnstap.sock");
+            assertThat(Files.getPosixFilePermissions(socket)).as("CoreDNS, another uid, can connect")
+                    .contains(PosixFilePermission.OTHERS_WRITE);
+            assertThat(output).doesNotContainIgnoringCase("read-only file system");
+        } finally {
+            long stopping = System.nanoTime();
+            // SIGTERM to dnsflow, as the kubelet sends it (unshare --fork ignores SIGTERM; SIGKILL below if need be)
+            p.descendants().forEach(ProcessHandle::destroy);
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+            }
+            System.out.printf("sidecar: stopped in %.1f s%n", (System.nanoTime() - stopping) / 1e9);
+            Files.deleteIfExists(log);
+        }
+    }
+
+    private static int status(HttpClient http, String url) throws InterruptedException {
+        try {
+            HttpRequest get = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build();
+            return http.send(get, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException notYet) {
+            return 0;
+        }
+    }
+
     /** The API server's TLS (EC certificate, TLS 1.3) through java.net.http, with the image's runtime. */
     @Test
     void talksTlsWithAnEcCertificateThroughJavaNetHttp() throws IOException {
@@ -133,8 +218,8 @@ class ImageIT {
                 "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-storepass", "changeit",
                 "-keystore", probe.resolve("apiserver.p12").toString()), 60);
         ok(key);
-        Result r = inRootfs(List.of("/opt/java/bin/java", "-cp", "/probe", "dev.dnsflow.image.TlsProbe",
-                "/probe/apiserver.p12", "changeit"), 60);
+        Result r = run(inRootfs(List.of("/opt/java/bin/java", "-cp", "/probe", "dev.dnsflow.image.TlsProbe",
+                "/probe/apiserver.p12", "changeit"), false), 60);
         assertThat(r.code).as(r.output).isZero();
         assertThat(r.output).contains("tls ok TLSv1.3");
     }
@@ -142,21 +227,24 @@ class ImageIT {
     private static Result inImage(List<String> args, int timeoutSeconds) {
         List<String> command = new ArrayList<>(JSON.convertValue(config.at("/config/Entrypoint"), List.class));
         command.addAll(args);
-        return inRootfs(command, timeoutSeconds);
+        return run(inRootfs(command, false), timeoutSeconds);
     }
 
     /**
      * {@code command} inside the unpacked image as its user, with its environment only: in a private mount and PID
      * namespace (so nothing mounted there outlives the run) with /proc and /dev/{null,zero,random,urandom}, as a
-     * container runtime provides them.
+     * container runtime provides them. {@code readOnlyRoot}: as the Kubernetes manifest runs it, the root read-only
+     * (a read-only bind of the unpacked image onto itself) and empty writable tmpfs at /tmp and /var/run/dnsflow
+     * (its emptyDirs). Killing the returned process kills everything in its namespace (--kill-child).
      */
-    private static Result inRootfs(List<String> command, int timeoutSeconds) {
+    private static ProcessBuilder inRootfs(List<String> command, boolean readOnlyRoot) {
         requireRoot();
         Path unshare = Peers.require("unshare");
         Path chroot = Peers.require("chroot");
         try {
             Files.createDirectories(rootfs.resolve("proc"));
             Files.createDirectories(rootfs.resolve("dev"));
+            Files.createDirectories(rootfs.resolve("var/run/dnsflow")); // a volume's mount point, as the runtime makes it
             for (String dev : List.of("null", "zero", "random", "urandom")) {
                 Path node = rootfs.resolve("dev").resolve(dev);
                 if (!Files.exists(node)) {
@@ -166,9 +254,11 @@ class ImageIT {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String script = "r=$1; shift; for d in null zero random urandom; do mount --bind /dev/$d \"$r/dev/$d\"; done; "
+        String readOnly = "mount --rbind \"$r\" \"$r\"; mount -o remount,bind,ro \"$r\"; "
+                + "for d in tmp var/run/dnsflow; do mount -t tmpfs -o mode=0777,size=64m tmpfs \"$r/$d\"; done; ";
+        String script = "set -e; r=$1; shift; " + (readOnlyRoot ? readOnly : "") + "for d in null zero random urandom; do mount --bind /dev/$d \"$r/dev/$d\"; done; "
                 + "exec " + chroot + " --userspec=\"$USERSPEC\" \"$r\" \"$@\"";
-        List<String> full = new ArrayList<>(List.of(unshare.toString(), "--mount", "--pid", "--fork",
+        List<String> full = new ArrayList<>(List.of(unshare.toString(), "--mount", "--pid", "--fork", "--kill-child",
                 "--mount-proc=" + rootfs.resolve("proc"), "/bin/sh", "-c", script, "sh", rootfs.toString()));
         full.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(full);
@@ -179,7 +269,7 @@ class ImageIT {
             String[] kv = env.asText().split("=", 2);
             pb.environment().put(kv[0], kv[1]);
         }
-        return run(pb, timeoutSeconds);
+        return pb;
     }
 
     private static void requireRoot() {

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -32,14 +33,18 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -54,8 +59,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The kustomize manifests under {@code deploy/} (base and every overlay) render with {@code kubectl kustomize},
  * every object rendered is one of fabric8's typed objects (prometheus-operator's two kinds excepted: fabric8 has no
- * typed model for them in this build) and the API server (fabric8's mock, CRUD mode) accepts it; and what a user
- * would notice holds: the ClusterRole's rules, the sidecar container, CoreDNS left as kubeadm made it, the dashboard.
+ * typed model for them in this build), with no field the model does not know (a typo), and the API server (fabric8's
+ * mock, CRUD mode) accepts it; and what a user would notice holds: the ClusterRole's rules, the sidecar container,
+ * CoreDNS left as kubeadm made it, the dashboard.
  *
  * <p>Needs {@code kubectl} (Debian's package brings kustomize with it): skipped without it, failed when
  * {@code DNSFLOW_REQUIRE_PEERS=1}, as CI sets.
@@ -122,6 +128,51 @@ class DeployManifestsTest {
                 assertThat(read.getMetadata().getLabels()).as(what).containsEntry("app.kubernetes.io/name", "dnsflow");
             }
         }
+    }
+
+    /**
+     * fabric8 puts a field its model does not know into {@code additionalProperties} instead of failing, so a typo
+     * ({@code readinesProbe}, {@code mountpath}) would load fine here and be dropped or refused by the API server.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kustomizations")
+    void everyFieldIsOneFabric8sModelKnows(String dir) {
+        for (HasMetadata o : load(render(DEPLOY.resolve(dir)))) {
+            String what = o.getKind() + " " + o.getMetadata().getName();
+            assertThat(unknownFields(o, what)).as(dir + ": fields the API server does not know").isEmpty();
+        }
+    }
+
+    @Test
+    void aMisspeltFieldAnywhereInAnObjectIsFound() {
+        String typos = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: coredns, namespace: kube-system, lables: {a: b}}
+                spec:
+                  selector: {matchLabels: {k8s-app: kube-dns}}
+                  template:
+                    spec:
+                      containers:
+                      - name: dnsflow
+                        readinesProbe: {httpGet: {path: /ready, port: admin}}
+                        volumeMounts: [{name: run, mountpath: /var/run/dnsflow}]
+                        resources: {limits: {memory: 256Mi}}
+                ---
+                apiVersion: monitoring.coreos.com/v1
+                kind: PodMonitor
+                metadata: {name: dnsflow}
+                spce: {}
+                """;
+        List<String> found = new ArrayList<>();
+        for (HasMetadata o : load(typos)) {
+            found.addAll(unknownFields(o, o.getKind()));
+        }
+        assertThat(found).containsExactlyInAnyOrder(
+                "Deployment.metadata: [lables]",
+                "Deployment.spec.template.spec.containers[0]: [readinesProbe]",
+                "Deployment.spec.template.spec.containers[0].volumeMounts[0]: [mountpath]",
+                "PodMonitor: [spce]");
     }
 
     @Test
@@ -314,6 +365,58 @@ class DeployManifestsTest {
     }
 
     // ---------------------------------------------------------------------------------------- helpers
+
+    /** Top-level keys of the custom resources fabric8 reads as GenericKubernetesResource, beside kind and metadata. */
+    private static final Set<String> CUSTOM_RESOURCE_KEYS = Set.of("spec");
+
+    /**
+     * Where in {@code value} fabric8's typed model kept fields it does not know, as "path: [names]": every getter of
+     * every model object is walked, lists and maps included. A GenericKubernetesResource (prometheus-operator's
+     * kinds) is free-form by design: only its top-level keys are checked, against {@link #CUSTOM_RESOURCE_KEYS}.
+     */
+    private static List<String> unknownFields(Object value, String path) {
+        List<String> found = new ArrayList<>();
+        if (value instanceof Collection<?> list) {
+            int i = 0;
+            for (Object e : list) {
+                found.addAll(unknownFields(e, path + "[" + i++ + "]"));
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> found.addAll(unknownFields(v, path + "." + k)));
+        } else if (value instanceof GenericKubernetesResource custom) {
+            Set<String> unknown = new TreeSet<>(custom.getAdditionalProperties().keySet());
+            unknown.removeAll(CUSTOM_RESOURCE_KEYS);
+            if (!unknown.isEmpty()) {
+                found.add(path + ": " + unknown);
+            }
+            found.addAll(unknownFields(custom.getMetadata(), path + ".metadata"));
+        } else if (value instanceof KubernetesResource) {
+            for (Method getter : value.getClass().getMethods()) {
+                if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get")
+                        || getter.getDeclaringClass() == Object.class) {
+                    continue;
+                }
+                Object field = invoke(getter, value);
+                if (getter.getName().equals("getAdditionalProperties")) {
+                    if (field instanceof Map<?, ?> extra && !extra.isEmpty()) {
+                        found.add(path + ": " + new TreeSet<>(extra.keySet().stream().map(String::valueOf).toList()));
+                    }
+                } else {
+                    String name = getter.getName().substring(3);
+                    found.addAll(unknownFields(field, path + "." + Character.toLowerCase(name.charAt(0)) + name.substring(1)));
+                }
+            }
+        }
+        return found;
+    }
+
+    private static Object invoke(Method getter, Object target) {
+        try {
+            return getter.invoke(target);
+        } catch (IllegalAccessException | InvocationTargetException e) {
+            throw new AssertionError(getter.toString(), e);
+        }
+    }
 
     private Deployment sidecarDeployment() {
         return only(load(render(SIDECAR)), Deployment.class, "coredns");

@@ -45,7 +45,8 @@ public final class Peers {
             Map.entry("fstrm_capture", "fstrm-bin"),
             Map.entry("promtool", "prometheus"),
             Map.entry("chroot", "coreutils"),
-            Map.entry("unshare", "util-linux"));
+            Map.entry("unshare", "util-linux"),
+            Map.entry("setpriv", "util-linux"));
 
     /** Searched after PATH: sbin is often missing from a non-root user's PATH. */
     private static final List<String> EXTRA_DIRS = List.of("/usr/sbin", "/usr/bin", "/sbin");

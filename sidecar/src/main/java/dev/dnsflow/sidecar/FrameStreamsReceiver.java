@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -93,10 +94,23 @@ public final class FrameStreamsReceiver implements AutoCloseable {
                                     received, metrics));
                         }
                     }).bind(bindTo).syncUninterruptibly().channel();
+            if (where.kind() == Destination.Kind.UNIX) {
+                openToEveryone(where.path());
+            }
         } catch (Exception e) { // Netty rethrows bind's IOException undeclared: catch it all
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new IllegalStateException("--dnstap-listen " + listen + ": cannot listen: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Makes the socket rw for everyone (0666), instead of what dnsflow's umask leaves (0755 under 022): CoreDNS, in
+     * its own container, connects as its own uid (root, 65532 or another), and connecting to a Unix socket needs
+     * write permission on it. The socket lives in a pod-private emptyDir (/var/run/dnsflow), so this opens it to
+     * the pod's containers and to nothing outside the pod; elsewhere, the directory you choose is what guards it.
+     */
+    private static void openToEveryone(Path socket) throws IOException {
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
     }
 
     /** The socket path, cleared of a stale socket from a previous run; never a file or directory. */

@@ -4,15 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dnsflow.dnstap.ControlFrame;
+import dev.dnsflow.peers.Peers;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,5 +123,38 @@ class FrameStreamsReceiverTest {
         assertThatThrownBy(() -> new FrameStreamsReceiver("unix:" + file, f -> { })).hasMessageContaining("not a socket");
         assertThat(Files.readString(file)).isEqualTo("keep me");
         assertThatThrownBy(() -> new FrameStreamsReceiver("file:/tmp/x", f -> { })).hasMessageContaining("--dnstap-listen");
+    }
+
+    /**
+     * CoreDNS, in its own container of the pod, connects to the socket as its own uid (root, 65532 or another) and
+     * connecting needs write permission on the socket file: not left to dnsflow's umask (022 makes it 0755).
+     */
+    @Test
+    void itsUnixSocketIsWritableByEveryone(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("dnstap.sock");
+        try (FrameStreamsReceiver unix = new FrameStreamsReceiver("unix:" + socket, frames::add)) {
+            assertThat(Files.getPosixFilePermissions(socket)).contains(
+                    PosixFilePermission.OWNER_WRITE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+        }
+    }
+
+    /** The same, as it happens in a pod: a process of another uid and group connects (needs root for setpriv). */
+    @Test
+    void anotherUserCanConnectToItsUnixSocket(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "skipped: setpriv to another uid needs root");
+        Path setpriv = Peers.require("setpriv");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x")); // as an emptyDir is
+        Path socket = dir.resolve("dnstap.sock");
+        Path classes = Path.of(UnixConnectProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        try (FrameStreamsReceiver unix = new FrameStreamsReceiver("unix:" + socket, frames::add)) {
+            Process probe = new ProcessBuilder(setpriv.toString(), "--reuid=12345", "--regid=12345", "--clear-groups",
+                    java.toString(), "-Xshare:off", "-cp", classes.toString(), UnixConnectProbe.class.getName(),
+                    socket.toString()).redirectErrorStream(true).start();
+            assertThat(probe.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(output).as("uid 12345 connecting to " + socket).contains("connected");
+            assertThat(probe.exitValue()).as(output).isZero();
+        }
     }
 }
