@@ -49,14 +49,14 @@ public final class DnsflowInstances {
         return found;
     }
 
-    static boolean running(Pod pod) {
+    public static boolean running(Pod pod) {
         return pod.getMetadata() != null && pod.getMetadata().getDeletionTimestamp() == null && pod.getStatus() != null
                 && "Running".equals(pod.getStatus().getPhase()) && pod.getStatus().getPodIP() != null
                 && !pod.getStatus().getPodIP().isEmpty();
     }
 
     /** The container port named {@value #ADMIN_PORT_NAME} in any container, else {@code defaultPort}. */
-    static int adminPort(Pod pod, int defaultPort) {
+    public static int adminPort(Pod pod, int defaultPort) {
         if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
             return defaultPort;
         }

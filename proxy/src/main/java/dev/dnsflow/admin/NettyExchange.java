@@ -37,6 +37,9 @@ import java.util.Map;
 final class NettyExchange extends HttpExchange {
     /** Bytes gathered before they are sent as one chunk (a flush sends them earlier). */
     private static final int BUFFER = 8192;
+    /** Every answer names the dnsflow that gave it: {@code dnsflow status} reads each pod's version from it. */
+    static final String SERVER = "dnsflow/" + java.util.Objects.requireNonNullElse(
+            NettyExchange.class.getPackage().getImplementationVersion(), "dev");
 
     private final Channel channel;
     private final Connection connection;
@@ -135,6 +138,7 @@ final class NettyExchange extends HttpExchange {
         for (Map.Entry<String, List<String>> e : responseHeaders.entrySet()) {
             response.headers().add(e.getKey(), e.getValue());
         }
+        response.headers().set(HttpHeaderNames.SERVER, SERVER);
         boolean noBody = head() || rCode == 204 || rCode == 304 || responseLength < 0;
         length = noBody ? -1 : responseLength;
         closeAfter = !keepAlive;

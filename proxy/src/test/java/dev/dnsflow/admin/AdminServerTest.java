@@ -35,6 +35,8 @@ class AdminServerTest {
             HttpResponse<String> health = send(HttpRequest.newBuilder(URI.create(base + "/health")));
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).isEqualTo("ok\n");
+            assertThat(health.headers().firstValue("Server")).as("dnsflow status reads each pod's version from it")
+                    .hasValue("dnsflow/" + DnsProxy.version());
 
             HttpResponse<String> unknown = send(HttpRequest.newBuilder(URI.create(base + "/nope")));
             assertThat(unknown.statusCode()).isEqualTo(404);

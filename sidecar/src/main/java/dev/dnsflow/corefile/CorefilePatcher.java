@@ -33,13 +33,16 @@ public final class CorefilePatcher {
     private final List<String> changes = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final Set<String> redirectedDestinations = new LinkedHashSet<>();
+    private final Set<String> upstreams = new LinkedHashSet<>();
 
     /**
      * @param text the patched Corefile (the same text when nothing changed)
      * @param changes what was changed, one sentence each, with the original line numbers
      * @param warnings things the user should check (not errors: the text is still valid)
+     * @param upstreams where the redirected forwards sent queries before, as dnsflow's --upstream takes them (a file
+     *     such as /etc/resolv.conf, an address, tls://...), each once; empty when nothing was redirected
      */
-    public record Result(String text, boolean changed, List<String> changes, List<String> warnings) {
+    public record Result(String text, boolean changed, List<String> changes, List<String> warnings, List<String> upstreams) {
     }
 
     private CorefilePatcher(Corefile corefile, CorefileSnippet snippet, boolean allForwards) {
@@ -91,7 +94,8 @@ public final class CorefilePatcher {
                     + "), but dnsflow sends every query to the same --upstream servers");
         }
         boolean changed = edits.changed();
-        return new Result(changed ? edits.assemble() : corefile.text(), changed, List.copyOf(changes), List.copyOf(warnings));
+        return new Result(changed ? edits.assemble() : corefile.text(), changed, List.copyOf(changes), List.copyOf(warnings),
+                List.copyOf(upstreams));
     }
 
     private void patchBlock(ServerBlock block, List<Directive> targets) {
@@ -234,6 +238,7 @@ public final class CorefilePatcher {
             throw new CorefileException(corefile.name() + ": line " + forward.line() + ": the forward's destinations span several lines");
         }
         edits.replace(first.line(), first.start(), last.end(), snippet.listen());
+        upstreams.addAll(others);
         if (!others.isEmpty()) {
             String was = String.join(" ", others);
             redirectedDestinations.add(was);

@@ -3,8 +3,11 @@ package dev.dnsflow.sidecar;
 import dev.dnsflow.cli.CorefileCommand;
 import dev.dnsflow.cli.DemoCommand;
 import dev.dnsflow.cli.DiagnoseCommand;
+import dev.dnsflow.cli.InstallCommand;
 import dev.dnsflow.cli.ObserveCommand;
 import dev.dnsflow.cli.ProxyCommand;
+import dev.dnsflow.cli.StatusCommand;
+import dev.dnsflow.cli.UninstallCommand;
 import dev.dnsflow.net.NettyDefaults;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +23,7 @@ import picocli.CommandLine.HelpCommand;
             "",
             "Start with:  dnsflow demo"},
         subcommands = {ProxyCommand.class, SidecarCommand.class, DemoCommand.class, ObserveCommand.class, CorefileCommand.class,
-            DiagnoseCommand.class, HelpCommand.class})
+            DiagnoseCommand.class, InstallCommand.class, UninstallCommand.class, StatusCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -30,7 +33,7 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).setUsageHelpWidth(100)
                 .setParameterExceptionHandler(Main::shortError).setExecutionExceptionHandler(Main::failure);
     }

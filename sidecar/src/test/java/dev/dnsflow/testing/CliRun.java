@@ -14,9 +14,17 @@ public record CliRun(int code, String out, String err) {
 
     /** Runs {@code command} (a picocli command object) with {@code args}. */
     public static CliRun of(Object command, String... args) {
+        return run(new CommandLine(command), args);
+    }
+
+    /** Runs {@code dnsflow ARGS} as the jar does, with its one-line error handling. */
+    public static CliRun dnsflow(String... args) {
+        return run(dev.dnsflow.sidecar.Main.commandLine(), args);
+    }
+
+    private static CliRun run(CommandLine cmd, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(command);
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
         int code = cmd.execute(args);

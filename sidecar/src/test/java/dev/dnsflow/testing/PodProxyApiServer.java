@@ -43,6 +43,8 @@ public final class PodProxyApiServer implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final List<Pod> pods = new CopyOnWriteArrayList<>();
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
+    /** Where requests for anything but pods go (a CRUD mock API server), or null: 404. */
+    private volatile String backend;
     /** The query strings of the pod lists asked for, undecoded. */
     public final List<String> listQueries = new CopyOnWriteArrayList<>();
 
@@ -68,6 +70,12 @@ public final class PodProxyApiServer implements AutoCloseable {
 
     public PodProxyApiServer pod(Pod pod) {
         pods.add(pod);
+        return this;
+    }
+
+    /** GETs of anything but pods and their proxy go to this API server (fabric8's CRUD mock), with their headers. */
+    public PodProxyApiServer backend(String url) {
+        backend = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         return this;
     }
 
@@ -112,6 +120,8 @@ public final class PodProxyApiServer implements AutoCloseable {
                 proxy(exchange, proxy.group(1), proxy.group(2), Integer.parseInt(proxy.group(3)), proxy.group(4));
             } else if (list.matches()) {
                 list(exchange, list.group(1));
+            } else if (backend != null && "GET".equals(exchange.getRequestMethod())) {
+                forward(exchange);
             } else {
                 send(exchange, 404, status(404, "NotFound", "the server could not find the requested resource"));
             }
@@ -171,6 +181,17 @@ public final class PodProxyApiServer implements AutoCloseable {
             }
         } catch (IOException dropped) {
             // either side went away: the stream ends
+        }
+    }
+
+    private void forward(HttpExchange exchange) throws IOException {
+        String query = exchange.getRequestURI().getRawQuery();
+        URI target = URI.create(backend + exchange.getRequestURI().getRawPath() + (query == null ? "" : "?" + query));
+        try {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(target).GET().build(), HttpResponse.BodyHandlers.ofString());
+            send(exchange, answer.statusCode(), answer.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

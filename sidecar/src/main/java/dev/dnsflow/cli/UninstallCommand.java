@@ -1,0 +1,90 @@
+package dev.dnsflow.cli;
+
+import dev.dnsflow.k8s.install.Changes;
+import dev.dnsflow.k8s.install.Coredns;
+import dev.dnsflow.k8s.install.Plan;
+import dev.dnsflow.k8s.install.UninstallPlanner;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code dnsflow uninstall}: CoreDNS as it was before {@code dnsflow install}, from what install recorded on it. */
+@Command(name = "uninstall", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Take dnsflow out of CoreDNS again, putting back what `dnsflow install` changed, byte for byte:",
+            "  1. the Corefile from before install (kept in the ConfigMap's dnsflow.dev/original-corefile annotation); "
+                + "CoreDNS forwards straight upstream again once it reloads it;",
+            "  2. the Deployment's pod template without the sidecar container, its volumes, CoreDNS's mount and the label "
+                + "(the template from before install, when nothing else changed in it; other changes made since stay);",
+            "  3. deletes what install created (ClusterRole, ClusterRoleBinding, token Secret), nothing it found there.",
+            "",
+            "If the Corefile was edited since install, putting the original back would lose that edit: uninstall refuses, "
+                + "naming it, unless --force. Running uninstall when dnsflow is not installed changes nothing.",
+            ""},
+        footer = {"", "Examples:", "  dnsflow uninstall --dry-run", "  dnsflow uninstall --wait"})
+public final class UninstallCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CorednsOptions coredns;
+
+    @Option(names = "--force", description = "Put back the Corefile from before install even if it was edited since.")
+    boolean force;
+
+    @Option(names = "--dry-run", description = "Say what would be written, write nothing.")
+    boolean dryRun;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+            description = "With --dry-run: print exactly the objects uninstall would write, as yaml.")
+    String output;
+
+    @Option(names = "--wait", paramLabel = "DURATION", arity = "0..1", fallbackValue = InstallCommand.DEFAULT_WAIT,
+            converter = Converters.Time.class,
+            description = "Wait until CoreDNS's pods run without the sidecar (bare --wait: up to " + InstallCommand.DEFAULT_WAIT
+                    + "); default: do not wait.")
+    Duration wait;
+
+    @Override
+    public Integer call() {
+        if (output != null && (!dryRun || !"yaml".equals(output))) {
+            throw new ParameterException(spec.commandLine(), "-o/--output: '" + output + "': works with --dry-run, as yaml");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (KubernetesClient client = coredns.client()) {
+            Coredns found = coredns.find(client);
+            if (output == null) {
+                out.println(PlanPrinter.found(found));
+            }
+            Plan plan = new UninstallPlanner(client).plan(found, force, wait);
+            plan.warnings().forEach(w -> err.println("warning: " + w));
+            err.flush();
+            if (!plan.writes()) {
+                out.println("dnsflow is not installed in " + found.deploymentId() + " (no " + "dnsflow.dev/ annotations); nothing changed");
+                out.flush();
+                return 0;
+            }
+            if (dryRun) {
+                PlanPrinter.dryRun(plan, output != null, client.getKubernetesSerialization(), out);
+                out.flush();
+                return 0;
+            }
+            new Changes(client, line -> {
+                out.println(line);
+                out.flush();
+            }).apply(plan.steps());
+            out.println("uninstalled: CoreDNS is as it was before install"
+                    + (wait == null ? "; its pods restart without the sidecar now (--wait waits for that)" : ""));
+            out.flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.dnsflow.testing;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A cluster for {@code dnsflow install} tests on fabric8's CRUD mock API server: a distribution's CoreDNS objects as it
+ * ships them (the fixtures in {@code k8s/src/test/resources/distributions}), a kubeconfig pointing at the server, and,
+ * when asked, a stand-in for the Deployment controller that reports every rollout complete (the mock runs no
+ * controllers, so without it a rollout never ends).
+ */
+public final class MockCluster implements AutoCloseable {
+    /** The fixtures live with the Kubernetes module, which documents where each comes from. */
+    public static final Path DISTRIBUTIONS = Path.of("..", "k8s", "src", "test", "resources", "distributions");
+
+    private final KubernetesClient client;
+    private final ScheduledExecutorService controller = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fake-deployment-controller");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public MockCluster(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** The distribution's objects as in its fixture file, created in the API server; returns them as loaded. */
+    public List<HasMetadata> load(String distribution) throws IOException {
+        List<HasMetadata> objects = fixture(distribution);
+        for (HasMetadata o : objects) {
+            client.resource(o).create();
+        }
+        return objects;
+    }
+
+    public List<HasMetadata> fixture(String distribution) throws IOException {
+        try (InputStream in = Files.newInputStream(DISTRIBUTIONS.resolve(distribution + ".yaml"))) {
+            return client.load(in).items();
+        }
+    }
+
+    /** From now on, every Deployment's rollout completes within a fraction of a second, as if its pods came up at once. */
+    public MockCluster rolloutsComplete() {
+        controller.scheduleWithFixedDelay(this::completeRollouts, 0, 100, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void completeRollouts() {
+        try {
+            for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+                int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+                Long generation = d.getMetadata().getGeneration();
+                boolean done = d.getStatus() != null && d.getStatus().getUpdatedReplicas() != null
+                        && d.getStatus().getUpdatedReplicas() == replicas && java.util.Objects.equals(d.getStatus().getObservedGeneration(),
+                        generation);
+                if (!done) {
+                    d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(generation).withReplicas(replicas)
+                            .withUpdatedReplicas(replicas).withReadyReplicas(replicas).withAvailableReplicas(replicas).build());
+                    client.resource(d).updateStatus();
+                }
+            }
+        } catch (RuntimeException e) {
+            // a conflict with install's own write: the next round sees the new generation
+        }
+    }
+
+    /** A kubeconfig for {@code url} with a bearer token, in {@code dir}. */
+    public static Path kubeconfig(Path dir, String url, String token) throws IOException {
+        return Files.writeString(dir.resolve("kubeconfig"), String.join("\n",
+                "apiVersion: v1", "kind: Config", "current-context: mock",
+                "clusters:", "- name: mock", "  cluster:", "    server: " + url, "    insecure-skip-tls-verify: true",
+                "users:", "- name: test", "  user:", "    token: " + token,
+                "contexts:", "- name: mock", "  context:", "    cluster: mock", "    user: test", ""));
+    }
+
+    public Path kubeconfig(Path dir) throws IOException {
+        return kubeconfig(dir, client.getConfiguration().getMasterUrl(), "any-token");
+    }
+
+    @Override
+    public void close() {
+        controller.shutdownNow();
+    }
+}
