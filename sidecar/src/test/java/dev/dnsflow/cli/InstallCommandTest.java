@@ -3,7 +3,7 @@ package dev.dnsflow.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dnsflow.testing.CliRun;
-import dev.dnsflow.testing.MockCluster;
+import dev.dnsflow.k8s.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;

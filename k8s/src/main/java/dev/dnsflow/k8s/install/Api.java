@@ -44,7 +44,7 @@ final class Api {
                     + "'" + verb + "' on " + resource + where(namespace) + " (cluster-admin has it). The server said: " + said, e);
             case 401 -> new InstallException("cannot " + what + ": the API server did not accept the credentials (401 "
                     + "Unauthorized); check the kubeconfig's user (kubectl auth whoami)", e);
-            case 0 -> new InstallException("cannot " + what + ": " + cause(e), e);
+            case 0, -1 -> new InstallException("cannot " + what + ": " + cause(e), e);
             default -> new InstallException("cannot " + what + ": " + e.getCode() + " from the API server: " + said, e);
         };
     }

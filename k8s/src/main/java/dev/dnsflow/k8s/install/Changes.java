@@ -14,7 +14,8 @@ import java.util.function.UnaryOperator;
  * Writes the steps of a plan in order. An update reads the object afresh, applies its edit and writes with the
  * resourceVersion it read, so a concurrent change is a conflict (409), answered by reading again (up to
  * {@value #ATTEMPTS} times), never by overwriting. When a step fails, every step written before it is undone, newest
- * first, and the failure says what was undone, or what could not be and how to finish by hand.
+ * first, and the failure says what was undone, or what could not be and how to finish by hand. Before the first write
+ * it asks the API server whether every write is allowed, and names all that are not.
  */
 public final class Changes {
     static final int ATTEMPTS = 5;
@@ -31,6 +32,12 @@ public final class Changes {
 
     /** @return how many steps changed something (0: everything was already so) */
     public int apply(List<Step> steps) {
+        List<String> denied = Access.denied(client, steps);
+        if (!denied.isEmpty()) {
+            throw new InstallException("your credentials may not " + String.join(", ", denied) + " (the API server says so when "
+                    + "asked: SelfSubjectAccessReview); nothing was changed. Use an account with those rights (cluster-admin has "
+                    + "them), or see what you may do with: kubectl auth can-i --list");
+        }
         Deque<Runnable> undo = new ArrayDeque<>();
         Deque<String> undone = new ArrayDeque<>();
         int changed = 0;

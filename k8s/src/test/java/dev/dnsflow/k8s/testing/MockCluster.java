@@ -1,4 +1,4 @@
-package dev.dnsflow.testing;
+package dev.dnsflow.k8s.testing;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -15,14 +15,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A cluster for {@code dnsflow install} tests on fabric8's CRUD mock API server: a distribution's CoreDNS objects as it
- * ships them (the fixtures in {@code k8s/src/test/resources/distributions}), a kubeconfig pointing at the server, and,
+ * ships them (the fixtures in {@code src/test/resources/distributions}, documented in their README), a kubeconfig pointing at the server, and,
  * when asked, a stand-in for the Deployment controller that reports every rollout complete (the mock runs no
  * controllers, so without it a rollout never ends).
  */
 public final class MockCluster implements AutoCloseable {
-    /** The fixtures live with the Kubernetes module, which documents where each comes from. */
-    public static final Path DISTRIBUTIONS = Path.of("..", "k8s", "src", "test", "resources", "distributions");
-
     private final KubernetesClient client;
     private final ScheduledExecutorService controller = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fake-deployment-controller");
@@ -44,7 +41,10 @@ public final class MockCluster implements AutoCloseable {
     }
 
     public List<HasMetadata> fixture(String distribution) throws IOException {
-        try (InputStream in = Files.newInputStream(DISTRIBUTIONS.resolve(distribution + ".yaml"))) {
+        try (InputStream in = MockCluster.class.getResourceAsStream("/distributions/" + distribution + ".yaml")) {
+            if (in == null) {
+                throw new IllegalArgumentException("no fixture distributions/" + distribution + ".yaml");
+            }
             return client.load(in).items();
         }
     }
