@@ -1,13 +1,9 @@
 package dev.dnsflow.cli;
 
-import dev.dnsflow.k8s.install.Changes;
-import dev.dnsflow.k8s.install.Coredns;
 import dev.dnsflow.k8s.install.InstallPlanner;
-import dev.dnsflow.k8s.install.Plan;
 import dev.dnsflow.server.DnsProxy;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,37 +88,12 @@ public final class InstallCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--wait: must be longer than 0 (install must see the sidecar run "
                     + "before it changes the Corefile)");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try (KubernetesClient client = coredns.client()) {
-            Coredns found = coredns.find(client);
-            if (output == null) {
-                out.println(PlanPrinter.found(found));
-            }
-            Plan plan = new InstallPlanner(client, new SidecarCorefile()).plan(found, image, DnsProxy.version(), wait);
-            plan.warnings().forEach(w -> err.println("warning: " + w));
-            err.flush();
-            if (dryRun) {
-                PlanPrinter.dryRun(plan, output != null, client.getKubernetesSerialization(), out);
-                out.flush();
-                return 0;
-            }
-            if (!plan.writes()) {
-                out.println("dnsflow is installed in " + found.deploymentId() + " already; nothing changed");
-                out.flush();
-                return 0;
-            }
-            out.flush();
-            new Changes(client, line -> {
-                out.println(line);
-                out.flush();
-            }).apply(plan.steps());
-            out.println("installed. CoreDNS reloads its Corefile within about a minute and a half; then:");
-            out.println("  dnsflow status           each CoreDNS pod, its dnsflow and its flows of the last minute");
-            out.println("  dnsflow observe --kubernetes");
-            out.println("  dnsflow uninstall        puts everything back as it was");
-            out.flush();
-            return 0;
-        }
+        return Plans.run(spec, coredns, dryRun, output != null,
+                (client, found) -> new InstallPlanner(client, new SidecarCorefile()).plan(found, image, DnsProxy.version(), wait),
+                found -> "dnsflow is installed in " + found.deploymentId() + " already; nothing changed",
+                List.of("installed. CoreDNS reloads its Corefile within about a minute and a half; then:",
+                        "  dnsflow status           each CoreDNS pod, its dnsflow and its flows of the last minute",
+                        "  dnsflow observe --kubernetes",
+                        "  dnsflow uninstall        puts everything back as it was"));
     }
 }

@@ -41,7 +41,7 @@ public final class StatusCommand implements Callable<Integer> {
         try (KubernetesClient client = coredns.client()) {
             Coredns found = coredns.find(client);
             InstallStatus s = InstallStatus.read(client, found, new SidecarCorefile(), timeout);
-            out.println(PlanPrinter.found(found));
+            out.println(Plans.found(found));
             out.println("dnsflow:  " + (s.installed() ? "installed, mode sidecar (by dnsflow " + s.installedBy() + ")" : "not installed"));
             out.println("Corefile: " + corefile(s));
             int answered = 0;

@@ -1,12 +1,8 @@
 package dev.dnsflow.cli;
 
-import dev.dnsflow.k8s.install.Changes;
-import dev.dnsflow.k8s.install.Coredns;
-import dev.dnsflow.k8s.install.Plan;
 import dev.dnsflow.k8s.install.UninstallPlanner;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,34 +53,10 @@ public final class UninstallCommand implements Callable<Integer> {
         if (output != null && (!dryRun || !"yaml".equals(output))) {
             throw new ParameterException(spec.commandLine(), "-o/--output: '" + output + "': works with --dry-run, as yaml");
         }
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try (KubernetesClient client = coredns.client()) {
-            Coredns found = coredns.find(client);
-            if (output == null) {
-                out.println(PlanPrinter.found(found));
-            }
-            Plan plan = new UninstallPlanner(client).plan(found, force, wait);
-            plan.warnings().forEach(w -> err.println("warning: " + w));
-            err.flush();
-            if (!plan.writes()) {
-                out.println("dnsflow is not installed in " + found.deploymentId() + " (no " + "dnsflow.dev/ annotations); nothing changed");
-                out.flush();
-                return 0;
-            }
-            if (dryRun) {
-                PlanPrinter.dryRun(plan, output != null, client.getKubernetesSerialization(), out);
-                out.flush();
-                return 0;
-            }
-            new Changes(client, line -> {
-                out.println(line);
-                out.flush();
-            }).apply(plan.steps());
-            out.println("uninstalled: CoreDNS is as it was before install"
-                    + (wait == null ? "; its pods restart without the sidecar now (--wait waits for that)" : ""));
-            out.flush();
-            return 0;
-        }
+        return Plans.run(spec, coredns, dryRun, output != null,
+                (client, found) -> new UninstallPlanner(client).plan(found, force, wait),
+                found -> "dnsflow is not installed in " + found.deploymentId() + " (no dnsflow.dev/ annotations); nothing changed",
+                List.of("uninstalled: CoreDNS is as it was before install" + (wait == null
+                        ? "; its pods restart without the sidecar now (--wait waits for that)" : "")));
     }
 }

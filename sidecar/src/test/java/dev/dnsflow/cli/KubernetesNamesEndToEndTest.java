@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import dev.dnsflow.k8s.testing.MockCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -119,14 +120,7 @@ class KubernetesNamesEndToEndTest {
 
     /** A kubeconfig for the mock API server: its URL, its self-signed certificate not checked, any token. */
     private Path kubeconfig() throws Exception {
-        Path file = dir.resolve("kubeconfig");
-        Files.writeString(file, String.join("\n",
-                "apiVersion: v1", "kind: Config", "current-context: mock",
-                "clusters:", "- name: mock", "  cluster:", "    server: " + client.getConfiguration().getMasterUrl(),
-                "    insecure-skip-tls-verify: true",
-                "users:", "- name: test", "  user:", "    token: any-token",
-                "contexts:", "- name: mock", "  context:", "    cluster: mock", "    user: test", "    namespace: default", ""));
-        return file;
+        return MockCluster.kubeconfig(dir, client.getConfiguration().getMasterUrl(), "any-token");
     }
 
     private ChildProcess proxy(String... args) throws Exception {

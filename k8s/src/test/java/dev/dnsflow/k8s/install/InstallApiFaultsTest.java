@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dnsflow.k8s.testing.MockCluster;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -86,7 +85,7 @@ class InstallApiFaultsTest {
         server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews").andReturn(201, """
                 {"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{},"status":{"allowed":false}}""")
                 .always();
-        Deployment before = deployment();
+        MockCluster.Snapshot before = cluster.snapshot();
 
         assertThatThrownBy(this::install).isInstanceOf(InstallException.class)
                 .hasMessageContaining("may not create clusterroles (cluster-wide), create clusterrolebindings (cluster-wide), "
@@ -94,8 +93,7 @@ class InstallApiFaultsTest {
                 .hasMessageContaining("nothing was changed")
                 .hasMessageContaining("kubectl auth can-i --list");
 
-        assertThat(json(deployment().getSpec())).isEqualTo(json(before.getSpec()));
-        assertThat(client.rbac().clusterRoles().withName("dnsflow").get()).isNull();
+        assertThat(cluster.snapshot()).isEqualTo(before);
     }
 
     @Test
@@ -104,8 +102,7 @@ class InstallApiFaultsTest {
                 {"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403,
                  "message":"configmaps \\"coredns\\" is forbidden: User \\"dev\\" cannot update resource \\"configmaps\\" in API group \\"\\" in the namespace \\"kube-system\\""}""")
                 .always();
-        Deployment before = deployment();
-        ConfigMap cmBefore = configMap();
+        MockCluster.Snapshot before = cluster.snapshot();
 
         assertThatThrownBy(this::install).isInstanceOf(InstallException.class)
                 .hasMessageContaining("cannot update configmaps in kube-system: the API server refused (403 Forbidden)")
@@ -113,11 +110,7 @@ class InstallApiFaultsTest {
                 .hasMessageContaining("rolled back everything: put Deployment kube-system/coredns back as it was")
                 .hasMessageContaining("deleted ClusterRole dnsflow");
 
-        assertThat(json(deployment().getSpec())).isEqualTo(json(before.getSpec()));
-        assertThat(deployment().getMetadata().getAnnotations()).isEqualTo(before.getMetadata().getAnnotations());
-        assertThat(configMap().getData()).isEqualTo(cmBefore.getData());
-        assertThat(client.rbac().clusterRoles().withName("dnsflow").get()).isNull();
-        assertThat(client.secrets().inNamespace("kube-system").withName("dnsflow-admin-token").get()).isNull();
+        assertThat(cluster.snapshot()).isEqualTo(before);
     }
 
     @Test
@@ -125,7 +118,7 @@ class InstallApiFaultsTest {
         Coredns coredns = CorednsFinder.find(api, "kube-system", null, null);
         Plan plan = new InstallPlanner(api, REWRITER).plan(coredns, "dnsflow:test", "test", Duration.ofSeconds(10));
         // someone else's change lands after we planned: the write must keep it
-        Deployment theirs = deployment();
+        Deployment theirs = cluster.deployment();
         theirs.getSpec().setReplicas(3);
         client.resource(theirs).update();
         server.expect().put().withPath(DEPLOYMENT).andReturn(409, """
@@ -136,17 +129,16 @@ class InstallApiFaultsTest {
         new Changes(api, progress::add).apply(plan.steps());
 
         assertThat(progress).anyMatch(p -> p.contains("changed since we read it; reading it again"));
-        Deployment d = deployment();
+        Deployment d = cluster.deployment();
         assertThat(d.getSpec().getReplicas()).isEqualTo(3);
         assertThat(d.getSpec().getTemplate().getSpec().getContainers()).extracting(c -> c.getName()).containsExactly("coredns", "dnsflow");
-        assertThat(configMap().getData().get("Corefile")).contains("forward . 127.0.0.1:5353");
+        assertThat(cluster.configMap().getData().get("Corefile")).contains("forward . 127.0.0.1:5353");
     }
 
     @Test
     void aFailureAfterTheConfigMapWasWrittenPutsItBack() {
         install();
-        ConfigMap installed = configMap();
-        Deployment withSidecar = deployment();
+        MockCluster.Snapshot installed = cluster.snapshot();
         // uninstall writes the ConfigMap first (CoreDNS forwards straight upstream again), then the Deployment: that fails
         server.expect().put().withPath(DEPLOYMENT).andReturn(500, """
                 {"kind":"Status","apiVersion":"v1","status":"Failure","code":500,"message":"etcdserver: request timed out"}""")
@@ -156,9 +148,7 @@ class InstallApiFaultsTest {
                 .hasMessageContaining("cannot update deployments in kube-system: 500 from the API server: etcdserver: request timed out")
                 .hasMessageContaining("rolled back everything: put ConfigMap kube-system/coredns back as it was");
 
-        assertThat(configMap().getData()).isEqualTo(installed.getData());
-        assertThat(configMap().getMetadata().getAnnotations()).isEqualTo(installed.getMetadata().getAnnotations());
-        assertThat(json(deployment().getSpec())).isEqualTo(json(withSidecar.getSpec()));
+        assertThat(cluster.snapshot()).isEqualTo(installed);
     }
 
     @Test
@@ -173,15 +163,5 @@ class InstallApiFaultsTest {
                 .hasMessageContaining("cannot get deployments in kube-system: the API server did not answer");
     }
 
-    private Deployment deployment() {
-        return client.apps().deployments().inNamespace("kube-system").withName("coredns").get();
-    }
 
-    private ConfigMap configMap() {
-        return client.configMaps().inNamespace("kube-system").withName("coredns").get();
-    }
-
-    private String json(Object o) {
-        return client.getKubernetesSerialization().asJson(o);
-    }
 }

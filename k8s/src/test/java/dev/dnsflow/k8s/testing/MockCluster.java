@@ -1,5 +1,6 @@
 package dev.dnsflow.k8s.testing;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
@@ -9,6 +10,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +74,41 @@ public final class MockCluster implements AutoCloseable {
         } catch (RuntimeException e) {
             // a conflict with install's own write: the next round sees the new generation
         }
+    }
+
+    /** CoreDNS's Deployment as the API server has it now. */
+    public Deployment deployment() {
+        return client.apps().deployments().inNamespace("kube-system").withName("coredns").get();
+    }
+
+    /** CoreDNS's ConfigMap as the API server has it now. */
+    public ConfigMap configMap() {
+        return client.configMaps().inNamespace("kube-system").withName("coredns").get();
+    }
+
+    /**
+     * What install changes, as it is now: the Deployment's spec, labels and annotations, the ConfigMap's data and
+     * annotations, and whether the objects install creates exist. Equal snapshots: nothing install touches differs.
+     */
+    public Snapshot snapshot() {
+        Deployment d = deployment();
+        ConfigMap cm = configMap();
+        return new Snapshot(client.getKubernetesSerialization().asJson(d.getSpec()), emptyIsNull(d.getMetadata().getLabels()),
+                emptyIsNull(d.getMetadata().getAnnotations()), cm.getData(), emptyIsNull(cm.getMetadata().getAnnotations()),
+                client.rbac().clusterRoles().withName("dnsflow").get() != null,
+                client.rbac().clusterRoleBindings().withName("dnsflow-coredns").get() != null,
+                client.secrets().inNamespace("kube-system").withName("dnsflow-admin-token").get() != null);
+    }
+
+    /** See {@link #snapshot()}. */
+    public record Snapshot(String deploymentSpec, Map<String, String> deploymentLabels, Map<String, String> deploymentAnnotations,
+                           Map<String, String> corefileData, Map<String, String> configMapAnnotations, boolean clusterRole,
+                           boolean binding, boolean tokenSecret) {
+    }
+
+    /** The API server does not tell an empty map from none. */
+    private static Map<String, String> emptyIsNull(Map<String, String> m) {
+        return m == null || m.isEmpty() ? null : m;
     }
 
     /** A kubeconfig for {@code url} with a bearer token, in {@code dir}. */
