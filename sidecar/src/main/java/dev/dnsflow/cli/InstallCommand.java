@@ -29,11 +29,11 @@ import picocli.CommandLine.Spec;
             "",
             "What it changed is recorded on the objects (annotations dnsflow.dev/...), so `dnsflow uninstall` puts them back "
                 + "byte for byte. Running install again changes nothing, or only what differs (a new --image). A failure "
-                + "part-way undoes what was written. On AKS (the addon manager reconciles CoreDNS) and GKE (kube-dns, not "
+                + "part-way (a rollout that does not finish, a refused write) undoes what install wrote. On AKS (the addon manager reconciles CoreDNS) and GKE (kube-dns, not "
                 + "CoreDNS) it refuses and says what works there; on k3s and EKS it warns who may undo it.",
             ""},
         footer = {"", "Examples:",
-            "  ./mvnw -q package -DskipTests -Dimage=registry.example.com/dnsflow:0.1.0 -pl image -am   (build and push)",
+            "  ./mvnw -q package -DskipTests -Dimage=registry.example.com/dnsflow:0.1.0      (build the image and push it)",
             "  dnsflow install --image registry.example.com/dnsflow:0.1.0 --dry-run",
             "  dnsflow install --image registry.example.com/dnsflow:0.1.0 --dry-run -o yaml > dnsflow-install.yaml",
             "  dnsflow install --image registry.example.com/dnsflow:0.1.0",
@@ -60,7 +60,9 @@ public final class InstallCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
-            description = "With --dry-run: print exactly the objects install would write, as yaml (the only format).")
+            description = "With --dry-run: print the objects install would write, as yaml (the only format), ready for "
+                    + "kubectl apply -f (without resourceVersion, uid, status). The token Secret holds a random token made for "
+                    + "this run; a real install makes another.")
     String output;
 
     @Option(names = "--wait", paramLabel = "DURATION", arity = "0..1", defaultValue = DEFAULT_WAIT, fallbackValue = DEFAULT_WAIT,

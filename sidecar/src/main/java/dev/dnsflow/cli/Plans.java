@@ -4,6 +4,9 @@ import dev.dnsflow.k8s.install.Changes;
 import dev.dnsflow.k8s.install.Coredns;
 import dev.dnsflow.k8s.install.Plan;
 import dev.dnsflow.k8s.install.Step;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.PrintWriter;
@@ -43,7 +46,7 @@ final class Plans {
                 new Changes(client, line -> {
                     out.println(line);
                     out.flush();
-                }).apply(plan.steps());
+                }).apply(plan);
                 done.forEach(out::println);
             }
             out.flush();
@@ -57,11 +60,29 @@ final class Plans {
                 + "); " + c.distribution().label() + (version == null ? "" : ", CoreDNS " + version);
     }
 
+    /**
+     * The object as {@code kubectl apply -f} takes it: without what the API server keeps about it (resourceVersion, uid,
+     * managedFields, status), which would make the apply fail or fight the server.
+     */
+    private static HasMetadata applicable(HasMetadata object, KubernetesSerialization json) {
+        HasMetadata o = json.clone(object);
+        ObjectMeta m = o.getMetadata();
+        m.setResourceVersion(null);
+        m.setUid(null);
+        m.setManagedFields(null);
+        m.setCreationTimestamp(null);
+        m.setGeneration(null);
+        if (o instanceof Deployment d) {
+            d.setStatus(null);
+        }
+        return o;
+    }
+
     private static void dryRun(Plan plan, boolean yaml, KubernetesSerialization json, PrintWriter out) {
         if (yaml) {
             for (Step step : plan.steps()) {
                 if (step.object() != null) {
-                    String text = json.asYaml(step.object());
+                    String text = json.asYaml(applicable(step.object(), json));
                     out.print(text.startsWith("---") ? text : "---\n" + text);
                 }
             }

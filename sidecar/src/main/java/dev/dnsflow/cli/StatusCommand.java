@@ -6,6 +6,7 @@ import dev.dnsflow.k8s.install.InstallStatus.PodState;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,8 +62,14 @@ public final class StatusCommand implements Callable<Integer> {
             if (s.pods().isEmpty()) {
                 out.println("(no pods)");
             }
+            List<String> broken = s.podsForwardingIntoNothing();
+            if (!broken.isEmpty()) {
+                out.println("DNS IS FAILING in " + String.join(", ", broken) + ": the Corefile forwards to dnsflow on 127.0.0.1:5353, "
+                        + "but these pods run no dnsflow container (a rollout undo, or the Deployment put back by an add-on "
+                        + "update?). Run dnsflow install again, or dnsflow uninstall");
+            }
             out.flush();
-            return s.installed() && withSidecar > 0 && answered == withSidecar && s.corefilePointsAtDnsflow() ? 0 : 1;
+            return s.installed() && withSidecar > 0 && answered == withSidecar && s.corefilePointsAtDnsflow() && broken.isEmpty() ? 0 : 1;
         }
     }
 

@@ -17,12 +17,15 @@ import picocli.CommandLine.Spec;
             "Take dnsflow out of CoreDNS again, putting back what `dnsflow install` changed, byte for byte:",
             "  1. the Corefile from before install (kept in the ConfigMap's dnsflow.dev/original-corefile annotation); "
                 + "CoreDNS forwards straight upstream again once it reloads it;",
-            "  2. the Deployment's pod template without the sidecar container, its volumes, CoreDNS's mount and the label "
-                + "(the template from before install, when nothing else changed in it; other changes made since stay);",
-            "  3. deletes what install created (ClusterRole, ClusterRoleBinding, token Secret), nothing it found there.",
+            "  2. deletes what install created (ClusterRole, ClusterRoleBinding, token Secret) and still labelled as its own, "
+                + "nothing it found there;",
+            "  3. the Deployment's pod template without the sidecar container, its volumes, CoreDNS's mount and the label "
+                + "(the template from before install, when nothing else changed in it; other changes made since stay).",
             "",
             "If the Corefile was edited since install, putting the original back would lose that edit: uninstall refuses, "
-                + "naming it, unless --force. Running uninstall when dnsflow is not installed changes nothing.",
+                + "naming it, unless --force. A failure part-way is not undone (that could point CoreDNS at a sidecar that is gone): "
+                + "it says what was done and what not, and running uninstall again finishes it. When dnsflow is not installed it "
+                + "changes nothing.",
             ""},
         footer = {"", "Examples:", "  dnsflow uninstall --dry-run", "  dnsflow uninstall --wait"})
 public final class UninstallCommand implements Callable<Integer> {
@@ -50,11 +53,14 @@ public final class UninstallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (wait != null && (wait.isZero() || wait.isNegative())) {
+            throw new ParameterException(spec.commandLine(), "--wait: must be longer than 0 (or left out, not to wait)");
+        }
         if (output != null && (!dryRun || !"yaml".equals(output))) {
             throw new ParameterException(spec.commandLine(), "-o/--output: '" + output + "': works with --dry-run, as yaml");
         }
         return Plans.run(spec, coredns, dryRun, output != null,
-                (client, found) -> new UninstallPlanner(client).plan(found, force, wait),
+                (client, found) -> new UninstallPlanner(client, new SidecarCorefile()).plan(found, force, wait),
                 found -> "dnsflow is not installed in " + found.deploymentId() + " (no dnsflow.dev/ annotations); nothing changed",
                 List.of("uninstalled: CoreDNS is as it was before install" + (wait == null
                         ? "; its pods restart without the sidecar now (--wait waits for that)" : "")));

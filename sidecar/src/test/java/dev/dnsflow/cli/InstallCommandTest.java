@@ -315,11 +315,135 @@ class InstallCommandTest {
     }
 
     @Test
+    void anUninstallWhoseRolloutDoesNotFinishKeepsTheOriginalCorefileAndSaysWhatIsLeft() throws Exception {
+        cluster.load("kubeadm");
+        String original = configMap().getData().get("Corefile");
+        cluster.rolloutsComplete();
+        assertThat(dnsflow("install", "--image", IMAGE).code()).isZero();
+        cluster.close(); // the controller stops: the next rollout never ends
+
+        CliRun uninstall = dnsflow("uninstall", "--wait=1s");
+
+        assertThat(uninstall.code()).isEqualTo(1);
+        assertThat(uninstall.err()).contains("did not finish within 1s").contains("done before that: updated ConfigMap kube-system/coredns")
+                .contains("run the command again").doesNotContain("rolled back");
+        assertThat(configMap().getData().get("Corefile")).isEqualTo(original);
+        assertThat(deployment().getSpec().getTemplate().getSpec().getContainers()).extracting(Container::getName).containsExactly("coredns");
+    }
+
+    @Test
+    void uninstallRefusesToTakeTheSidecarAwayWhileTheCorefileStillPointsAtItWithNoOriginalToRestore() throws Exception {
+        cluster.load("kubeadm");
+        cluster.rolloutsComplete();
+        assertThat(dnsflow("install", "--image", IMAGE).code()).isZero();
+        ConfigMap replaced = configMap(); // kubectl replace of a saved copy: the patched text, no annotations
+        replaced.getMetadata().setAnnotations(null);
+        client.resource(replaced).update();
+        String versions = resourceVersions();
+
+        CliRun uninstall = dnsflow("uninstall");
+
+        assertThat(uninstall.code()).isEqualTo(1);
+        assertThat(uninstall.err()).contains("still points at dnsflow").contains("original-corefile annotation").contains("is gone")
+                .contains("Nothing was changed");
+        assertThat(resourceVersions()).isEqualTo(versions);
+    }
+
+    @Test
+    void aReinstallAfterTheStockCorefileCameBackPatchesItAndUninstallRestoresThatOne() throws Exception {
+        cluster.load("eks");
+        cluster.rolloutsComplete();
+        assertThat(dnsflow("install", "--image", IMAGE).code()).isZero();
+        ConfigMap overwritten = configMap(); // an add-on update: the stock Corefile, plus a stub zone, annotations kept
+        String stock = overwritten.getMetadata().getAnnotations().get("dnsflow.dev/original-corefile") + "corp:53 {\n    forward . 10.1.1.1\n}\n";
+        overwritten.getData().put("Corefile", stock);
+        client.resource(overwritten).update();
+
+        CliRun again = dnsflow("install", "--image", IMAGE);
+
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(configMap().getData().get("Corefile")).contains("forward . 127.0.0.1:5353");
+        assertThat(dnsflow("uninstall").code()).isZero();
+        assertThat(configMap().getData().get("Corefile")).isEqualTo(stock);
+    }
+
+    @Test
+    void aReinstallAfterAnEditOfThePatchedCorefileKeepsTheRealOriginal() throws Exception {
+        cluster.load("kubeadm");
+        cluster.rolloutsComplete();
+        String original = configMap().getData().get("Corefile");
+        assertThat(dnsflow("install", "--image", IMAGE).code()).isZero();
+        ConfigMap edited = configMap(); // someone deletes one of the rewrite rules
+        edited.getData().put("Corefile", edited.getData().get("Corefile").replaceFirst("(?m)^.*\\{client_port\\}\\n", ""));
+        client.resource(edited).update();
+
+        assertThat(dnsflow("install", "--image", IMAGE).code()).isZero();
+
+        assertThat(configMap().getMetadata().getAnnotations()).containsEntry("dnsflow.dev/original-corefile", original);
+        assertThat(dnsflow("uninstall").code()).isZero();
+        assertThat(configMap().getData().get("Corefile")).isEqualTo(original);
+    }
+
+    @Test
+    void refusesACorefilePatchedByHandWithNoOriginalToGoBackTo() throws Exception {
+        cluster.load("kubeadm");
+        ConfigMap cm = configMap();
+        cm.getData().put("Corefile", cm.getData().get("Corefile").replace("forward . /etc/resolv.conf", "forward . 127.0.0.1:5353"));
+        client.resource(cm).update();
+
+        CliRun install = dnsflow("install", "--image", IMAGE);
+
+        assertThat(install.code()).isEqualTo(1);
+        assertThat(install.err()).contains("points at dnsflow already, but not by dnsflow install").contains("Nothing was changed");
+    }
+
+    @Test
+    void aReinstallChangesNothingWhenTheApiServerFilledInDefaults() throws Exception {
+        cluster.load("kubeadm");
+        cluster.rolloutsComplete();
+        assertThat(dnsflow("install", "--image", IMAGE).code()).isZero();
+        Deployment d = deployment(); // what a real API server adds to what install wrote
+        container(d, "dnsflow").setTerminationMessagePath("/dev/termination-log");
+        container(d, "dnsflow").setTerminationMessagePolicy("File");
+        container(d, "dnsflow").getReadinessProbe().getHttpGet().setScheme("HTTP");
+        d.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getSecret() != null)
+                .forEach(v -> v.getSecret().setDefaultMode(420));
+        client.resource(d).update();
+        String versions = resourceVersions();
+
+        CliRun again = dnsflow("install", "--image", IMAGE);
+
+        assertThat(again.out()).contains("nothing changed");
+        assertThat(resourceVersions()).isEqualTo(versions);
+        CliRun upgrade = dnsflow("install", "--image", "registry.example.com/dnsflow:1.2.4");
+        assertThat(upgrade.out()).contains("updated Deployment kube-system/coredns");
+        assertThat(container(deployment(), "dnsflow").getImage()).isEqualTo("registry.example.com/dnsflow:1.2.4");
+    }
+
+    @Test
+    void uninstallLeavesACreatedObjectSomeoneElseTookOver() throws Exception {
+        cluster.load("kubeadm");
+        cluster.rolloutsComplete();
+        assertThat(dnsflow("install", "--image", IMAGE).code()).isZero();
+        var role = client.rbac().clusterRoles().withName("dnsflow").get(); // kubectl apply -k k8s/deploy/base since
+        role.getMetadata().getLabels().remove("app.kubernetes.io/managed-by");
+        client.resource(role).update();
+
+        CliRun uninstall = dnsflow("uninstall");
+
+        assertThat(uninstall.code()).as(uninstall.err()).isZero();
+        assertThat(uninstall.err()).contains("ClusterRole dnsflow was created by install but no longer carries");
+        assertThat(client.rbac().clusterRoles().withName("dnsflow").get()).isNotNull();
+        assertThat(client.rbac().clusterRoleBindings().withName("dnsflow-coredns").get()).isNull();
+    }
+
+    @Test
     void badFlagsAreNamed() {
         assertThat(CliRun.dnsflow("install").err()).contains("Missing required option: '--image=REF'");
         assertThat(dnsflow("install", "--image", IMAGE, "-o", "yaml").err()).contains("-o/--output works with --dry-run");
         assertThat(dnsflow("install", "--image", IMAGE, "--mode", "daemonset").err()).contains("--mode: 'daemonset'");
         assertThat(dnsflow("install", "--image", IMAGE, "--wait=soon").err()).contains("--wait");
+        assertThat(dnsflow("uninstall", "--wait=0s").err()).contains("--wait: must be longer than 0");
     }
 
     @Test

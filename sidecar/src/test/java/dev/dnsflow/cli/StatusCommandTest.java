@@ -84,6 +84,17 @@ class StatusCommandTest {
             assertThat(later.out()).contains("Corefile: does NOT point at dnsflow: it was replaced since install")
                     .contains("run dnsflow install again");
             assertThat(later.lines()).anySatisfy(l -> assertThat(l).startsWith("coredns-b ").contains(" Pending ").endsWith("? not running"));
+
+            // a rollout undo: a pod without the sidecar, while the Corefile (patched again) forwards to it
+            assertThat(CliRun.dnsflow("install", "--image", "dnsflow:1.0", "--kubeconfig", cluster.kubeconfig(dir).toString()).code())
+                    .isZero();
+            api.pod(new PodBuilder(corednsPod("coredns-c", "Running", 9553)).editSpec().removeMatchingFromContainers(
+                    c -> c.getName().equals("dnsflow")).endSpec().build());
+
+            CliRun broken = CliRun.dnsflow("status", "--kubeconfig", kubeconfig);
+
+            assertThat(broken.code()).isEqualTo(1);
+            assertThat(broken.out()).contains("DNS IS FAILING in coredns-c: the Corefile forwards to dnsflow");
         }
     }
 

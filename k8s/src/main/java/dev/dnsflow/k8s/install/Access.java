@@ -42,7 +42,7 @@ final class Access {
                     denied.add(verb + " " + resource + Api.where(ns));
                 }
             } catch (RuntimeException e) {
-                return List.of(); // a server that cannot answer: the writes will say what is refused, if anything
+                return denied; // a server that cannot answer: the writes will say what else is refused, if anything
             }
         }
         return denied;

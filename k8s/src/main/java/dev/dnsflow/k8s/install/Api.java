@@ -29,7 +29,7 @@ final class Api {
         try {
             return call.get();
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
+            if (e.getCode() == 409 && verb.equals("update")) {
                 throw new Conflict(e);
             }
             throw failure(verb, resource, namespace, e);
@@ -41,7 +41,11 @@ final class Api {
         String said = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
         return switch (e.getCode()) {
             case 403 -> new InstallException("cannot " + what + ": the API server refused (403 Forbidden). Your credentials need "
-                    + "'" + verb + "' on " + resource + where(namespace) + " (cluster-admin has it). The server said: " + said, e);
+                    + "'" + verb + "' on " + resource + where(namespace) + " (cluster-admin has it)"
+                    + (resource.startsWith("clusterrole") ? "; granting a role also needs every right it grants, or 'bind' "
+                    + "and 'escalate' on clusterroles" : "") + ". The server said: " + said, e);
+            case 409 -> new InstallException("cannot " + what + ": it exists already (created by someone else since we looked?); "
+                    + "run the command again", e);
             case 401 -> new InstallException("cannot " + what + ": the API server did not accept the credentials (401 "
                     + "Unauthorized); check the kubeconfig's user (kubectl auth whoami)", e);
             case 0, -1 -> new InstallException("cannot " + what + ": " + cause(e), e);

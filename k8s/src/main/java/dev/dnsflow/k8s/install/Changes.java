@@ -13,9 +13,9 @@ import java.util.function.UnaryOperator;
 /**
  * Writes the steps of a plan in order. An update reads the object afresh, applies its edit and writes with the
  * resourceVersion it read, so a concurrent change is a conflict (409), answered by reading again (up to
- * {@value #ATTEMPTS} times), never by overwriting. When a step fails, every step written before it is undone, newest
- * first, and the failure says what was undone, or what could not be and how to finish by hand. Before the first write
- * it asks the API server whether every write is allowed, and names all that are not.
+ * {@value #ATTEMPTS} times), never by overwriting. When an install's step fails, every step written before it is undone,
+ * newest first, and the failure says what was undone, or what could not be and how to finish by hand. Before the first
+ * write it asks the API server whether every write is allowed, and names all that are not.
  */
 public final class Changes {
     static final int ATTEMPTS = 5;
@@ -30,76 +30,100 @@ public final class Changes {
         this.progress = progress;
     }
 
-    /** @return how many steps changed something (0: everything was already so) */
-    public int apply(List<Step> steps) {
+    /**
+     * Writes the plan's steps. When one fails: an install undoes what it wrote; an uninstall says what it did and what
+     * not and undoes nothing, because once the original Corefile is back, going back would point CoreDNS at a sidecar
+     * that may be gone already, and every step of it is safe to repeat.
+     *
+     * @return how many steps changed something (0: everything was already so)
+     */
+    public int apply(Plan plan) {
+        return apply(plan.steps(), plan.undoOnFailure());
+    }
+
+    private int apply(List<Step> steps, boolean undoOnFailure) {
         List<String> denied = Access.denied(client, steps);
         if (!denied.isEmpty()) {
             throw new InstallException("your credentials may not " + String.join(", ", denied) + " (the API server says so when "
                     + "asked: SelfSubjectAccessReview); nothing was changed. Use an account with those rights (cluster-admin has "
                     + "them), or see what you may do with: kubectl auth can-i --list");
         }
-        Deque<Runnable> undo = new ArrayDeque<>();
-        Deque<String> undone = new ArrayDeque<>();
+        Deque<Written> written = new ArrayDeque<>();
         int changed = 0;
-        for (Step step : steps) {
+        for (int i = 0; i < steps.size(); i++) {
             try {
-                if (run(step, undo, undone)) {
+                Written w = run(steps.get(i));
+                if (w != null) {
+                    written.push(w);
                     changed++;
                 }
             } catch (RuntimeException e) {
-                throw new InstallException(e.getMessage() + rollBack(undo, undone), e);
+                if (undoOnFailure) {
+                    throw new InstallException(e.getMessage() + rollBack(written), e);
+                }
+                List<String> did = new ArrayList<>();
+                written.descendingIterator().forEachRemaining(w -> did.add(w.did()));
+                List<String> left = steps.subList(i, steps.size()).stream().map(Step::describe).toList();
+                throw new InstallException(e.getMessage() + "; done before that: " + (did.isEmpty() ? "nothing" : String.join(", ", did))
+                        + "; not done: " + String.join("; ", left) + ". Every step can be repeated: run the command again", e);
             }
         }
         return changed;
     }
 
-    private boolean run(Step step, Deque<Runnable> undo, Deque<String> undone) {
-        if (step instanceof Step.AwaitRollout w) {
-            Rollout.await(client, w.namespace(), w.deployment(), w.timeout(), progress);
-            return false;
-        }
-        if (step instanceof Step.Create c) {
+    /** A step that wrote something: what it did, and how to undo it. */
+    private record Written(String did, String undoes, Runnable undo) {
+    }
+
+    /** @return what was written, or null when the step changed nothing (or only waited) */
+    private Written run(Step step) {
+        Written w;
+        if (step instanceof Step.AwaitRollout a) {
+            Rollout.await(client, a.namespace(), a.deployment(), a.timeout(), progress);
+            return null;
+        } else if (step instanceof Step.Create c) {
             create(c.object());
-            undo.push(() -> delete(c.object()));
-            undone.push("deleted " + Step.id(c.object()));
+            w = new Written("created " + Step.id(c.object()), "deleted " + Step.id(c.object()), () -> delete(c.object()));
         } else if (step instanceof Step.Delete d) {
             if (!delete(d.object())) {
-                return false;
+                return null;
             }
-            undo.push(() -> create(d.object()));
-            undone.push("created " + Step.id(d.object()) + " again");
-        } else if (step instanceof Step.Update<?> u && !updated(u, undo, undone)) {
-            return false;
+            w = new Written("deleted " + Step.id(d.object()), "created " + Step.id(d.object()) + " again", () -> create(d.object()));
+        } else {
+            w = updated((Step.Update<?>) step);
+            if (w == null) {
+                return null;
+            }
         }
-        progress.accept(step.describe().replaceFirst("^(create|update|delete)", "$1d"));
-        return true;
+        progress.accept(w.did() + (step instanceof Step.Update<?> u ? ": " + u.what() : ""));
+        return w;
     }
 
-    private <T extends HasMetadata> boolean updated(Step.Update<T> u, Deque<Runnable> undo, Deque<String> undone) {
+    private <T extends HasMetadata> Written updated(Step.Update<T> u) {
         if (!update(u.object(), u.edit(), u.describe())) {
-            return false;
+            return null;
         }
-        undo.push(() -> update(u.object(), u.undo(), "undo"));
-        undone.push("put " + Step.id(u.object()) + " back as it was");
-        return true;
+        return new Written("updated " + Step.id(u.object()), "put " + Step.id(u.object()) + " back as it was",
+                () -> update(u.object(), u.undo(), "undo"));
     }
 
-    private String rollBack(Deque<Runnable> undo, Deque<String> undone) {
-        if (undo.isEmpty()) {
+    private String rollBack(Deque<Written> written) {
+        if (written.isEmpty()) {
             return "; nothing had been changed";
         }
         List<String> done = new ArrayList<>();
-        while (!undo.isEmpty()) {
-            String what = undone.pop();
+        while (!written.isEmpty()) {
+            Written w = written.pop();
             try {
-                undo.pop().run();
-                done.add(what);
-                progress.accept("rolled back: " + what);
+                w.undo().run();
+                done.add(w.undoes());
+                progress.accept("rolled back: " + w.undoes());
             } catch (RuntimeException e) {
-                List<String> left = new ArrayList<>(List.of(what));
-                left.addAll(undone);
+                List<String> left = new ArrayList<>(List.of(w.did()));
+                written.forEach(x -> left.add(x.did()));
                 return "; rolled back " + (done.isEmpty() ? "nothing" : String.join(", ", done)) + ", but then failed: " + e.getMessage()
-                        + ". Still to undo: " + String.join(", ", left) + " (`dnsflow uninstall --force` does that)";
+                        + ". Still to undo by hand: " + String.join(", ", left) + " (kubectl delete what was created; kubectl "
+                        + "edit what was updated: its dnsflow.dev/ annotations hold what it was)";
             }
         }
         return "; rolled back everything: " + String.join(", ", done);

@@ -23,8 +23,9 @@ final class CorefileEdit {
         ConfigMap cm = json.clone(current);
         String now = cm.getData().get(key);
         Map<String, String> annotations = Marks.annotations(cm);
-        // the recorded original stays, unless the Corefile was replaced since (an add-on update put the stock one back)
-        if (!annotations.containsKey(Marks.ORIGINAL_COREFILE) || !Marks.sha256(now).equals(annotations.get(Marks.COREFILE_SHA256))) {
+        // the recorded original stays, unless the Corefile was replaced since by one without a trace of dnsflow (an add-on
+        // update put the stock one back); a patched one that was edited is no original to go back to
+        if (!annotations.containsKey(Marks.ORIGINAL_COREFILE) || !touchedByDnsflow(now)) {
             annotations.put(Marks.ORIGINAL_COREFILE, now);
         }
         annotations.put(Marks.COREFILE_SHA256, Marks.sha256(patched));
@@ -40,6 +41,20 @@ final class CorefileEdit {
         cm.setData(before.getData());
         cm.getMetadata().setAnnotations(before.getMetadata().getAnnotations());
         return cm;
+    }
+
+    /**
+     * Whether the Corefile shows any of what install writes (the forward to the sidecar, the dnstap socket, its comments):
+     * then it is not one to restore at uninstall.
+     */
+    static boolean touchedByDnsflow(String corefile) {
+        return corefile.contains("127.0.0.1:5353") || corefile.contains(CorefileRewriter.DNSTAP_SOCKET.substring("unix://".length()))
+                || corefile.contains("# dnsflow");
+    }
+
+    /** The Corefile to restore at uninstall: the recorded one, or the current when nothing is recorded. */
+    static String original(ConfigMap cm, String key) {
+        return installed(cm) ? cm.getMetadata().getAnnotations().get(Marks.ORIGINAL_COREFILE) : cm.getData().get(key);
     }
 
     static boolean installed(ConfigMap cm) {

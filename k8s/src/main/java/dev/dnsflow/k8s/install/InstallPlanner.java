@@ -18,10 +18,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Works out an install: the RBAC objects and the admin token Secret that are missing, the sidecar in CoreDNS's
@@ -29,6 +31,11 @@ import java.util.Set;
  * pod reloads its Corefile by itself (the reload plugin) and one without the sidecar would forward into nothing.
  */
 public final class InstallPlanner {
+    /** The plugin whose presence means CoreDNS picks up a changed Corefile by itself. */
+    private static final Pattern RELOAD = Pattern.compile("(?m)^\\s*reload\\b");
+    /** What the original Corefile and pod template may take in annotations, below the API server's 256 KiB. */
+    private static final int MAX_RECORDED = 200 * 1024;
+
     private final KubernetesClient client;
     private final KubernetesSerialization json;
     private final Manifests manifests;
@@ -57,17 +64,35 @@ public final class InstallPlanner {
         }
         String ns = coredns.namespace();
         String corefileName = "ConfigMap " + coredns.configMapId() + " (key " + coredns.corefileKey() + ")";
-        Rewrite patched = rewrite(coredns.corefile(), corefileName, coredns.corednsVersion());
+        String current = coredns.corefile();
+        boolean recorded = CorefileEdit.installed(coredns.configMap());
+        if (!recorded && CorefileEdit.touchedByDnsflow(current)) {
+            throw new InstallException(corefileName + " points at dnsflow already, but not by dnsflow install (no "
+                    + Marks.ORIGINAL_COREFILE + " annotation): there is no original Corefile uninstall could put back. Nothing "
+                    + "was changed; put the Corefile from before dnsflow back first (its '# dnsflow forwards to:' comment says "
+                    + "where the forward went), or keep managing it by hand (k8s/deploy/overlays/coredns-sidecar)");
+        }
+        Rewrite patched = rewrite(current, corefileName, coredns.corednsVersion());
         // where dnsflow sends queries: where the Corefile sent them before install (also when it is patched already)
-        String original = CorefileEdit.installed(coredns.configMap())
-                ? coredns.configMap().getMetadata().getAnnotations().get(Marks.ORIGINAL_COREFILE) : coredns.corefile();
+        String original = recorded && CorefileEdit.touchedByDnsflow(current)
+                ? CorefileEdit.original(coredns.configMap(), coredns.corefileKey()) : current;
         List<String> upstreams = upstreams(rewrite(original, corefileName, coredns.corednsVersion()).upstreams(), corefileName);
         warnings.addAll(patched.warnings());
+        if (patched.changed() && !RELOAD.matcher(current).find()) {
+            warnings.add(corefileName + " has no 'reload' plugin: CoreDNS will not pick up the new Corefile until its pods restart "
+                    + "(kubectl -n " + coredns.namespace() + " rollout restart deployment " + coredns.deployment().getMetadata().getName() + ")");
+        }
+        int recordedBytes = current.length() + json.asJson(coredns.deployment().getSpec().getTemplate()).length();
+        if (recordedBytes > MAX_RECORDED) {
+            throw new InstallException("the Corefile and the pod template are too large (" + recordedBytes / 1024 + " KiB) to be "
+                    + "recorded in annotations, which the API server caps at 256 KiB per object; nothing was changed. Install by "
+                    + "hand (k8s/deploy/overlays/coredns-sidecar)");
+        }
 
         List<Step> steps = new ArrayList<>();
         List<String> changes = new ArrayList<>();
         Set<String> created = new LinkedHashSet<>();
-        for (HasMetadata missing : missingObjects(coredns)) {
+        for (HasMetadata missing : missingObjects(coredns, warnings)) {
             steps.add(new Step.Create(missing));
             created.add(createdId(missing));
             changes.add("create " + Step.id(missing));
@@ -96,7 +121,7 @@ public final class InstallPlanner {
         } else if (deploymentChanges) {
             steps.add(new Step.AwaitRollout(ns, before.getMetadata().getName(), rollout));
         }
-        return new Plan(coredns, List.copyOf(steps), List.copyOf(changes), List.copyOf(warnings));
+        return new Plan(coredns, List.copyOf(steps), List.copyOf(changes), List.copyOf(warnings), true);
     }
 
     private Rewrite rewrite(String corefile, String name, String version) {
@@ -131,7 +156,7 @@ public final class InstallPlanner {
     }
 
     /** The ClusterRole, CoreDNS's binding to it and the admin token Secret, for each that is not there yet. */
-    private List<HasMetadata> missingObjects(Coredns coredns) {
+    private List<HasMetadata> missingObjects(Coredns coredns, List<String> warnings) {
         String ns = coredns.namespace();
         List<HasMetadata> missing = new ArrayList<>();
         ClusterRole role = manifests.clusterRole();
@@ -140,10 +165,21 @@ public final class InstallPlanner {
         }
         ClusterRoleBinding binding = manifests.corednsBinding();
         String account = coredns.deployment().getSpec().getTemplate().getSpec().getServiceAccountName();
-        binding.setSubjects(List.of(new SubjectBuilder().withKind("ServiceAccount").withName(account == null ? "default" : account)
-                .withNamespace(ns).build()));
-        if (Api.call("get", "clusterrolebindings", null, () -> client.resource(binding).get()) == null) {
-            missing.add(managed(binding));
+        if (account == null || account.isEmpty() || account.equals("default")) {
+            warnings.add("Deployment " + coredns.deploymentId() + " runs as the namespace's 'default' ServiceAccount; binding the "
+                    + "ClusterRole to it would let every pod using that account read pods, services and nodes cluster-wide, so "
+                    + "install does not, and flows go without Kubernetes names. Give CoreDNS its own ServiceAccount (kubeadm's is "
+                    + "'coredns') and install again for names");
+        } else {
+            binding.setSubjects(List.of(new SubjectBuilder().withKind("ServiceAccount").withName(account).withNamespace(ns).build()));
+            ClusterRoleBinding existing = Api.call("get", "clusterrolebindings", null, () -> client.resource(binding).get());
+            if (existing == null) {
+                missing.add(managed(binding));
+            } else if (existing.getSubjects() == null || existing.getSubjects().stream().noneMatch(
+                    x -> account.equals(x.getName()) && ns.equals(x.getNamespace()))) {
+                warnings.add("ClusterRoleBinding " + binding.getMetadata().getName() + " exists but does not bind ServiceAccount "
+                        + ns + "/" + account + "; dnsflow's names stay off until it does");
+            }
         }
         Secret token = new SecretBuilder().withMetadata(new ObjectMetaBuilder().withName(Manifests.TOKEN_SECRET).withNamespace(ns)
                 .withLabels(Map.of("app.kubernetes.io/name", "dnsflow")).build()).withType("Opaque").build();
@@ -158,8 +194,8 @@ public final class InstallPlanner {
     }
 
     private static HasMetadata managed(HasMetadata o) {
-        Map<String, String> labels = o.getMetadata().getLabels() == null ? new java.util.LinkedHashMap<>()
-                : new java.util.LinkedHashMap<>(o.getMetadata().getLabels());
+        Map<String, String> labels = o.getMetadata().getLabels() == null ? new LinkedHashMap<>()
+                : new LinkedHashMap<>(o.getMetadata().getLabels());
         labels.put(Marks.MANAGED_BY_LABEL, Marks.MANAGED_BY);
         o.getMetadata().setLabels(labels);
         return o;

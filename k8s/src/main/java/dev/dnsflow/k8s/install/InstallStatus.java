@@ -7,13 +7,13 @@ import dev.dnsflow.k8s.DnsflowInstances.Instance;
 import dev.dnsflow.k8s.PodProxy;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +45,17 @@ public record InstallStatus(Coredns coredns, boolean installed, String installed
                            long flowsLastMinute, String problem) {
     }
 
+    /**
+     * Running CoreDNS pods without a dnsflow container while the Corefile forwards to it: their queries go nowhere (after
+     * a {@code kubectl rollout undo}, or a Deployment put back by an add-on update, with the Corefile still patched).
+     */
+    public List<String> podsForwardingIntoNothing() {
+        if (!corefilePointsAtDnsflow) {
+            return List.of();
+        }
+        return pods.stream().filter(p -> p.image() == null && "Running".equals(p.phase())).map(PodState::name).toList();
+    }
+
     public static InstallStatus read(KubernetesClient client, Coredns coredns, CorefileRewriter rewriter, Duration timeout) {
         boolean installed = SidecarEdit.installed(coredns.deployment());
         String by = installed ? coredns.deployment().getMetadata().getAnnotations().get(Marks.INSTALLED) : null;
@@ -60,9 +71,9 @@ public record InstallStatus(Coredns coredns, boolean installed, String installed
     }
 
     private static List<PodState> pods(KubernetesClient client, Coredns coredns, Duration timeout) {
-        Map<String, String> selector = coredns.deployment().getSpec().getSelector().getMatchLabels();
+        LabelSelector selector = coredns.deployment().getSpec().getSelector();
         List<Pod> pods = new ArrayList<>(Api.call("list", "pods", coredns.namespace(),
-                () -> client.pods().inNamespace(coredns.namespace()).withLabels(selector).list().getItems()));
+                () -> client.pods().inNamespace(coredns.namespace()).withLabelSelector(selector).list().getItems()));
         pods.sort(Comparator.comparing(p -> p.getMetadata().getName()));
         PodProxy proxy = new PodProxy(client);
         List<CompletableFuture<PodState>> states = new ArrayList<>();

@@ -64,15 +64,17 @@ final class SidecarEdit {
         template.getMetadata().setLabels(labels);
 
         PodSpec pod = template.getSpec();
-        Container coredns = pod.getContainers().stream().filter(c -> c.getName().equals(corednsContainer)).findFirst().orElseThrow();
-        coredns.setVolumeMounts(put(coredns.getVolumeMounts(), sidecar.corednsMounts(), VolumeMount::getName));
+        Container coredns = pod.getContainers().stream().filter(c -> c.getName().equals(corednsContainer)).findFirst()
+                .orElseThrow(() -> new InstallException("Deployment " + current.getMetadata().getName() + " has no container "
+                        + corednsContainer + " any more (changed while we worked?); run install again"));
+        coredns.setVolumeMounts(put(coredns.getVolumeMounts(), clones(sidecar.corednsMounts()), VolumeMount::getName));
         Container dnsflow = json.clone(sidecar.container());
         dnsflow.setImage(image);
         List<String> args = new ArrayList<>(dnsflow.getArgs());
         upstreams.forEach(u -> args.add("--upstream=" + u));
         dnsflow.setArgs(args);
         pod.setContainers(put(pod.getContainers(), List.of(dnsflow), Container::getName));
-        pod.setVolumes(put(pod.getVolumes(), sidecar.volumes(), Volume::getName));
+        pod.setVolumes(put(pod.getVolumes(), clones(sidecar.volumes()), Volume::getName));
         return d;
     }
 
@@ -166,8 +168,12 @@ final class SidecarEdit {
 
     /** The template as a JSON tree without empty lists and maps: the API server does not tell [] from absent. */
     private JsonNode normal(PodTemplateSpec template) {
+        return prune(tree(template));
+    }
+
+    private JsonNode tree(Object o) {
         try {
-            return prune(TREES.readTree(json.asJson(template)));
+            return TREES.readTree(json.asJson(o));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("fabric8 wrote JSON that does not parse", e);
         }
@@ -189,8 +195,13 @@ final class SidecarEdit {
     }
 
 
-    /** {@code list} with each of {@code items} replacing the element of the same name, or appended. */
-    private static <T> List<T> put(List<T> list, List<T> items, Function<T, String> name) {
+    /**
+     * {@code list} with each of {@code items} replacing the element of the same name, or appended. An element that already
+     * holds everything the item says stays as it is: the API server fills in defaults (a container's
+     * terminationMessagePath, a probe's scheme, a Secret volume's defaultMode) that the manifest leaves out, and replacing
+     * it would change the pod template, and so restart CoreDNS, on every install for nothing.
+     */
+    private <T> List<T> put(List<T> list, List<T> items, Function<T, String> name) {
         List<T> out = list == null ? new ArrayList<>() : new ArrayList<>(list);
         for (T item : items) {
             int at = -1;
@@ -199,13 +210,46 @@ final class SidecarEdit {
                     at = i;
                 }
             }
-            if (at >= 0) {
-                out.set(at, item);
-            } else {
+            if (at < 0) {
                 out.add(item);
+            } else if (!contains(tree(out.get(at)), tree(item))) {
+                out.set(at, item);
             }
         }
         return out;
+    }
+
+    /** Whether {@code live} holds every field of {@code wanted} with the same value (and maybe more: server defaults). */
+    private static boolean contains(JsonNode live, JsonNode wanted) {
+        if (wanted.isObject()) {
+            if (!live.isObject()) {
+                return false;
+            }
+            Iterator<Map.Entry<String, JsonNode>> fields = wanted.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                if (!live.has(f.getKey()) || !contains(live.get(f.getKey()), f.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (wanted.isArray()) {
+            if (!live.isArray() || live.size() != wanted.size()) {
+                return false;
+            }
+            for (int i = 0; i < wanted.size(); i++) {
+                if (!contains(live.get(i), wanted.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return live.equals(wanted);
+    }
+
+    private <T> List<T> clones(List<T> items) {
+        return items.stream().map(json::clone).toList();
     }
 
     private static <T> Set<String> names(List<T> items, Function<T, String> name) {

@@ -11,18 +11,23 @@ import java.util.List;
 
 /**
  * Works out an uninstall from the marks install left: the original Corefile back first (CoreDNS forwards straight
- * upstream again while the sidecar is still there), then the sidecar out of the Deployment, then the objects install
- * created. It refuses when the Corefile was edited since install, as putting the original back would lose that edit.
+ * upstream again while the sidecar is still there), then the objects install created, then the sidecar out of the
+ * Deployment (whose annotations list those objects, so they go before it: a repeated uninstall still finds them). It
+ * refuses when the Corefile was edited since install, as putting the original back would lose that edit, and when the
+ * Corefile points at dnsflow with no original to put back, as taking the sidecar away would leave CoreDNS forwarding into
+ * nothing.
  */
 public final class UninstallPlanner {
     private final KubernetesClient client;
     private final KubernetesSerialization json;
     private final Manifests manifests;
+    private final CorefileRewriter rewriter;
 
-    public UninstallPlanner(KubernetesClient client) {
+    public UninstallPlanner(KubernetesClient client, CorefileRewriter rewriter) {
         this.client = client;
         this.json = client.getKubernetesSerialization();
         this.manifests = new Manifests(client);
+        this.rewriter = rewriter;
     }
 
     /**
@@ -34,10 +39,11 @@ public final class UninstallPlanner {
         List<String> changes = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         ConfigMap cm = coredns.configMap();
+        Deployment d = coredns.deployment();
+        String field = "data." + coredns.corefileKey();
         if (CorefileEdit.installed(cm)) {
             CorefileEdit edit = new CorefileEdit(json, coredns.corefileKey());
             if (!edit.unchangedSinceInstall(cm)) {
-                String field = "data." + coredns.corefileKey();
                 if (!force) {
                     throw new InstallException("the Corefile changed since dnsflow install wrote it (ConfigMap " + coredns.configMapId()
                             + ", " + field + "); uninstall would put back the Corefile from before install and lose that change. "
@@ -49,9 +55,28 @@ public final class UninstallPlanner {
             }
             steps.add(new Step.Update<>(edit.restore(cm), edit::restore, current -> edit.putBack(current, cm), "the Corefile as before install"));
             changes.add("update ConfigMap " + coredns.configMapId() + ": the Corefile as it was before install");
+        } else if (SidecarEdit.installed(d) && pointsAtDnsflow(coredns)) {
+            throw new InstallException("the Corefile (ConfigMap " + coredns.configMapId() + ", " + field + ") still points at dnsflow, "
+                    + "but the dnsflow.dev/original-corefile annotation that held the one before install is gone (the ConfigMap was "
+                    + "replaced or re-applied?), so uninstall cannot put it back, and taking the sidecar away now would leave "
+                    + "CoreDNS forwarding into nothing. Nothing was changed. Edit the Corefile back by hand (its '# dnsflow "
+                    + "forwards to:' comment says where the forward went before), then run uninstall again");
         }
-        Deployment d = coredns.deployment();
         if (SidecarEdit.installed(d)) {
+            for (String id : SidecarEdit.created(d)) {
+                HasMetadata object = created(id);
+                if (object == null) {
+                    continue;
+                }
+                if (!Marks.MANAGED_BY.equals(object.getMetadata().getLabels() == null ? null
+                        : object.getMetadata().getLabels().get(Marks.MANAGED_BY_LABEL))) {
+                    warnings.add(Step.id(object) + " was created by install but no longer carries " + Marks.MANAGED_BY_LABEL + "="
+                            + Marks.MANAGED_BY + " (someone else took it over?); leaving it");
+                    continue;
+                }
+                steps.add(new Step.Delete(object));
+                changes.add("delete " + Step.id(object) + " (install created it)");
+            }
             SidecarEdit sidecar = new SidecarEdit(json, manifests.sidecar());
             List<String> kept = sidecar.changedSinceInstall(d);
             if (!kept.isEmpty()) {
@@ -61,18 +86,19 @@ public final class UninstallPlanner {
             steps.add(new Step.Update<>(sidecar.remove(d), sidecar::remove, current -> sidecar.putBack(current, d), "sidecar removed"));
             changes.add("update Deployment " + coredns.deploymentId() + ": remove container " + Manifests.SIDECAR_CONTAINER
                     + ", its volumes and mount" + (kept.isEmpty() ? ", leaving the pod template as before install" : ""));
-            for (String id : SidecarEdit.created(d)) {
-                HasMetadata object = created(id);
-                if (object != null) {
-                    steps.add(new Step.Delete(object));
-                    changes.add("delete " + Step.id(object) + " (install created it)");
-                }
-            }
             if (wait != null) {
                 steps.add(new Step.AwaitRollout(coredns.namespace(), d.getMetadata().getName(), wait));
             }
         }
-        return new Plan(coredns, List.copyOf(steps), List.copyOf(changes), List.copyOf(warnings));
+        return new Plan(coredns, List.copyOf(steps), List.copyOf(changes), List.copyOf(warnings), false);
+    }
+
+    private boolean pointsAtDnsflow(Coredns coredns) {
+        try {
+            return !rewriter.rewrite(coredns.corefile(), "ConfigMap " + coredns.configMapId(), coredns.corednsVersion()).changed();
+        } catch (RuntimeException e) {
+            return CorefileEdit.touchedByDnsflow(coredns.corefile());
+        }
     }
 
     /** The object recorded as {@code Kind/name} or {@code Kind/namespace/name}, as it is now; null when gone. */
