@@ -68,8 +68,7 @@ final class Goals {
 
     private static Goal peakRss(RunData d, String setup, String label) {
         Long hwm = d.peakRssKib().get(setup);
-        String flags = d.options().dnsflowJavaOpts.isBlank() ? "the launcher's JVM flags"
-                : "`" + d.options().dnsflowJavaOpts + "`";
+        String flags = d.options().dnsflowFlags();
         if (hwm == null) {
             return new Goal("peak RSS of dnsflow (" + label + ")", "≤ 256 MiB", "-", null);
         }

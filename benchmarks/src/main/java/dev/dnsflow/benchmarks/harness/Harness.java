@@ -113,11 +113,12 @@ public final class Harness {
             closeAfterChildren.add(cluster);
             OUT.printf("mock API server ready in %.1f s: %s%n", (System.nanoTime() - c0) / 1e9, MockCluster.describe());
         }
-        List<Setup> setups = start(o, tools, launcher, peers, nsd, cluster);
+        List<String> command = o.dnsflowJvm == null ? List.of(launcher.toString()) : jvmCommand(o.dnsflowJvm);
+        List<Setup> setups = start(o, tools, command, peers, nsd, cluster);
         List<Setup> main = List.copyOf(setups);
         List<Setup> variants = new ArrayList<>();
         for (Map.Entry<String, String> v : o.jvmVariants.entrySet()) {
-            variants.add(peers.startDnsflow(launcher, Setup.FLOW_ON + "[" + v.getKey() + "]", nsd.address(),
+            variants.add(peers.startDnsflow(List.of(launcher.toString()), Setup.FLOW_ON + "[" + v.getKey() + "]", nsd.address(),
                     Setup.Recording.RING, v.getValue()));
         }
         setups.addAll(variants);
@@ -178,7 +179,15 @@ public final class Harness {
     }
 
     /** Starts the chosen setups (NSD is up already), in {@link Setup#ALL}'s order. */
-    private static List<Setup> start(Options o, Map<String, Path> tools, Path launcher, Peers peers, Setup nsd,
+    /** {@code java FLAGS -jar sidecar/target/dnsflow.jar}: dnsflow with only these JVM flags (--dnsflow-jvm). */
+    static List<String> jvmCommand(String flags) {
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(Arrays.stream(flags.split("\\s+")).filter(f -> !f.isEmpty()).toList());
+        cmd.addAll(List.of("-jar", Path.of("sidecar", "target", "dnsflow.jar").toAbsolutePath().toString()));
+        return cmd;
+    }
+
+    private static List<Setup> start(Options o, Map<String, Path> tools, List<String> launcher, Peers peers, Setup nsd,
                                      MockCluster cluster) throws InterruptedException {
         List<Setup> setups = new ArrayList<>();
         for (String name : o.setups) {

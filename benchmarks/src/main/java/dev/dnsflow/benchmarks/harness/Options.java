@@ -27,6 +27,9 @@ final class Options {
             "                          without dnsdist-default in --setups, of the first proxy setup's)",
             "  --dnsflow-java-opts S   DNSFLOW_JAVA_OPTS for the main dnsflow setups (not the --jvm-variant ones)",
             "                          (default: none, i.e. the ./dnsflow launcher's own heap and GC flags)",
+            "  --dnsflow-jvm FLAGS     run the main dnsflow setups as `java FLAGS -jar sidecar/target/dnsflow.jar`, without",
+            "                          the launcher and its flags, e.g. the image's entrypoint in a 256Mi container:",
+            "                          '-XX:MaxRAM=256m -XX:MaxRAMPercentage=60 -Xmn48m -XX:+UseSerialGC'",
             "  --setups A,B            measure only these (NSD direct always: it is the upstream and the latency",
             "                          reference), e.g. dnsflow-rec-on,dnsflow-names-on; default: all of",
             "                          " + String.join(", ", Setup.ALL),
@@ -48,6 +51,8 @@ final class Options {
     double latencyWarmupSeconds = 1;
     double latencyFraction = 0.5;
     String dnsflowJavaOpts = DEFAULT_JAVA_OPTS;
+    /** Set: the main dnsflow setups run as {@code java FLAGS -jar dnsflow.jar}, not through the launcher. */
+    String dnsflowJvm;
     Map<String, String> jvmVariants = new LinkedHashMap<>();
     /** The setups to measure, in {@link Setup#ALL}'s order; NSD direct always among them. */
     List<String> setups = Setup.ALL;
@@ -72,6 +77,7 @@ final class Options {
                 case "--latency-seconds" -> o.latencySeconds = Double.parseDouble(value(args, ++i, a));
                 case "--latency-fraction" -> o.latencyFraction = Double.parseDouble(value(args, ++i, a));
                 case "--dnsflow-java-opts" -> o.dnsflowJavaOpts = value(args, ++i, a);
+                case "--dnsflow-jvm" -> o.dnsflowJvm = value(args, ++i, a).strip();
                 case "--jvm-variant" -> {
                     String v = value(args, ++i, a);
                     int eq = v.indexOf('=');
@@ -125,6 +131,14 @@ final class Options {
             throw new IllegalArgumentException(flag + " needs a value");
         }
         return args[i];
+    }
+
+    /** The main dnsflow setups' JVM flags, for the report. */
+    String dnsflowFlags() {
+        if (dnsflowJvm != null) {
+            return "`java " + dnsflowJvm + " -jar dnsflow.jar` (no launcher)";
+        }
+        return dnsflowJavaOpts.isBlank() ? "the launcher's JVM flags" : "`DNSFLOW_JAVA_OPTS=\"" + dnsflowJavaOpts + "\"`";
     }
 
     /** How the harness was invoked, for the report. */

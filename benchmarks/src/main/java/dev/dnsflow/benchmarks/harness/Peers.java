@@ -82,12 +82,12 @@ final class Peers {
     }
 
     /**
-     * dnsflow via its launcher, with {@code javaOpts} in DNSFLOW_JAVA_OPTS. Recording on: the default
+     * dnsflow via {@code launcher} (./dnsflow, or {@code java FLAGS -jar dnsflow.jar}), with {@code javaOpts} in DNSFLOW_JAVA_OPTS. Recording on: the default
      * ring (100 000 flows) and the admin API on a free port, as users run it; with the log, also a
      * rotated JSON-lines flow log in the temp dir. Off: {@code --flow-buffer 0} and {@code --admin off},
      * so nothing wants flows and the event loops build none.
      */
-    Setup startDnsflow(Path launcher, String name, InetSocketAddress upstream, Setup.Recording recording, String javaOpts)
+    Setup startDnsflow(List<String> launcher, String name, InetSocketAddress upstream, Setup.Recording recording, String javaOpts)
             throws InterruptedException {
         return startDnsflow(launcher, name, upstream, recording, javaOpts, null);
     }
@@ -97,17 +97,18 @@ final class Peers {
      * {@link MockCluster#podEnv() its CoreDNS pod}. Returned once the pods are synced ({@code
      * dnsflow_kubernetes_synced{resource="pods"} 1}) and a flow was named after a pod, so every measured flow has names.
      */
-    Setup startDnsflowWithNames(Path launcher, InetSocketAddress upstream, String javaOpts, MockCluster cluster)
+    Setup startDnsflowWithNames(List<String> launcher, InetSocketAddress upstream, String javaOpts, MockCluster cluster)
             throws InterruptedException {
         return startDnsflow(launcher, Setup.NAMES_ON, upstream, Setup.Recording.RING, javaOpts, cluster);
     }
 
-    private Setup startDnsflow(Path launcher, String name, InetSocketAddress upstream, Setup.Recording recording,
+    private Setup startDnsflow(List<String> launcher, String name, InetSocketAddress upstream, Setup.Recording recording,
                                String javaOpts, MockCluster cluster) throws InterruptedException {
         Path dir = dir(name);
         int port = Tools.freePort();
-        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "proxy",
-                "--listen", "127.0.0.1:" + port, "--upstream", "127.0.0.1:" + upstream.getPort()));
+        List<String> cmd = new ArrayList<>(launcher);
+        int first = cmd.size();
+        cmd.addAll(List.of("proxy", "--listen", "127.0.0.1:" + port, "--upstream", "127.0.0.1:" + upstream.getPort()));
         int admin = recording == Setup.Recording.OFF ? 0 : Tools.freePort();
         switch (recording) {
             case OFF -> cmd.addAll(List.of("--flow-buffer", "0", "--admin", "off"));
@@ -121,10 +122,11 @@ final class Peers {
             env.putAll(MockCluster.podEnv());
         }
         ChildProcess p = ChildProcess.start(name, cmd, env, dir, dir.resolve("dnsflow.out"));
-        String args = String.join(" ", cmd.subList(1, cmd.size())).replace(root.toString(), "$TMP")
+        String args = String.join(" ", cmd.subList(first, cmd.size())).replace(root.toString(), "$TMP")
                 .replace("127.0.0.1:" + port, "127.0.0.1:PORT").replace("127.0.0.1:" + upstream.getPort(), "127.0.0.1:NSD_PORT")
                 .replace("127.0.0.1:" + admin, "127.0.0.1:ADMIN_PORT");
-        String flags = javaOpts.isBlank() ? "the launcher's JVM flags" : "DNSFLOW_JAVA_OPTS=`" + javaOpts + "`";
+        String flags = launcher.size() > 1 ? "`" + String.join(" ", launcher.subList(0, first - 2)) + " -jar dnsflow.jar`, no launcher"
+                : javaOpts.isBlank() ? "the launcher's JVM flags" : "DNSFLOW_JAVA_OPTS=`" + javaOpts + "`";
         String names = cluster == null ? "" : "; as pod " + MockCluster.podEnv().get("POD_NAMESPACE") + "/"
                 + MockCluster.podEnv().get("POD_NAME") + " (POD_NAME, POD_NAMESPACE, NODE_NAME, POD_IP), against "
                 + MockCluster.describe();

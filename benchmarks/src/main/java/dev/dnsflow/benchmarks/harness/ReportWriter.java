@@ -83,8 +83,7 @@ final class ReportWriter {
         md.append("- load average at start ").append(m.loadAtStart()).append(", at end ").append(d.loadAtEnd())
                 .append(" (other work shared the machine)\n");
         d.versions().forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
-        md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-names-on, dnsflow-rec-on+log, dnsflow-rec-off): ").append(o.dnsflowJavaOpts.isBlank()
-                ? "none (the ./dnsflow launcher's own flags)" : "`DNSFLOW_JAVA_OPTS=\"" + o.dnsflowJavaOpts + "\"`").append('\n');
+        md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-names-on, dnsflow-rec-on+log, dnsflow-rec-off): ").append(o.dnsflowFlags()).append('\n');
         o.jvmVariants.forEach((label, opts) -> md.append("- variant dnsflow-rec-on[").append(label).append("]: ")
                 .append(opts.isBlank() ? "none (the ./dnsflow launcher's own flags)" : "`DNSFLOW_JAVA_OPTS=\"" + opts + "\"`").append('\n'));
         md.append("\n## JMH (the per-query work, piece by piece)\n\n```sh\n").append(BUILD)

@@ -25,4 +25,14 @@ class OptionsTest {
                 .hasMessageContaining("no setup coredns").hasMessageContaining(Setup.NAMES_ON);
         assertThatThrownBy(() -> Options.parse(new String[] {"--setups", ","})).hasMessageContaining("at least one");
     }
+
+    @Test
+    void dnsflowJvmRunsTheJarWithOnlyThoseFlags() {
+        Options o = Options.parse(new String[] {"--dnsflow-jvm", "-XX:MaxRAM=256m  -XX:+UseSerialGC"});
+
+        assertThat(o.dnsflowFlags()).isEqualTo("`java -XX:MaxRAM=256m  -XX:+UseSerialGC -jar dnsflow.jar` (no launcher)");
+        assertThat(Harness.jvmCommand(o.dnsflowJvm)).startsWith("java", "-XX:MaxRAM=256m", "-XX:+UseSerialGC", "-jar")
+                .last().asString().endsWith("sidecar/target/dnsflow.jar");
+        assertThat(Options.parse(new String[0]).dnsflowFlags()).isEqualTo("the launcher's JVM flags");
+    }
 }
