@@ -105,7 +105,7 @@ class ClusterWatchTest {
 
     @Test
     void aRefusedListIsCountedByResourceAndReasonAndRetried() throws Exception {
-        server.expect().get().withPath("/api/v1/pods?resourceVersion=0").andReturn(403, "forbidden").once();
+        server.expect().get().withPath("/api/v1/pods?limit=" + ClusterWatch.LIST_PAGE).andReturn(403, "forbidden").once();
 
         try (ClusterWatch watch = ClusterWatch.start(client, index, registry)) {
             assertThat(watch.awaitSynced(Duration.ofSeconds(30))).isTrue();

@@ -289,7 +289,7 @@ class DeployManifestsTest {
 
         assertThat(dnsflow.getResources().getRequests())
                 .containsOnly(entry("cpu", new Quantity("50m")), entry("memory", new Quantity("64Mi")));
-        assertThat(dnsflow.getResources().getLimits()).containsOnly(entry("memory", new Quantity("256Mi")));
+        assertThat(dnsflow.getResources().getLimits()).containsOnly(entry("memory", new Quantity("384Mi")));
 
         var security = dnsflow.getSecurityContext();
         assertThat(security.getRunAsNonRoot()).isTrue();
