@@ -55,7 +55,9 @@ public final class HandOffPlugin implements Plugin {
     public void setup(Plan plan) {
         HandOffCodes codes = plan.flags().get(OPTIONS);
         if (plan.flags().get(HAND_OFF)) {
-            plan.stage(new HandOffStage(codes, nodeName(plan.flags().get(NODE_NAME))));
+            String node = nodeName(plan.flags().get(NODE_NAME));
+            plan.stage(new HandOffStage(codes, node));
+            plan.enricher(HandOffMark.enricher(new HandOffMark(node.isEmpty() ? null : node)));
         }
     }
 

@@ -18,11 +18,11 @@ import java.util.List;
 public record Via(String node, String flow) {
     public static final FlowExtension<Via> KEY = new FlowExtension<>("via", new Codec());
 
-    /** Lists {@link #KEY} for {@link java.util.ServiceLoader}. */
+    /** Lists the hand-off's keys ({@link #KEY}, {@link HandOffMark#KEY}) for {@link java.util.ServiceLoader}. */
     public static final class Extensions implements FlowExtension.Provider {
         @Override
         public List<FlowExtension<?>> extensions() {
-            return List.of(KEY);
+            return List.of(KEY, HandOffMark.KEY);
         }
     }
 

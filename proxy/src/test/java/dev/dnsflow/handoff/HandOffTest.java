@@ -67,6 +67,9 @@ class HandOffTest {
         assertThat(second.get(Via.KEY)).isEqualTo(new Via("worker-1", first.id()));
         assertThat(FlowJson.toJson(second)).contains("\"via\":{\"nodelocal\":{\"node\":\"worker-1\",\"flow\":\"" + first.id() + "\"}}");
         assertThat(first.get(Via.KEY)).isNull();
+        assertThat(first.get(HandOffMark.KEY)).isEqualTo(new HandOffMark("worker-1"));
+        assertThat(FlowJson.toJson(first)).contains("\"hand_off\":{\"node\":\"worker-1\"}");
+        assertThat(second.get(HandOffMark.KEY)).as("the receiving side does not hand off").isNull();
         byte[] seen = upstream.received().get(0).bytes();
         byte[] sent = q.toWire();
         assertThat(seen.length).isEqualTo(sent.length);
