@@ -1,6 +1,7 @@
 package dev.dnsflow.handoff;
 
 import dev.dnsflow.plan.Flag;
+import io.micrometer.core.instrument.Counter;
 import dev.dnsflow.plan.Plan;
 import dev.dnsflow.plan.Plugin;
 import java.util.List;
@@ -56,7 +57,10 @@ public final class HandOffPlugin implements Plugin {
         HandOffCodes codes = plan.flags().get(OPTIONS);
         if (plan.flags().get(HAND_OFF)) {
             String node = nodeName(plan.flags().get(NODE_NAME));
-            plan.stage(new HandOffStage(codes, node));
+            Counter skipped = Counter.builder("dnsflow.handoff.skipped")
+                    .description("Queries forwarded without the hand-off because it would take them over 512 bytes")
+                    .register(plan.metrics().registry());
+            plan.stage(new HandOffStage(codes, node, skipped));
             plan.enricher(HandOffMark.enricher(new HandOffMark(node.isEmpty() ? null : node)));
         }
     }

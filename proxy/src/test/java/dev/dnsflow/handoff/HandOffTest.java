@@ -95,6 +95,27 @@ class HandOffTest {
     }
 
     @Test
+    void aQueryNearCorednssUdpLimitLosesTheNodeNameThenTheHandOffButNeverGoesOver512Bytes() throws Exception {
+        String label = "a".repeat(63);
+        String name = label + "." + label + "." + label + ".example.com."; // 456 bytes with the padding, 476 with more
+        Message roomForNoNode = Wire.query(name, Type.A, 11);
+        roomForNoNode.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new GenericEDNSOption(12, new byte[220]))), Section.ADDITIONAL);
+        Message noRoom = Wire.query(name, Type.A, 12);
+        noRoom.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new GenericEDNSOption(12, new byte[240]))), Section.ADDITIONAL);
+
+        assertThat(DnsClient.udp(node.address(), roomForNoNode).getRcode()).isEqualTo(Rcode.NOERROR);
+        Flow withoutNode = last(receiving);
+        assertThat(withoutNode.get(Via.KEY)).isEqualTo(new Via(null, last(node).id()));
+        assertThat(withoutNode.query().size()).isLessThanOrEqualTo(HandOffStage.MAX_QUERY);
+
+        assertThat(DnsClient.udp(node.address(), noRoom).getRcode()).isEqualTo(Rcode.NOERROR);
+        Flow without = last(receiving);
+        assertThat(without.get(Via.KEY)).isNull();
+        assertThat(without.origin()).isNull();
+        assertThat(node.metrics().count("dnsflow.handoff.skipped")).isEqualTo(1.0);
+    }
+
+    @Test
     void aMalformedHandOffIsCountedAndTheQueryServedWithoutIt() throws Exception {
         Message q = Wire.query("example.com.", Type.A, 5);
         q.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new GenericEDNSOption(HandOffCodes.DEFAULT.clientIp(), new byte[] {1, 2, 3}),
