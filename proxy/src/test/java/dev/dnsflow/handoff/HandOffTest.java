@@ -116,6 +116,20 @@ class HandOffTest {
     }
 
     @Test
+    void handOffCodesAreParsedAndMayNotShareACodeWithEachOtherOrWithClientContext() {
+        assertThat(HandOffCodes.parse("flow=0xfff0, node=65000")).isEqualTo(new HandOffCodes(65523, 65524, 65525, 0xfff0, 65000));
+        assertThat(HandOffCodes.parse("")).isEqualTo(HandOffCodes.DEFAULT);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HandOffCodes.parse("flow=65523"))
+                .hasMessageContaining("both use code 65523");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HandOffCodes.parse("pod=65000"))
+                .hasMessageContaining("'pod' is not a hand-off field");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DnsProxy.start(ProxyConfig.builder(
+                        new InetSocketAddress("127.0.0.1", 0), List.of(upstream.address())).eventLoops(1)
+                        .flags(Flags.of(Map.of("--hand-off-option", "client_ip=65518"))).build()))
+                .hasMessageContaining("--hand-off-option: code 65518 is also a --context-option code");
+    }
+
+    @Test
     void aMalformedHandOffIsCountedAndTheQueryServedWithoutIt() throws Exception {
         Message q = Wire.query("example.com.", Type.A, 5);
         q.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new GenericEDNSOption(HandOffCodes.DEFAULT.clientIp(), new byte[] {1, 2, 3}),
