@@ -1,6 +1,9 @@
 package dev.dnsflow.context;
 
+import dev.dnsflow.handoff.HandOffCodes;
+import dev.dnsflow.handoff.Via;
 import dev.dnsflow.pipeline.Exchange;
+import io.micrometer.core.instrument.Counter;
 import dev.dnsflow.pipeline.Stage;
 
 /**
@@ -12,10 +15,22 @@ import dev.dnsflow.pipeline.Stage;
 public final class ContextStage implements Stage {
     private final ContextCodes codes;
     private final boolean keepEcs;
+    private final HandOffCodes handOff;
+    private final Counter handOffMalformed;
 
     public ContextStage(ContextCodes codes, boolean keepEcs) {
+        this(codes, keepEcs, null, null);
+    }
+
+    /**
+     * @param handOff          the hand-off's codes, read and stripped too (null: not read)
+     * @param handOffMalformed counts hand-offs that could not be believed (the query is served all the same)
+     */
+    public ContextStage(ContextCodes codes, boolean keepEcs, HandOffCodes handOff, Counter handOffMalformed) {
         this.codes = codes;
         this.keepEcs = keepEcs;
+        this.handOff = handOff;
+        this.handOffMalformed = handOffMalformed;
     }
 
     @Override
@@ -25,13 +40,21 @@ public final class ContextStage implements Stage {
 
     @Override
     public void serve(Exchange exchange, Next next) {
-        EdnsContext.Found found = EdnsContext.readAndStrip(exchange.query(), exchange.forwardedOpt(), codes, keepEcs);
+        EdnsContext.Found found = EdnsContext.readAndStrip(exchange.query(), exchange.forwardedOpt(), codes, keepEcs,
+                handOff);
         if (found != null) {
             // The bytes go upstream stripped; the flow still reports the query as it arrived (parsed()).
             exchange.forwardedOpt(found.opt());
-            if (found.origin() != null) {
+            if (found.via() != null) {
+                // The pod behind the node's dnsflow: more precise than a PROXY header or rewrite naming the node.
+                exchange.replaceOrigin(found.origin(), found.address());
+                exchange.extend(Via.KEY, found.via());
+            } else if (found.origin() != null) {
                 exchange.origin(found.origin(), found.address());
             }
+        }
+        if (found != null && found.handOffMalformed() && handOffMalformed != null) {
+            handOffMalformed.increment();
         }
         next.serve(exchange);
     }

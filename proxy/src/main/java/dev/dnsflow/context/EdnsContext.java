@@ -1,6 +1,9 @@
 package dev.dnsflow.context;
 
 import dev.dnsflow.flow.Origin;
+import dev.dnsflow.handoff.HandOffCodes;
+import dev.dnsflow.handoff.HandOffWire;
+import dev.dnsflow.handoff.Via;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.util.Addresses;
 import dev.dnsflow.wire.DnsHeader;
@@ -30,7 +33,10 @@ public final class EdnsContext {
      * What was found and done: the OPT as the bytes now carry it (the one given when nothing was
      * removed), the origin (or null: options were stripped but named no client) and its address.
      */
-    public record Found(OptView opt, Origin origin, InetAddress address) {
+    public record Found(OptView opt, Origin origin, InetAddress address, Via via, boolean handOffMalformed) {
+        public Found(OptView opt, Origin origin, InetAddress address) {
+            this(opt, origin, address, null, false);
+        }
     }
 
     /**
@@ -39,6 +45,16 @@ public final class EdnsContext {
      * @return null when there was no origin and nothing to strip; the query is rewritten in place either way
      */
     public static Found readAndStrip(ByteBuf m, OptView p, ContextCodes codes, boolean keepEcs) {
+        return readAndStrip(m, p, codes, keepEcs, null);
+    }
+
+    /**
+     * The same, also reading and stripping the hand-off of a dnsflow on the node ({@code handOff} its
+     * codes, null to leave such options alone): when it is there and well formed, the origin is the pod
+     * it names ({@code source} {@code nodelocal}, over any the rewrite options give, which name the node)
+     * and {@link Found#via()} the node's flow. An OPT the hand-off added is removed whole once empty.
+     */
+    public static Found readAndStrip(ByteBuf m, OptView p, ContextCodes codes, boolean keepEcs, HandOffCodes handOff) {
         if (!p.edns() || p.optRdLength() == 0) {
             return null;
         }
@@ -53,6 +69,7 @@ public final class EdnsContext {
         byte[] ecs = null;
         int ecsPrefix = 0;
         int write = rdata;
+        HandOffWire.Reader handOffReader = null;
         for (int pos = rdata; pos + 4 <= end;) {
             int code = m.getUnsignedShort(pos);
             int len = m.getUnsignedShort(pos + 2);
@@ -61,7 +78,13 @@ public final class EdnsContext {
                 break; // a truncated option: leave the rest as it is
             }
             boolean strip = codes.isContext(code) || code == ContextCodes.ECS && !keepEcs;
-            if (code == codes.clientIp() && (len == 4 || len == 16)) {
+            if (handOff != null && handOff.isHandOff(code)) {
+                if (handOffReader == null) {
+                    handOffReader = new HandOffWire.Reader(handOff);
+                }
+                handOffReader.read(m, code, data, len);
+                strip = true;
+            } else if (code == codes.clientIp() && (len == 4 || len == 16)) {
                 ip = bytes(m, data, len);
             } else if (code == codes.clientPort() && len == 2) {
                 port = m.getUnsignedShort(data);
@@ -87,16 +110,28 @@ public final class EdnsContext {
             pos = data + len;
         }
         int removed = end - write;
-        OptView opt = removed > 0 ? shrink(m, p, end, removed) : p;
-        return found(p, opt, ip, port, protocol, pod, namespace, ecs, ecsPrefix);
+        OptView opt = removed > 0 ? shrink(m, p, end, removed, handOffReader != null) : p;
+        Found found = found(p, opt, ip, port, protocol, pod, namespace, ecs, ecsPrefix);
+        return handOffReader == null ? found : withHandOff(found, opt, handOffReader);
+    }
+
+    /** The hand-off's pod over whatever else was found; a malformed hand-off changes nothing but is said. */
+    private static Found withHandOff(Found found, OptView opt, HandOffWire.Reader reader) {
+        HandOffWire.HandOff h = reader.result();
+        if (h == null) {
+            return found == null ? new Found(opt, null, null, null, true)
+                    : new Found(found.opt(), found.origin(), found.address(), null, true);
+        }
+        Origin pod = new Origin(Addresses.text(h.ip()), h.port(), null, "nodelocal", null, null, null, h.queryId());
+        return new Found(opt, pod, address(h.ip()), new Via(h.node(), h.flow()), false);
     }
 
     /** Cuts {@code removed} bytes of options ending at {@code end}; returns what the OPT now is. */
-    private static OptView shrink(ByteBuf m, OptView p, int end, int removed) {
+    private static OptView shrink(ByteBuf m, OptView p, int end, int removed, boolean handOff) {
         int base = m.readerIndex();
         int newRdLength = p.optRdLength() - removed;
-        boolean rewriteOnly = newRdLength == 0 && p.udpSize() == REWRITE_OPT_SIZE && !p.dnssecOk()
-                && m.getInt(base + p.optStart() + 5) == 0;
+        boolean rewriteOnly = newRdLength == 0 && (p.udpSize() == REWRITE_OPT_SIZE && !p.dnssecOk()
+                && m.getInt(base + p.optStart() + 5) == 0 || handOff && HandOffWire.isAddedOpt(m, p));
         if (rewriteOnly) {
             // Remove the whole OPT record and count it out of ARCOUNT.
             int optStart = base + p.optStart();

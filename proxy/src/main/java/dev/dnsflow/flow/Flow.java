@@ -62,7 +62,9 @@ public record Flow(String id, long timeEpochNanos, Endpoint client, QueryInfo qu
 
     /** This flow with CoreDNS's side joined in (and the origin it gave, unless one was already known). */
     public Flow joined(Origin fromCoredns, CorednsSide side) {
-        Origin o = origin == null ? fromCoredns : fromCoredns == null ? origin : origin.withId(fromCoredns.id());
+        // A hand-off's origin already holds the pod's own ID; CoreDNS's client (the node's dnsflow) had another.
+        Origin o = origin == null ? fromCoredns : fromCoredns == null || "nodelocal".equals(origin.source()) ? origin
+                : origin.withId(fromCoredns.id());
         return new Flow(id, timeEpochNanos, client, query, attempts, response, durationMicros, outcome, chaos, o,
                 names, extensions.with(CorednsSide.KEY, side));
     }

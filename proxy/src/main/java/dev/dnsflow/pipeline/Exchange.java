@@ -3,7 +3,9 @@ package dev.dnsflow.pipeline;
 import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowExtension;
 import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Outcome;
@@ -42,7 +44,7 @@ public final class Exchange {
     private final Channel channel;
     private final InetSocketAddress client;
     private final Transport transport;
-    private final ByteBuf query;
+    private ByteBuf query;
     private final ParsedQuery parsed;
     /** The OPT of {@link #query} as it goes upstream: {@link #parsed} until a stage rewrites the bytes. */
     private OptView forwardedOpt;
@@ -55,6 +57,10 @@ public final class Exchange {
     private InetAddress originAddress;
     private String name;
     private WireCapture wire;
+    /** The flow's ID once a stage needed it before the answer (the hand-off sends it upstream). */
+    private String flowId;
+    /** What stages add to the flow (see {@link FlowExtension}). */
+    private Extensions extensions = Extensions.NONE;
     /** Set by the pipeline that serves it; null for an exchange answered outside one. */
     Pipeline pipeline;
     /** How far into the pipeline the exchange went: an answer goes back from here. */
@@ -310,6 +316,45 @@ public final class Exchange {
         finish(loop.recording(), null, outcome, now);
     }
 
+    /**
+     * Makes room for {@code bytes} more at the end of the query, which a stage is about to write (the
+     * hand-off appends EDNS options). A buffer that cannot grow (a TCP frame is a slice of the stream)
+     * is copied once into one that can.
+     */
+    public ByteBuf growQuery(int bytes) {
+        if (query.maxWritableBytes() < bytes) {
+            ByteBuf bigger = channel.alloc().buffer(query.readableBytes() + bytes);
+            bigger.writeBytes(query, query.readerIndex(), query.readableBytes());
+            query.release();
+            query = bigger;
+        }
+        query.ensureWritable(bytes);
+        return query;
+    }
+
+    /** The flow's ID, chosen now if no stage asked before; the recorded flow carries the same. */
+    public String flowId() {
+        if (flowId == null) {
+            flowId = loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000);
+        }
+        return flowId;
+    }
+
+    /** Adds a capability's part to the flow (null removes it). */
+    public <T> void extend(FlowExtension<T> key, T value) {
+        extensions = extensions.with(key, value);
+    }
+
+    /**
+     * Records who really asked, over any origin already known: for a source that names the client more
+     * precisely than the earlier ones (the hand-off names the pod behind the node's dnsflow, which a PROXY
+     * header or CoreDNS's rewrite can only name as the node).
+     */
+    public void replaceOrigin(Origin origin, InetAddress address) {
+        this.origin = origin;
+        this.originAddress = address;
+    }
+
     /** Records who really asked (client context); the first source to say so wins. */
     public void origin(Origin origin, InetAddress address) {
         if (this.origin == null) {
@@ -349,10 +394,9 @@ public final class Exchange {
     }
 
     private void record(FlowResponse summary, Outcome outcome, long now) {
-        loop.record(new Flow(loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000),
-                WallClock.epochNanos(receivedNanos),
+        loop.record(new Flow(flowId(), WallClock.epochNanos(receivedNanos),
                 new Endpoint(loop.addressText(client.getAddress()), client.getPort(), transport),
-                queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome, chaos, origin), wire);
+                queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome, chaos, origin, extensions), wire);
     }
 
     private QueryInfo queryInfo() {

@@ -5,6 +5,7 @@ import dev.dnsflow.chaos.ChaosPlugin;
 import dev.dnsflow.context.ContextPlugin;
 import dev.dnsflow.dnstap.DnstapPlugin;
 import dev.dnsflow.format.FormatPlugin;
+import dev.dnsflow.handoff.HandOffPlugin;
 import dev.dnsflow.forward.ForwardPlugin;
 import dev.dnsflow.log.FlowLogPlugin;
 import dev.dnsflow.minimal.MinimalPlugin;
@@ -18,7 +19,7 @@ import java.util.List;
 /**
  * Every capability of a proxy, in one declared list (CoreDNS's {@code plugin.cfg}): a plugin's stage
  * runs where its line is, so the query path reads top to bottom: acl → format → context → chaos →
- * minimal → forward (minimal only with {@code --minimal-responses}). Adding a capability is its own package plus one line here. A plugin that is not asked for
+ * minimal → handoff → forward (minimal only with {@code --minimal-responses}, handoff only with {@code --hand-off}). Adding a capability is its own package plus one line here. A plugin that is not asked for
  * (no {@code --flow-log}, say) adds nothing.
  */
 public final class Plugins {
@@ -32,6 +33,7 @@ public final class Plugins {
                 new ContextPlugin(c.contextCodes(), c.keepEcs()),
                 new ChaosPlugin(c.chaosFile(), c.chaosRules(), c.adminToken()),
                 new MinimalPlugin(),
+                new HandOffPlugin(),
                 new ForwardPlugin(c.upstreams(), c.forward()),
                 new NameMetricsPlugin(c.metricsNameCap()),
                 new DnstapPlugin(c.dnstap(), c.dnstapIdentity(), "dnsflow " + DnsProxy.version()),

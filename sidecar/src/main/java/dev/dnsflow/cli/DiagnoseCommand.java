@@ -37,6 +37,9 @@ import picocli.CommandLine.Spec;
             "then NXDOMAIN and truncation), worst first. With --name: that name, healthy or not.",
             "",
             "Verdicts, in the order they are reported when several apply:",
+            "  dropped_at_nodelocal nodelocal (--hand-off) never sent the query on: chaos there, no attempt",
+            "  lost_between_nodelocal_and_coredns",
+            "                       nodelocal's attempts timed out and no dnsflow behind CoreDNS got them",
             "  chaos                a chaos rule dropped, delayed or answered the queries (on purpose)",
             "  dropped_at_coredns   CoreDNS got the pod's query, never answered, never asked dnsflow (sidecar)",
             "  lost_before_dnsflow  CoreDNS forwarded, dnsflow never received (sidecar)",
@@ -48,7 +51,12 @@ import picocli.CommandLine.Spec;
             "  nxdomain, nodata     the name does not exist / has no records of the type",
             "  truncated_tcp        truncated, retried over TCP, answered",
             "  answered_at_coredns  CoreDNS answered itself: cache or kubernetes plugin (sidecar)",
+            "  answered_from_node_cache",
+            "                       nodelocal answered from its cache",
             "  healthy              answered, with p50 and max time",
+            "",
+            "Both hops (nodelocal with --hand-off, and the dnsflow behind CoreDNS): give each with --server, or",
+            "--kubernetes; a query is followed from the node to CoreDNS by the node flow's ID (via.nodelocal.flow).",
             "",
             "Cluster-wide (--kubernetes): the flows of every running dnsflow pod matching --selector (all",
             "namespaces, or --dnsflow-namespace: where to look for dnsflow pods), read through the API server's",
@@ -81,8 +89,9 @@ public final class DiagnoseCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = ClusterOptions.SERVER, paramLabel = "URL", defaultValue = ObserveCommand.DEFAULT_SERVER,
-            description = {"The admin API of dnsflow proxy or sidecar (its --admin).", "Default: ${DEFAULT-VALUE}"})
-    String server;
+            description = {"The admin API of dnsflow proxy or sidecar (its --admin); repeat it to judge several together",
+                "(nodelocal and the dnsflow behind CoreDNS: both hops).", "Default: ${DEFAULT-VALUE}"})
+    List<String> servers;
 
     @Option(names = "--name", paramLabel = "NAME",
             description = "Only this name: example.com exactly, '*.example.com' for names under it, '~REGEX'. "
@@ -133,7 +142,8 @@ public final class DiagnoseCommand implements Callable<Integer> {
         String windowText = Durations.text(window);
         FlowSource source = null;
         try {
-            source = cluster.open(spec, server, err::println);
+            source = servers.size() > 1 ? ServersFlowSource.open(spec, cluster, servers, err::println)
+                    : cluster.open(spec, servers.get(0), err::println);
             FlowSource.Batch batch = source.list(filters(), limit);
             if (batch.full()) {
                 err.println("warning: read only the newest " + limit + " flows of the last " + windowText
@@ -149,7 +159,7 @@ public final class DiagnoseCommand implements Callable<Integer> {
                     instances.put(flow, node.get(FlowSource.INSTANCE).asText());
                 }
             }
-            List<Diagnosis.Result> results = Diagnosis.of(flows, instances::get);
+            List<Diagnosis.Result> results = Diagnosis.of(flows, instances::get, servers.size() > 1 || cluster.kubernetes);
             if (results.isEmpty()) {
                 err.println("no flows" + (name == null ? "" : " for " + name) + (type == null ? "" : " " + type)
                         + (namespace == null ? "" : " asked from namespace " + namespace)
@@ -190,7 +200,7 @@ public final class DiagnoseCommand implements Callable<Integer> {
         } catch (FlowsClient.Rejected e) {
             throw new ParameterException(spec.commandLine(), FlowsClient.flagged(e.getMessage(), FLAGS));
         } catch (IllegalArgumentException e) {
-            err.println("dnsflow diagnose: cannot read the flows from " + (source == null ? server : source.describe()) + ": "
+            err.println("dnsflow diagnose: cannot read the flows from " + (source == null ? String.join(", ", servers) : source.describe()) + ": "
                     + e.getMessage());
             return 1;
         } catch (JsonProcessingException e) {

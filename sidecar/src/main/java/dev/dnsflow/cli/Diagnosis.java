@@ -20,6 +20,11 @@ import org.xbill.DNS.Type;
  * the others are printed as "also". The order puts first what explains the most and what an operator must
  * act on first:
  * <ol>
+ * <li>{@code dropped_at_nodelocal}: the node's dnsflow (nodelocal, {@code --hand-off}) never sent the queries on
+ *     (a chaos rule there, or no attempt at all). First, before chaos: the message names the rule, and where the
+ *     query died is what two hops make hard to see ({@link TwoHops}).</li>
+ * <li>{@code lost_between_nodelocal_and_coredns}: nodelocal's attempts timed out and no dnsflow behind CoreDNS got
+ *     them (linked by the hand-off's flow ID).</li>
  * <li>{@code chaos}: a chaos rule touched the queries. The fault is injected on purpose and explains the
  *     symptoms it causes (a drop looks like a lost query, upstream-drop like a lossy upstream), so nobody
  *     should chase it as a real outage.</li>
@@ -36,6 +41,7 @@ import org.xbill.DNS.Type;
  *     of the type (a typo, a search-path expansion, AAAA on an IPv4-only name).</li>
  * <li>{@code truncated_tcp}: truncated, retried over TCP, answered: works, costs a round trip.</li>
  * <li>{@code answered_at_coredns}: every query was answered by CoreDNS itself (cache, kubernetes plugin).</li>
+ * <li>{@code answered_from_node_cache}: nodelocal answered from its cache.</li>
  * <li>{@code healthy}: nothing of the above.</li>
  * </ol>
  *
@@ -51,8 +57,9 @@ import org.xbill.DNS.Type;
 final class Diagnosis {
     /** The verdicts, in priority order (see the class comment). */
     enum Verdict {
-        CHAOS, DROPPED_AT_COREDNS, LOST_BEFORE_DNSFLOW, SERVFAIL_BY_DNSFLOW, REJECTED_BY_DNSFLOW, UPSTREAM_LOSING,
-        UPSTREAM_ERROR, TRUNCATED_NO_TCP, NXDOMAIN, NODATA, TRUNCATED_TCP, ANSWERED_AT_COREDNS, HEALTHY;
+        DROPPED_AT_NODELOCAL, LOST_BETWEEN_NODELOCAL_AND_COREDNS, CHAOS, DROPPED_AT_COREDNS, LOST_BEFORE_DNSFLOW,
+        SERVFAIL_BY_DNSFLOW, REJECTED_BY_DNSFLOW, UPSTREAM_LOSING, UPSTREAM_ERROR, TRUNCATED_NO_TCP, NXDOMAIN, NODATA,
+        TRUNCATED_TCP, ANSWERED_AT_COREDNS, ANSWERED_FROM_NODE_CACHE, HEALTHY;
 
         /** The short code machines read: {@code dropped_at_coredns}. */
         String code() {
@@ -143,6 +150,15 @@ final class Diagnosis {
      * @param instance the instance each flow came from ({@code kube-system/coredns-b}), or null
      */
     static List<Result> of(List<Flow> flows, Function<Flow, String> instance) {
+        return of(flows, instance, false);
+    }
+
+    /**
+     * The same; {@code severalSources}: the flows were read from several dnsflows (several {@code --server}, or
+     * {@code --kubernetes}), so the CoreDNS side was read too even when none of its flows is about a name, and a
+     * node flow none of them names was not seen there ({@link TwoHops}).
+     */
+    static List<Result> of(List<Flow> flows, Function<Flow, String> instance, boolean severalSources) {
         Map<String, List<Flow>> groups = new LinkedHashMap<>();
         Set<String> instances = new HashSet<>();
         for (Flow f : flows) {
@@ -152,9 +168,10 @@ final class Diagnosis {
                 instances.add(id);
             }
         }
+        boolean corednsSide = severalSources || TwoHops.seesCorednsSide(flows);
         List<Result> results = new ArrayList<>();
         for (List<Flow> group : groups.values()) {
-            results.add(diagnose(group, instance, instances.size()));
+            results.add(diagnose(group, instance, instances.size(), corednsSide));
         }
         results.sort(WORST_FIRST);
         return results;
@@ -167,15 +184,16 @@ final class Diagnosis {
 
     /** The flows of one name and type (the caller groups them), all from one instance. */
     static Result diagnose(List<Flow> flows) {
-        return diagnose(flows, f -> null, 1);
+        return diagnose(flows, f -> null, 1, TwoHops.seesCorednsSide(flows));
     }
 
-    private static Result diagnose(List<Flow> flows, Function<Flow, String> instance, int instances) {
+    private static Result diagnose(List<Flow> flows, Function<Flow, String> instance, int instances, boolean corednsSide) {
         Flow first = flows.get(0);
         String name = first.query().name() == null ? "(unreadable question)" : first.query().name();
         String type = first.query().name() == null ? "-" : Type.string(first.query().type());
         Counts counts = Evidence.count(flows);
         List<Finding> findings = Verdicts.findings(flows, type, counts);
+        TwoHops.findings(flows, corednsSide, findings);
         findings.sort(Comparator.comparing(Finding::verdict));
         List<Finding> also = findings.subList(1, findings.size()).stream().filter(f -> f.verdict() != Verdict.HEALTHY).toList();
         Replicas replicas = Replicas.of(flows, instance);

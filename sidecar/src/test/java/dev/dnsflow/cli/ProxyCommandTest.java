@@ -130,6 +130,21 @@ class ProxyCommandTest {
     }
 
     @Test
+    void handOffIsOffUnlessGivenAndOnWithoutAValue() {
+        assertThat(CliRun.of(new ProxyCommand(), "--help").out()).contains("--hand-off").contains("--node-name")
+                .contains("--hand-off-option");
+        Flag<?> handOff = Plugins.flags().stream().filter(f -> f.name().equals("--hand-off")).findFirst().orElseThrow();
+        CommandLine bare = new CommandLine(new ProxyCommand());
+        bare.parseArgs("--hand-off");
+        assertThat(PluginFlags.given(bare.getCommandSpec()).get(handOff)).isEqualTo(true);
+        CommandLine off = new CommandLine(new ProxyCommand());
+        off.parseArgs("--hand-off=off");
+        assertThat(PluginFlags.given(off.getCommandSpec()).get(handOff)).isEqualTo(false);
+        assertThat(PluginFlags.given(new CommandLine(new ProxyCommand()).parseArgs().commandSpec()).get(handOff)).isEqualTo(false);
+        assertThat(CliRun.of(new ProxyCommand(), "--hand-off-option", "flow=65518x").code()).isEqualTo(2);
+    }
+
+    @Test
     void flagsPluginsDeclareAreOptionsOfTheCommandWithTheirHelp() {
         CliRun help = CliRun.of(new ProxyCommand(), "--help");
         assertThat(help.out()).contains("--minimal-responses").contains("Send successful answers with the answer section");

@@ -253,7 +253,8 @@ final class JoinState {
             return NO;
         }
         Origin o = flow.origin();
-        if (o != null && o.port() > 0) {
+        // A hand-off's origin is the pod behind the node's dnsflow; CoreDNS's client was that dnsflow: no certainty.
+        if (o != null && o.port() > 0 && !"nodelocal".equals(o.source())) {
             return o.ip().equals(t.query.clientIp()) && o.port() == t.query.clientPort() ? CERTAIN : NO;
         }
         return LIKELY;

@@ -176,6 +176,30 @@ class JoinTest {
         assertThat(f.query().id()).isEqualTo(6666);
     }
 
+    @Test
+    void aHandOffFromTheNodeJoinsByQuestionAndTimeAndKeepsThePodsOwnId() throws Exception {
+        awaitConnected();
+        // CoreDNS's client is the node's dnsflow (10.0.0.4); the hand-off names the pod behind it.
+        emit(Type.CLIENT_QUERY, "10.0.0.4", 38000, "node.example.com.", 4444, false);
+        emit(Type.FORWARDER_QUERY, "10.0.0.4", 38000, "node.example.com.", 4444, false);
+        Message q = Wire.query("node.example.com.", org.xbill.DNS.Type.A, 6001);
+        q.addRecord(new OPTRecord(512, 0, 0, 0, List.of(
+                new GenericEDNSOption(65523, InetAddress.getByName("10.244.9.9").getAddress()),
+                new GenericEDNSOption(65524, new byte[] {(byte) 0xC3, 0x51}),
+                new GenericEDNSOption(65525, new byte[] {0x00, 0x2A}),
+                new GenericEDNSOption(65526, "01M8YBC7XE0Q30000000000003".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                new GenericEDNSOption(65527, "worker-1".getBytes(java.nio.charset.StandardCharsets.US_ASCII)))), Section.ADDITIONAL);
+        DnsClient.udp(proxy.address(), q);
+        emit(Type.CLIENT_RESPONSE, "10.0.0.4", 38000, "node.example.com.", 4444, true);
+
+        Flow f = await(x -> x.get(CorednsSide.KEY) != null);
+        assertThat(f.origin().source()).isEqualTo("nodelocal");
+        assertThat(f.origin().ip()).isEqualTo("10.244.9.9");
+        assertThat(f.origin().id()).as("the pod's ID, not the node dnsflow's ID CoreDNS saw").isEqualTo(42);
+        assertThat(f.get(dev.dnsflow.handoff.Via.KEY).flow()).isEqualTo("01M8YBC7XE0Q30000000000003");
+        assertThat(f.outcome()).isEqualTo(Outcome.ANSWERED);
+    }
+
     private void awaitConnected() throws InterruptedException {
         long until = System.currentTimeMillis() + 5000;
         while (!coredns.connected() && System.currentTimeMillis() < until) {

@@ -1,0 +1,68 @@
+package dev.dnsflow.handoff;
+
+import dev.dnsflow.pipeline.Exchange;
+import dev.dnsflow.pipeline.Stage;
+import dev.dnsflow.wire.OptView;
+import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The sending side of the hand-off (the node's dnsflow, {@code --hand-off}): just before the query goes
+ * upstream it appends, as EDNS0 local options, the pod that asked (address and port as they reached us),
+ * the pod's own query ID, this flow's ID and the node's name, so the dnsflow behind CoreDNS can name the
+ * pod and link its flow to this one. Every attempt of the query carries them.
+ *
+ * <p>Size: the options take 54 to 129 bytes (an IPv6 pod and a 63-byte node name), 11 more when the pod
+ * sent no OPT. What the pod advertised does not limit them: that size bounds answers, not queries, and the
+ * OPT keeps the pod's own size (512 when the hand-off had to add the OPT), so answers are still cut to what
+ * the pod takes. What limits them is CoreDNS: it reads UDP queries into 512-byte buffers (miekg/dns's
+ * {@code Server.UDPSize} default, which CoreDNS leaves alone), so a longer query over UDP would reach it cut
+ * short. This stage does not know the transport the forward stage will pick (nodelocal's zones use TCP), so
+ * the query stays within {@value #MAX_QUERY} bytes: without the node name if that is enough, else without the
+ * hand-off at all, counted in {@code dnsflow_handoff_skipped_total}. Real queries are far below (a
+ * 253-character name and a cookie come to about 330 bytes with the hand-off).
+ */
+public final class HandOffStage implements Stage {
+    /** The largest query the hand-off leaves: what CoreDNS reads over UDP. */
+    public static final int MAX_QUERY = 512;
+    private static final byte[] NO_NODE = new byte[0];
+
+    private final HandOffCodes codes;
+    private final byte[] node;
+    private final Counter skipped;
+
+    /** @param skipped counts queries sent on without the hand-off because it would not fit */
+    public HandOffStage(HandOffCodes codes, String node, Counter skipped) {
+        this.codes = codes;
+        this.node = HandOffWire.nodeBytes(node);
+        this.skipped = skipped;
+    }
+
+    @Override
+    public String name() {
+        return "handoff";
+    }
+
+    @Override
+    public void serve(Exchange exchange, Next next) {
+        // The pod: the packet's sender, or whoever client context named (a dnsflow behind another hop).
+        byte[] ip = exchange.clientAddress().getAddress();
+        int port = exchange.origin() != null ? exchange.origin().port() : exchange.client().getPort();
+        byte[] flow = exchange.flowId().getBytes(StandardCharsets.US_ASCII);
+        OptView opt = exchange.forwardedOpt();
+        int size = exchange.query().readableBytes();
+        byte[] name = node;
+        if (size + HandOffWire.growth(opt, HandOffWire.optionBytes(ip, flow, name)) > MAX_QUERY) {
+            name = NO_NODE;
+            if (size + HandOffWire.growth(opt, HandOffWire.optionBytes(ip, flow, name)) > MAX_QUERY) {
+                skipped.increment();
+                next.serve(exchange);
+                return;
+            }
+        }
+        ByteBuf m = exchange.growQuery(HandOffWire.growth(opt, HandOffWire.optionBytes(ip, flow, name)));
+        exchange.forwardedOpt(HandOffWire.append(m, opt, codes, ip, port, exchange.parsed().id(), flow, name));
+        next.serve(exchange);
+    }
+}

@@ -1,0 +1,148 @@
+package dev.dnsflow.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dnsflow.cli.Diagnosis.Finding;
+import dev.dnsflow.cli.Diagnosis.Verdict;
+import dev.dnsflow.flow.Attempt;
+import dev.dnsflow.flow.AttemptOutcome;
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowExtension;
+import dev.dnsflow.flow.FlowJson;
+import dev.dnsflow.handoff.HandOffMark;
+import dev.dnsflow.handoff.Via;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The verdicts about the node's hop, when {@code diagnose} reads the node's dnsflow (nodelocal, its flows marked
+ * {@code hand_off}) and the one behind CoreDNS (its flows carry {@code via.nodelocal.flow}, the node flow's ID):
+ * the two are linked by that ID, so a node flow no CoreDNS-side flow names never got there. Pure, like {@link Verdicts}.
+ * <ul>
+ * <li>{@code dropped_at_nodelocal}: the node's flow has no answer and never went on (no attempt, or a chaos drop).</li>
+ * <li>{@code lost_between_nodelocal_and_coredns}: the node's attempts timed out and no CoreDNS-side flow carries its
+ *     ID (only said when the CoreDNS side is being read at all).</li>
+ * <li>{@code answered_from_node_cache}: the node answered from its cache ({@code "cache":{"result":"hit"}}).</li>
+ * </ul>
+ */
+final class TwoHops {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TwoHops() {
+    }
+
+    /**
+     * Whether flows from behind CoreDNS are among those read, so a node flow that none names was really not seen
+     * there: some flow carries a hand-off, or flows from the node's hop and from another dnsflow were both read.
+     */
+    static boolean seesCorednsSide(List<Flow> all) {
+        boolean node = false;
+        boolean other = false;
+        for (Flow f : all) {
+            if (f.get(Via.KEY) != null) {
+                return true;
+            }
+            if (f.get(HandOffMark.KEY) != null) {
+                node = true;
+            } else {
+                other = true;
+            }
+        }
+        return node && other;
+    }
+
+    static void findings(List<Flow> flows, boolean corednsSide, List<Finding> out) {
+        Set<String> reached = new HashSet<>();
+        for (Flow f : flows) {
+            Via via = f.get(Via.KEY);
+            if (via != null) {
+                reached.add(via.flow());
+            }
+        }
+        int nodeFlows = 0;
+        int dropped = 0;
+        int lost = 0;
+        int timeouts = 0;
+        int hits = 0;
+        Set<String> droppedNodes = new TreeSet<>();
+        Set<String> lostNodes = new TreeSet<>();
+        Set<String> hitNodes = new TreeSet<>();
+        Set<String> rules = new TreeSet<>();
+        for (Flow f : flows) {
+            HandOffMark mark = f.get(HandOffMark.KEY);
+            if (mark == null) {
+                continue;
+            }
+            nodeFlows++;
+            String node = mark.node() == null ? "?" : mark.node();
+            if ("hit".equals(cacheResult(f))) {
+                hits++;
+                hitNodes.add(node);
+                continue;
+            }
+            if (reached.contains(f.id())) {
+                continue; // it got to CoreDNS's side: what happened next is for the other verdicts
+            }
+            if (f.response() == null && (f.attempts().isEmpty() || f.chaos() != null)) {
+                dropped++;
+                droppedNodes.add(node);
+                if (f.chaos() != null) {
+                    rules.add(f.chaos().rule());
+                }
+                continue;
+            }
+            int timedOut = 0;
+            for (Attempt a : f.attempts()) {
+                if (a.outcome() == AttemptOutcome.TIMEOUT) {
+                    timedOut++;
+                }
+            }
+            if (corednsSide && timedOut > 0) {
+                lost++;
+                timeouts += timedOut;
+                lostNodes.add(node);
+            }
+        }
+        if (dropped > 0) {
+            out.add(new Finding(Verdict.DROPPED_AT_NODELOCAL, dropped + " of " + nodeFlows + " queries dropped at nodelocal on "
+                    + nodes(droppedNodes) + ", never sent on to CoreDNS"
+                    + (rules.isEmpty() ? "" : " (chaos rule " + String.join(", ", rules) + ": injected on purpose, not a real fault)")));
+        }
+        if (lost > 0) {
+            out.add(new Finding(Verdict.LOST_BETWEEN_NODELOCAL_AND_COREDNS, "nodelocal on " + nodes(lostNodes) + " sent " + lost
+                    + " queries to CoreDNS (" + timeouts + " attempts timed out) that no dnsflow behind CoreDNS received — lost"
+                    + " between nodelocal and CoreDNS, or dropped by CoreDNS itself"));
+        }
+        if (hits > 0) {
+            out.add(new Finding(Verdict.ANSWERED_FROM_NODE_CACHE, hits + " of " + nodeFlows + " queries answered from the node's"
+                    + " cache on " + nodes(hitNodes)));
+        }
+    }
+
+    private static String nodes(Set<String> nodes) {
+        return (nodes.size() == 1 ? "node " : "nodes ") + String.join(", ", nodes);
+    }
+
+    /**
+     * {@code cache.result} of a flow ({@code hit}, {@code miss}, …), or null: read through whatever {@code cache}
+     * extension is registered (the cache stage's), from its JSON form, so this module needs none of its classes.
+     */
+    static String cacheResult(Flow f) {
+        if (f.extensions().isEmpty()) {
+            return null;
+        }
+        for (FlowExtension<?> key : FlowExtension.registered()) {
+            if (key.name().equals("cache") && f.get(key) != null) {
+                try {
+                    JsonNode cache = JSON.readTree(FlowJson.toJson(f)).path("cache");
+                    return cache.path("result").isTextual() ? cache.path("result").asText() : null;
+                } catch (java.io.IOException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+}

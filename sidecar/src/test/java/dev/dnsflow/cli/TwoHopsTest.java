@@ -1,0 +1,167 @@
+package dev.dnsflow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dnsflow.flow.Attempt;
+import dev.dnsflow.flow.AttemptOutcome;
+import dev.dnsflow.flow.ChaosMark;
+import dev.dnsflow.flow.CompactReader;
+import dev.dnsflow.flow.CompactWriter;
+import dev.dnsflow.flow.Endpoint;
+import dev.dnsflow.flow.Extensions;
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowExtension;
+import dev.dnsflow.flow.FlowJson;
+import dev.dnsflow.flow.FlowResponse;
+import dev.dnsflow.flow.Origin;
+import dev.dnsflow.flow.Outcome;
+import dev.dnsflow.flow.QueryInfo;
+import dev.dnsflow.flow.Transport;
+import dev.dnsflow.handoff.HandOffMark;
+import dev.dnsflow.handoff.Via;
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Rcode;
+
+/**
+ * The node hop's verdicts, from flows as the two dnsflows write them to JSON and {@code diagnose} reads them back
+ * ({@link JsonFlows}): the node's flows marked {@code hand_off}, the CoreDNS side's carrying {@code via.nodelocal.flow}.
+ */
+class TwoHopsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long T0 = 1_764_098_477_000_000_000L;
+    private static int seq;
+
+    /** The cache stage's extension comes from another package; a stand-in that reads the same JSON when it is absent. */
+    @BeforeAll
+    static void cacheExtension() {
+        if (FlowExtension.registered().stream().noneMatch(k -> k.name().equals("cache"))) {
+            FlowExtension.register(new FlowExtension<>("cache", new FlowExtension.Codec<String>() {
+                @Override
+                public void writeJson(String result, JsonGenerator g) throws IOException {
+                    g.writeStartObject();
+                    g.writeStringField("result", result);
+                    g.writeEndObject();
+                }
+
+                @Override
+                public String readJson(JsonNode node) {
+                    return node.path("result").asText();
+                }
+
+                @Override
+                public void encode(String value, CompactWriter out) {
+                    out.writeString(value);
+                }
+
+                @Override
+                public String decode(CompactReader in) {
+                    return in.readString();
+                }
+            }));
+        }
+    }
+
+    private static Flow flow(String id, Outcome outcome, FlowResponse response, ChaosMark chaos, Origin origin, Extensions ext,
+                             Attempt... attempts) {
+        seq++;
+        return new Flow(id, T0 + seq * 1_000_000L, new Endpoint("127.0.0.1", 40000 + seq, Transport.UDP),
+                new QueryInfo(seq, "web.example.com.", 1, 1, true, false, false, 1232, 40), List.of(attempts), response, 500, outcome,
+                chaos, origin, ext);
+    }
+
+    private static Attempt attempt(AttemptOutcome outcome) {
+        return new Attempt("10.96.0.10:53", Transport.UDP, 4000 + seq, T0, 700_000, outcome);
+    }
+
+    private static FlowResponse ok() {
+        return new FlowResponse(Rcode.NOERROR, 1, 30, false, new byte[] {4, (byte) 192, 0, 2, 1});
+    }
+
+    /** A flow of the node's dnsflow, through JSON; {@code cache} adds {@code "cache":{"result":…}} as the cache stage writes it. */
+    private static Flow atNode(String id, Outcome outcome, FlowResponse response, ChaosMark chaos, String cache, Attempt... attempts)
+            throws IOException {
+        Flow f = flow(id, outcome, response, chaos, null, Extensions.NONE.with(HandOffMark.KEY, new HandOffMark("worker-1")), attempts);
+        ObjectNode json = (ObjectNode) JSON.readTree(FlowJson.toJson(f));
+        assertThat(json.path("hand_off").path("node").asText()).isEqualTo("worker-1");
+        if (cache != null) {
+            json.putObject("cache").put("result", cache).put("ttl_left", 25);
+        }
+        return JsonFlows.read(json);
+    }
+
+    /** A flow of the dnsflow behind CoreDNS that got the node flow {@code nodeFlow}, through JSON. */
+    private static Flow behindCoredns(String nodeFlow) throws IOException {
+        Flow f = flow("c" + seq, Outcome.ANSWERED, ok(), null, new Origin("10.244.1.7", 50000, null, "nodelocal", null, null, null, 7),
+                Extensions.NONE.with(Via.KEY, new Via("worker-1", nodeFlow)), attempt(AttemptOutcome.ANSWERED));
+        Flow back = JsonFlows.read(JSON.readTree(FlowJson.toJson(f)));
+        assertThat(back.get(Via.KEY)).isEqualTo(new Via("worker-1", nodeFlow));
+        assertThat(back.origin().source()).isEqualTo("nodelocal");
+        assertThat(back.origin().id()).isEqualTo(7);
+        return back;
+    }
+
+    private static Diagnosis.Result diagnose(boolean severalSources, Flow... flows) {
+        return Diagnosis.of(List.of(flows), f -> null, severalSources).get(0);
+    }
+
+    @Test
+    void aChaosDropAtTheNodeIsDroppedAtNodelocalAheadOfChaos() throws Exception {
+        Diagnosis.Result r = diagnose(true, atNode("n1", Outcome.CHAOS_DROP, null, new ChaosMark("drop-web", "drop", 0), null),
+                atNode("n2", Outcome.CHAOS_DROP, null, new ChaosMark("drop-web", "drop", 0), null));
+
+        assertThat(r.verdict().verdict().code()).isEqualTo("dropped_at_nodelocal");
+        assertThat(r.verdict().message()).isEqualTo("2 of 2 queries dropped at nodelocal on node worker-1, never sent on to CoreDNS"
+                + " (chaos rule drop-web: injected on purpose, not a real fault)");
+        assertThat(r.also()).extracting(f -> f.verdict().code()).contains("chaos");
+    }
+
+    @Test
+    void nodeAttemptsThatNoFlowBehindCorednsNamesAreLostBetweenTheHops() throws Exception {
+        Flow lost = atNode("n3", Outcome.SERVFAIL, new FlowResponse(Rcode.SERVFAIL, 0, 0, false, new byte[0]), null, null,
+                attempt(AttemptOutcome.TIMEOUT), attempt(AttemptOutcome.TIMEOUT));
+        Flow reached = atNode("n4", Outcome.ANSWERED, ok(), null, null, attempt(AttemptOutcome.TIMEOUT), attempt(AttemptOutcome.ANSWERED));
+
+        Diagnosis.Result r = diagnose(false, lost, reached, behindCoredns("n4"));
+
+        assertThat(r.verdict().verdict().code()).isEqualTo("lost_between_nodelocal_and_coredns");
+        assertThat(r.verdict().message()).startsWith("nodelocal on node worker-1 sent 1 queries to CoreDNS (2 attempts timed out)");
+    }
+
+    @Test
+    void withoutTheCorednsSideANodeTimeoutIsNotCalledLostBetweenTheHops() throws Exception {
+        Flow lost = atNode("n5", Outcome.SERVFAIL, new FlowResponse(Rcode.SERVFAIL, 0, 0, false, new byte[0]), null, null,
+                attempt(AttemptOutcome.TIMEOUT));
+
+        Diagnosis.Result r = diagnose(false, lost);
+
+        assertThat(r.verdict().verdict().code()).isEqualTo("servfail_by_dnsflow");
+        assertThat(r.also()).extracting(f -> f.verdict().code()).doesNotContain("lost_between_nodelocal_and_coredns");
+    }
+
+    @Test
+    void cacheHitsAtTheNodeAreAnsweredFromNodeCache() throws Exception {
+        Diagnosis.Result r = diagnose(true, atNode("n6", Outcome.ANSWERED, ok(), null, "hit"),
+                atNode("n7", Outcome.ANSWERED, ok(), null, "hit"),
+                atNode("n8", Outcome.ANSWERED, ok(), null, "miss", attempt(AttemptOutcome.ANSWERED)), behindCoredns("n8"));
+
+        assertThat(r.verdict().verdict().code()).isEqualTo("answered_from_node_cache");
+        assertThat(r.verdict().message()).isEqualTo("2 of 3 queries answered from the node's cache on node worker-1");
+        assertThat(TwoHops.cacheResult(atNode("n9", Outcome.ANSWERED, ok(), null, null))).isNull();
+    }
+
+    @Test
+    void queriesThatGotToCorednsAreLeftToTheOtherVerdicts() throws Exception {
+        Diagnosis.Result r = diagnose(true, atNode("n10", Outcome.ANSWERED, ok(), null, null, attempt(AttemptOutcome.ANSWERED)),
+                behindCoredns("n10"));
+
+        assertThat(r.verdict().verdict().code()).isEqualTo("healthy");
+        assertThat(r.also()).isEmpty();
+    }
+}
