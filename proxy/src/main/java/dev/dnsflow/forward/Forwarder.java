@@ -36,12 +36,19 @@ final class Forwarder {
     private final long timeoutNanos;
     private final long deadlineNanos;
     private final int maxAttempts;
+    /** Every attempt over TCP (a zone's {@code /tcp}, CoreDNS's {@code force_tcp}). */
+    private final boolean forceTcp;
     private final ScheduledFuture<?> sweeper;
     private int queries;
     private long lastMaintenance;
 
     Forwarder(LoopContext loop, ForwardOptions options, List<Upstream> upstreams, Transports transports) {
+        this(loop, options, upstreams, transports, false);
+    }
+
+    Forwarder(LoopContext loop, ForwardOptions options, List<Upstream> upstreams, Transports transports, boolean forceTcp) {
         this.loop = loop;
+        this.forceTcp = forceTcp;
         this.options = options;
         this.upstreams = upstreams;
         this.timeoutNanos = options.timeout().toNanos();
@@ -69,7 +76,7 @@ final class Forwarder {
         // Answers larger than a batched UDP read can hold are fetched over TCP (see Transports). The size is
         // the one the upstream is asked with; it differs from the received one only when the context stage
         // removed a rewrite OPT of 4096 (then 512): UDP either way.
-        Transport transport = exchange.transport() == Transport.TCP
+        Transport transport = forceTcp || exchange.transport() == Transport.TCP
                 || exchange.forwardedOpt().udpSize() > Transports.MAX_UDP_PAYLOAD ? Transport.TCP : Transport.UDP;
         InFlight f = new InFlight(exchange, now + deadlineNanos, options.policy().firstIndex(upstreams.size(), queries++),
                 transport);

@@ -130,6 +130,11 @@ public final class DnsProxy implements AutoCloseable {
         return frontends.address();
     }
 
+    /** Every address served, as bound, {@link #address()} first. */
+    public List<InetSocketAddress> addresses() {
+        return frontends.addresses();
+    }
+
     public InetSocketAddress adminAddress() {
         return admin == null ? null : admin.address();
     }
@@ -171,7 +176,7 @@ public final class DnsProxy implements AutoCloseable {
         return transports.name();
     }
 
-    /** UDP sockets listening (one per event loop under epoll). */
+    /** UDP sockets listening (one per event loop under epoll, per address). */
     public List<Channel> udpChannels() {
         return frontends.udp();
     }

@@ -25,32 +25,51 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The listening sockets: one UDP socket per event loop on the same port (SO_REUSEPORT; the kernel
- * spreads clients by 4-tuple) or a single one under NIO, and one TCP listener on the same port.
+ * The listening sockets, per listen address: one UDP socket per event loop on the same port (SO_REUSEPORT;
+ * the kernel spreads clients by 4-tuple) or a single one under NIO, and one TCP listener on the same port.
  */
 final class Frontends implements AutoCloseable {
     private static final int BIND_TRIES = 8;
 
     private final List<Channel> udp;
-    private final Channel tcp;
-    private final InetSocketAddress address;
+    private final List<Channel> tcp;
+    private final List<InetSocketAddress> addresses;
 
-    private Frontends(List<Channel> udp, Channel tcp) {
-        this.udp = udp;
-        this.tcp = tcp;
-        this.address = (InetSocketAddress) tcp.localAddress();
+    private Frontends(List<Channel> udp, List<Channel> tcp) {
+        this.udp = List.copyOf(udp);
+        this.tcp = List.copyOf(tcp);
+        this.addresses = tcp.stream().map(ch -> (InetSocketAddress) ch.localAddress()).toList();
     }
 
+    /** Binds UDP and TCP on every address of {@link ProxyConfig#listenAll()}, in order; all or nothing. */
     static Frontends bind(ProxyConfig config, Transports transports, EventLoopGroup group,
                           Map<EventLoop, LoopContext> loops, Pipeline pipeline, ProxyMetrics metrics) {
         Map<EventLoop, QueryIntake> intakes = new LinkedHashMap<>(); // in the loops' order, as the UDP sockets were bound
         loops.forEach((eventLoop, loop) -> intakes.put(eventLoop, new QueryIntake(loop, pipeline)));
+        ConnectionLimit limit = new ConnectionLimit(config.maxTcpClients(), metrics); // one limit over all addresses
+        List<Channel> udp = new ArrayList<>();
+        List<Channel> tcp = new ArrayList<>();
+        try {
+            for (InetSocketAddress at : config.listenAll()) {
+                bindOne(at, config, transports, group, intakes, limit, metrics, udp, tcp);
+            }
+        } catch (RuntimeException e) {
+            udp.forEach(Channel::close);
+            tcp.forEach(Channel::close);
+            throw e;
+        }
+        return new Frontends(udp, tcp);
+    }
+
+    private static void bindOne(InetSocketAddress listen, ProxyConfig config, Transports transports, EventLoopGroup group,
+                                Map<EventLoop, QueryIntake> intakes, ConnectionLimit limit, ProxyMetrics metrics,
+                                List<Channel> udpOut, List<Channel> tcpOut) {
         Exception last = null;
         // With port 0 the UDP port is picked first; TCP may find it taken, so try again a few times.
-        for (int attempt = 0; attempt < (config.listen().getPort() == 0 ? BIND_TRIES : 1); attempt++) {
+        for (int attempt = 0; attempt < (listen.getPort() == 0 ? BIND_TRIES : 1); attempt++) {
             List<Channel> udp = new ArrayList<>();
             try {
-                InetSocketAddress at = config.listen();
+                InetSocketAddress at = listen;
                 if (at.getPort() == 0 && transports.isEpoll()) {
                     at = freeUdpPort(at);
                 }
@@ -63,7 +82,6 @@ final class Frontends implements AutoCloseable {
                         break; // without SO_REUSEPORT one socket serves all
                     }
                 }
-                ConnectionLimit limit = new ConnectionLimit(config.maxTcpClients(), metrics);
                 Channel tcp = new ServerBootstrap().group(group).channel(transports.serverSocket())
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .childOption(ChannelOption.TCP_NODELAY, true)
@@ -79,13 +97,15 @@ final class Frontends implements AutoCloseable {
                                         new TcpFrontend(intakes.get(ch.eventLoop()), config.maxPipelined()));
                             }
                         }).bind(at).syncUninterruptibly().channel();
-                return new Frontends(udp, tcp);
+                udpOut.addAll(udp);
+                tcpOut.add(tcp);
+                return;
             } catch (Exception e) { // Netty rethrows bind's IOException unchecked-style: catch it all
                 udp.forEach(Channel::close);
                 last = e;
             }
         }
-        throw new IllegalStateException("cannot listen on " + config.listen() + ": " + last.getMessage(), last);
+        throw new IllegalStateException("cannot listen on " + listen + ": " + last.getMessage(), last);
     }
 
     /**
@@ -102,8 +122,14 @@ final class Frontends implements AutoCloseable {
         }
     }
 
+    /** The first address, as bound. */
     InetSocketAddress address() {
-        return address;
+        return addresses.get(0);
+    }
+
+    /** Every address, as bound, in the order given. */
+    List<InetSocketAddress> addresses() {
+        return addresses;
     }
 
     List<Channel> udp() {
@@ -113,6 +139,6 @@ final class Frontends implements AutoCloseable {
     @Override
     public void close() {
         udp.forEach(ch -> ch.close().syncUninterruptibly());
-        tcp.close().syncUninterruptibly();
+        tcp.forEach(ch -> ch.close().syncUninterruptibly());
     }
 }

@@ -34,7 +34,7 @@ public final class Plugins {
                 new ChaosPlugin(c.chaosFile(), c.chaosRules(), c.adminToken()),
                 new MinimalPlugin(),
                 new HandOffPlugin(),
-                new ForwardPlugin(c.upstreams(), c.forward()),
+                new ForwardPlugin(c.upstreams(), c.forward(), c.zones()),
                 new NameMetricsPlugin(c.metricsNameCap()),
                 new DnstapPlugin(c.dnstap(), c.dnstapIdentity(), "dnsflow " + DnsProxy.version()),
                 new FlowLogPlugin(c.flowLog(), c.flowLogMaxBytes(), c.flowLogKeep()));

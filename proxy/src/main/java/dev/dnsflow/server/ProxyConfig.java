@@ -7,6 +7,7 @@ import dev.dnsflow.chaos.ChaosRules;
 import dev.dnsflow.context.ContextCodes;
 import dev.dnsflow.dnstap.Destination;
 import dev.dnsflow.forward.ForwardOptions;
+import dev.dnsflow.forward.ForwardZone;
 import dev.dnsflow.plan.Flags;
 import dev.dnsflow.record.FlowRing;
 import java.net.InetSocketAddress;
@@ -36,6 +37,8 @@ import java.util.List;
  * @param proxyProtocolFrom senders whose PROXY v2 headers are believed; null for none
  * @param dnstap          dnstap output ({@code unix:PATH}, {@code tcp:HOST:PORT}, {@code file:PATH}), or null
  * @param dnstapIdentity  the dnstap identity field (default: the host name)
+ * @param alsoListen      further addresses served like {@code listen} (nodelocal: the kube-dns service IP)
+ * @param zones           per-zone upstreams ({@code --zone}); the longest zone containing a name wins
  */
 public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upstreams, ForwardOptions forward,
                           AllowList allow, String flowLog, long flowLogMaxBytes, int flowLogKeep, int flowBuffer,
@@ -43,7 +46,7 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
                           Duration tcpIdle, int metricsNameCap, Path chaosFile, List<ChaosRule> chaosRules,
                           AdminToken adminToken, ContextCodes contextCodes,
                           boolean keepEcs, AllowList proxyProtocolFrom, String dnstap, String dnstapIdentity,
-                          Flags flags) {
+                          Flags flags, List<InetSocketAddress> alsoListen, List<ForwardZone> zones) {
 
     public static final int DEFAULT_PORT = 5353;
     public static final int DEFAULT_FLOW_BUFFER = 100_000;
@@ -57,6 +60,14 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
     public ProxyConfig {
         upstreams = List.copyOf(upstreams);
         chaosRules = List.copyOf(chaosRules);
+        alsoListen = List.copyOf(alsoListen);
+        zones = List.copyOf(zones);
+        if (alsoListen.contains(listen) || alsoListen.stream().distinct().count() < alsoListen.size()) {
+            throw new IllegalArgumentException("--listen: an address is given twice");
+        }
+        if (zones.stream().map(ForwardZone::zone).distinct().count() < zones.size()) {
+            throw new IllegalArgumentException("--zone: a zone is given twice");
+        }
         if (upstreams.isEmpty()) {
             throw new IllegalArgumentException("no upstream: give --upstream HOST[:PORT]");
         }
@@ -116,6 +127,8 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
         private String dnstap;
         private String dnstapIdentity;
         private Flags flags = Flags.none();
+        private List<InetSocketAddress> alsoListen = List.of();
+        private List<ForwardZone> zones = List.of();
 
         private Builder(InetSocketAddress listen, List<InetSocketAddress> upstreams) {
             this.listen = listen;
@@ -204,13 +217,33 @@ public record ProxyConfig(InetSocketAddress listen, List<InetSocketAddress> upst
             return this;
         }
 
+        /** Further addresses to serve on, after the first ({@code --listen} repeated). */
+        public Builder alsoListen(List<InetSocketAddress> addresses) {
+            this.alsoListen = addresses;
+            return this;
+        }
+
+        /** Per-zone upstreams ({@code --zone}); a root zone only sets whether the default upstreams are forced to TCP. */
+        public Builder zones(List<ForwardZone> zones) {
+            this.zones = zones;
+            return this;
+        }
+
         /** Checks everything together; {@code --chaos-rule} texts not parsed yet are parsed here. */
         public ProxyConfig build() {
             return new ProxyConfig(listen, upstreams, forward, allow, flowLog, flowLogMaxBytes, flowLogKeep, flowBuffer,
                     admin, eventLoops, maxTcpClients, maxPipelined, tcpIdle, metricsNameCap, chaosFile,
                     chaosParsed != null ? chaosParsed : ChaosRules.parseFlags(chaosRules, Instant.now()), adminToken, contextCodes, keepEcs, proxyProtocolFrom,
-                    dnstap, dnstapIdentity, flags);
+                    dnstap, dnstapIdentity, flags, alsoListen, zones);
         }
+    }
+
+    /** Every address DNS is served on: {@code listen} first. */
+    public List<InetSocketAddress> listenAll() {
+        List<InetSocketAddress> all = new java.util.ArrayList<>();
+        all.add(listen);
+        all.addAll(alsoListen);
+        return all;
     }
 
     public Path flowLogPath() {

@@ -41,13 +41,29 @@ public final class PluginFlags implements CommandLine.IModelTransformer {
 
     /** The plugin flags given on this command line, as text. */
     static Flags given(CommandSpec spec) {
+        return given(spec, Map.of());
+    }
+
+    /**
+     * The plugin flags given on this command line, and for declared flags not given, the value in
+     * {@code defaults} if it has one (a command's own defaults, e.g. nodelocal's cache on).
+     */
+    static Flags given(CommandSpec spec, Map<String, String> defaults) {
         ParseResult parsed = spec.commandLine().getParseResult();
         Map<String, String> given = new HashMap<>();
         for (Flag<?> flag : AppPlugins.flags()) {
             if (parsed != null && parsed.hasMatchedOption(flag.name())) {
                 given.put(flag.name(), String.valueOf((Object) parsed.matchedOptionValue(flag.name(), null)));
+            } else if (defaults.containsKey(flag.name())) {
+                flag.valueOf(defaults.get(flag.name())); // a bad default is a bug: fail naming the flag
+                given.put(flag.name(), defaults.get(flag.name()));
             }
         }
         return Flags.of(given);
+    }
+
+    /** Whether a plugin declares {@code name} (a flag another engineer's plugin may not have added yet). */
+    static boolean declared(String name) {
+        return AppPlugins.flags().stream().anyMatch(f -> f.name().equals(name));
     }
 }

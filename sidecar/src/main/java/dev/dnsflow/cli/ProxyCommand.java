@@ -6,6 +6,8 @@ import dev.dnsflow.chaos.ChaosRule;
 import dev.dnsflow.chaos.ChaosRules;
 import dev.dnsflow.context.ContextCodes;
 import dev.dnsflow.forward.ForwardOptions;
+import dev.dnsflow.forward.ForwardStage;
+import dev.dnsflow.forward.ForwardZone;
 import dev.dnsflow.forward.Policy;
 import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.server.DnsProxy;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -77,13 +80,22 @@ public final class ProxyCommand implements Callable<Integer> {
     public static String banner(DnsProxy proxy) {
         ProxyConfig c = proxy.config();
         StringBuilder sb = new StringBuilder();
-        sb.append("dnsflow proxy listening on ").append(ProxyOptions.text(proxy.address())).append(" (udp+tcp, ")
+        sb.append("dnsflow proxy listening on ");
+        proxy.addresses().forEach(a -> sb.append(a == proxy.addresses().get(0) ? "" : ", ").append(ProxyOptions.text(a)));
+        sb.append(" (udp+tcp, ")
                 .append(proxy.transportName()).append(", ").append(c.eventLoops()).append(" event loops)\n");
         sb.append("  upstreams: ");
         proxy.forward().upstreams().forEach(u -> sb.append(u.label()).append(' '));
         sb.append("(policy ").append(c.forward().policy().name().toLowerCase()).append(", timeout ")
                 .append(c.forward().timeout().toMillis()).append("ms, deadline ").append(c.forward().deadline().toMillis())
                 .append("ms)\n");
+        for (ForwardStage.Route r : proxy.forward().routes()) {
+            if (!r.zone().equals(".") || r.forceTcp()) {
+                sb.append("  zone ").append(r.zone()).append(": ");
+                r.upstreams().forEach(u -> sb.append(u.label()).append(' '));
+                sb.append(r.forceTcp() ? "(tcp)\n" : "\n");
+            }
+        }
         sb.append("  flows: ").append(c.flowBuffer() == 0 ? "none kept in memory" : "ring of " + c.flowBuffer())
                 .append(c.flowLog() == null ? "" : ", log " + c.flowLog());
         if (!proxy.recording()) {
@@ -98,8 +110,17 @@ public final class ProxyCommand implements Callable<Integer> {
     /** The options shared by every command that runs a proxy (proxy, and later sidecar). */
     public static final class ProxyOptions {
         @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.Listen.class,
-                description = "Address for UDP and TCP (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1:5353")
-        InetSocketAddress listen;
+                description = "Address for UDP and TCP, repeatable to serve on several (default: ${DEFAULT-VALUE}).",
+                defaultValue = "127.0.0.1:5353")
+        List<InetSocketAddress> listen = new ArrayList<>();
+
+        @Option(names = "--zone", paramLabel = "ZONE=UPSTREAM[,UPSTREAM...][/tcp]",
+                description = "Queries for names in ZONE go to these upstreams (HOST[:PORT], port 53 unless given; "
+                        + "resolv.conf for the nameservers of /etc/resolv.conf), with their own attempts and health; "
+                        + "/tcp: always over TCP (CoreDNS's force_tcp). Repeatable; the longest zone containing a name "
+                        + "wins, others go to --upstream. '.=UPSTREAMS' sets the default upstreams instead of --upstream. "
+                        + "Example: --zone cluster.local=10.96.0.11/tcp")
+        List<String> zones = new ArrayList<>();
 
         @Option(names = "--upstream", paramLabel = "HOST[:PORT]", converter = Converters.Upstream.class,
                 description = "Upstream server, repeatable (port 53 unless given). Default: the nameservers in "
@@ -256,14 +277,39 @@ public final class ProxyCommand implements Callable<Integer> {
 
         /** Validates across options; errors name the flag. */
         public ProxyConfig toConfig(CommandSpec spec) {
+            return toConfig(spec, Map.of());
+        }
+
+        /**
+         * As {@link #toConfig(CommandSpec)}, with other defaults for plugin flags not given on the command
+         * line ({@code dnsflow nodelocal}'s); a default for a flag no plugin declares is left out.
+         */
+        ProxyConfig toConfig(CommandSpec spec, Map<String, String> pluginDefaults) {
             try {
-                List<InetSocketAddress> up = upstreams.isEmpty() ? Values.resolvConf(Path.of("/etc/resolv.conf")) : upstreams;
+                List<ForwardZone> zoneList = new ArrayList<>();
+                for (String z : zones) {
+                    zoneList.add(Values.zone(z, Path.of("/etc/resolv.conf")));
+                }
+                ForwardZone root = zoneList.stream().filter(ForwardZone::isRoot).findFirst().orElse(null);
+                if (root != null && !upstreams.isEmpty()) {
+                    throw new IllegalArgumentException("--zone .=... and --upstream both give the default upstreams: give one");
+                }
+                List<InetSocketAddress> up = root != null ? root.upstreams()
+                        : upstreams.isEmpty() ? Values.resolvConf(Path.of("/etc/resolv.conf")) : upstreams;
                 if (up.isEmpty()) {
                     throw new IllegalArgumentException("--upstream: none given and /etc/resolv.conf lists no nameserver");
                 }
                 for (InetSocketAddress u : up) {
-                    if (u.equals(listen)) {
+                    if (listen.contains(u)) {
                         throw new IllegalArgumentException("--upstream " + text(u) + " is dnsflow's own --listen address: it would loop");
+                    }
+                }
+                for (ForwardZone z : zoneList) {
+                    for (InetSocketAddress u : z.upstreams()) {
+                        if (listen.contains(u)) {
+                            throw new IllegalArgumentException("--zone " + z.zone() + ": " + text(u)
+                                    + " is dnsflow's own --listen address: it would loop");
+                        }
                     }
                 }
                 List<ChaosRule> chaos = ChaosRules.parseFlags(chaosRules, Instant.now()); // errors name the flag
@@ -272,13 +318,14 @@ public final class ProxyCommand implements Callable<Integer> {
                         .tcpOnTruncation(tcpOnTruncation).build();
                 AllowList allowList = named("--allow", allow);
                 InetSocketAddress adminAddress = "off".equalsIgnoreCase(admin) ? null : new Converters.Listen().convert(admin);
-                return ProxyConfig.builder(listen, up).forward(forward).allow(allowList)
+                return ProxyConfig.builder(listen.get(0), up).alsoListen(listen.subList(1, listen.size())).zones(zoneList)
+                        .forward(forward).allow(allowList)
                         .flowLog(flowLog, flowLogMaxSize, flowLogKeep).flowBuffer(flowBuffer).admin(adminAddress)
                         .eventLoops(threads).tcp(maxTcpClients, maxPipelined, tcpIdle).metricsNameCap(metricsNameCap)
                         .chaosParsed(chaosFile, chaos).adminToken(AdminToken.load(adminTokenFile))
                         .context(ContextCodes.parse(contextOptions), keepEcs(),
                                 proxyProtocolFrom.isEmpty() ? null : named("--proxy-protocol-from", proxyProtocolFrom))
-                        .dnstap(dnstap, dnstapIdentity).flags(PluginFlags.given(spec)).build();
+                        .dnstap(dnstap, dnstapIdentity).flags(PluginFlags.given(spec, pluginDefaults)).build();
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }

@@ -1,5 +1,6 @@
 package dev.dnsflow.cli;
 
+import dev.dnsflow.forward.ForwardZone;
 import dev.dnsflow.util.Durations;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -116,6 +117,46 @@ public final class Values {
             return Long.parseLong(t);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("'" + text + "' is " + (t.matches("-?\\d+") ? "too large" : "not a whole number"));
+        }
+    }
+
+    /**
+     * {@code ZONE=UPSTREAM[,UPSTREAM...][/tcp]} ({@code --zone}): upstreams are {@code HOST[:PORT]} (port 53
+     * unless given), or {@code resolv.conf} for the nameservers of {@code resolvConf}; {@code /tcp} forces TCP.
+     */
+    public static ForwardZone zone(String text, Path resolvConf) {
+        int eq = text.indexOf('=');
+        if (eq <= 0 || eq == text.length() - 1) {
+            throw new IllegalArgumentException("--zone: '" + text + "': give ZONE=UPSTREAM[,UPSTREAM...][/tcp], "
+                    + "e.g. cluster.local=10.96.0.11/tcp or .=resolv.conf");
+        }
+        String zone = text.substring(0, eq).trim();
+        String to = text.substring(eq + 1).trim();
+        boolean tcp = to.toLowerCase(Locale.ROOT).endsWith("/tcp");
+        if (tcp) {
+            to = to.substring(0, to.length() - 4);
+        }
+        List<InetSocketAddress> upstreams = new ArrayList<>();
+        for (String u : to.split(",")) {
+            String one = u.trim();
+            if (one.equals("resolv.conf")) {
+                List<InetSocketAddress> fromFile = resolvConf(resolvConf);
+                if (fromFile.isEmpty()) {
+                    throw new IllegalArgumentException("--zone " + zone + ": " + resolvConf + " lists no nameserver");
+                }
+                upstreams.addAll(fromFile);
+            } else {
+                try {
+                    upstreams.add(hostPort(one, 53));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--zone " + zone + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        try {
+            return new ForwardZone(zone, upstreams, tcp);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--zone: " + e.getMessage(), e);
         }
     }
 
