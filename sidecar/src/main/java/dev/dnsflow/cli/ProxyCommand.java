@@ -270,6 +270,9 @@ public final class ProxyCommand implements Callable<Integer> {
                         + "(default: --deadline + 1s; at most 5m).")
         Duration shutdownGrace;
 
+        /** Where {@code resolv.conf} upstreams come from (nodelocal's {@code --resolv-conf}). */
+        Path resolvConf = Path.of("/etc/resolv.conf");
+
         /** How long a stop waits for queries in flight. */
         public Duration shutdownGrace() {
             return shutdownGrace != null ? shutdownGrace : deadline.plusSeconds(1);
@@ -288,16 +291,16 @@ public final class ProxyCommand implements Callable<Integer> {
             try {
                 List<ForwardZone> zoneList = new ArrayList<>();
                 for (String z : zones) {
-                    zoneList.add(Values.zone(z, Path.of("/etc/resolv.conf")));
+                    zoneList.add(Values.zone(z, resolvConf));
                 }
                 ForwardZone root = zoneList.stream().filter(ForwardZone::isRoot).findFirst().orElse(null);
                 if (root != null && !upstreams.isEmpty()) {
                     throw new IllegalArgumentException("--zone .=... and --upstream both give the default upstreams: give one");
                 }
                 List<InetSocketAddress> up = root != null ? root.upstreams()
-                        : upstreams.isEmpty() ? Values.resolvConf(Path.of("/etc/resolv.conf")) : upstreams;
+                        : upstreams.isEmpty() ? Values.resolvConf(resolvConf) : upstreams;
                 if (up.isEmpty()) {
-                    throw new IllegalArgumentException("--upstream: none given and /etc/resolv.conf lists no nameserver");
+                    throw new IllegalArgumentException("--upstream: none given and " + resolvConf + " lists no nameserver");
                 }
                 for (InetSocketAddress u : up) {
                     if (listen.contains(u)) {

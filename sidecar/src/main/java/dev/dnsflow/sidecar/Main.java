@@ -4,6 +4,7 @@ import dev.dnsflow.cli.CorefileCommand;
 import dev.dnsflow.cli.DemoCommand;
 import dev.dnsflow.cli.DiagnoseCommand;
 import dev.dnsflow.cli.InstallCommand;
+import dev.dnsflow.cli.NodelocalCommand;
 import dev.dnsflow.cli.ObserveCommand;
 import dev.dnsflow.cli.ProxyCommand;
 import dev.dnsflow.cli.StatusCommand;
@@ -22,7 +23,7 @@ import picocli.CommandLine.HelpCommand;
             "who asked, the ID CoreDNS used, the ID sent upstream, each attempt and how it ended.",
             "",
             "Start with:  dnsflow demo"},
-        subcommands = {ProxyCommand.class, SidecarCommand.class, DemoCommand.class, ObserveCommand.class, CorefileCommand.class,
+        subcommands = {ProxyCommand.class, SidecarCommand.class, NodelocalCommand.class, DemoCommand.class, ObserveCommand.class, CorefileCommand.class,
             DiagnoseCommand.class, InstallCommand.class, UninstallCommand.class, StatusCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,54 @@
+package dev.dnsflow.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * THE ONE PLACE where {@code dnsflow nodelocal} sets defaults for flags that other capabilities declare:
+ * the cache on with NodeLocal DNSCache's sizes, and the hand-off of the pod's identity to CoreDNS.
+ *
+ * <p>These flags belong to plugins built apart from nodelocal (the {@code cache} stage: {@code --cache},
+ * {@code --cache-success}, {@code --cache-denial}; the forwarding side's {@code --hand-off}). A default
+ * applies only once a plugin declares the flag ({@link PluginFlags#declared}); until then nodelocal says
+ * at start which defaults it could not apply, so nothing is silently missing. A flag given on the command
+ * line always wins.
+ */
+final class NodelocalDefaults {
+    static final String CACHE = "--cache";
+    static final String CACHE_SUCCESS = "--cache-success";
+    static final String CACHE_DENIAL = "--cache-denial";
+    static final String HAND_OFF = "--hand-off";
+    /** The template's {@code cache { success 9984 30; denial 9984 5 }}. */
+    static final String SUCCESS = "9984:30s";
+    static final String DENIAL = "9984:5s";
+
+    private NodelocalDefaults() {
+    }
+
+    /** The defaults wanted, by flag: {@code cache}/{@code handOff} false leave them out; sizes as {@code 9984:30s}. */
+    static Map<String, String> wanted(boolean cache, String success, String denial, boolean handOff) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (cache) {
+            out.put(CACHE, "true");
+            out.put(CACHE_SUCCESS, success);
+            out.put(CACHE_DENIAL, denial);
+        }
+        if (handOff) {
+            out.put(HAND_OFF, "true");
+        }
+        return out;
+    }
+
+    /** The wanted flags no plugin declares yet (in this build), for a notice at start. */
+    static List<String> notDeclared(Map<String, String> wanted) {
+        List<String> out = new ArrayList<>();
+        wanted.forEach((flag, value) -> {
+            if (!PluginFlags.declared(flag)) {
+                out.add(flag + (value.equals("true") ? "" : " " + value));
+            }
+        });
+        return out;
+    }
+}
