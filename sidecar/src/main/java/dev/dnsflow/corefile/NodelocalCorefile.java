@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
  * any other plugin or option is refused by name with its line, never skipped. Nothing is opened here.
  *
  * <p>{@code __PILLAR__} placeholders are filled first, as node-cache does (kubernetes/dns
- * cmd/node-cache/app/configmap.go): {@code __PILLAR__LOCAL__DNS__} with the {@code -localip} list,
- * {@code __PILLAR__DNS__SERVER__} with nothing (the list holds it already), {@code __PILLAR__CLUSTER__DNS__}
+ * cmd/node-cache/app/configmap.go) and, before it, the installer's sed: {@code __PILLAR__LOCAL__DNS__} with the
+ * first {@code -localip} address (bind and health), {@code __PILLAR__DNS__SERVER__} with the others (the
+ * kube-dns IP in iptables mode), {@code __PILLAR__CLUSTER__DNS__}
  * with the upstream service's IP ({@code $KUBE_DNS_UPSTREAM_SERVICE_HOST}), {@code __PILLAR__UPSTREAM__SERVERS__}
  * with {@code /etc/resolv.conf}; and {@code __PILLAR__DNS__DOMAIN__}, which the installer's sed fills in,
  * with the cluster domain.
@@ -68,14 +69,19 @@ public final class NodelocalCorefile {
     /** Fills the placeholders; one left over (or one whose value is missing) is an error naming it and its line. */
     public static String substitute(String text, String name, Pillars p) {
         String out = text;
-        if (out.contains("__PILLAR__LOCAL__DNS__")) {
+        if (out.contains("__PILLAR__LOCAL__DNS__") || out.contains("__PILLAR__DNS__SERVER__")) {
             if (p.localIps() == null || p.localIps().isBlank()) {
-                throw new CorefileException(name + ": line " + lineOf(text, "__PILLAR__LOCAL__DNS__")
-                        + ": __PILLAR__LOCAL__DNS__ needs the listen IPs: give --localip (as node-cache's -localip)");
+                throw new CorefileException(name + ": line " + lineOf(text, "__PILLAR__")
+                        + ": __PILLAR__LOCAL__DNS__ and __PILLAR__DNS__SERVER__ need the listen IPs: give --localip "
+                        + "(as node-cache's -localip: the link-local IP, then in iptables mode the kube-dns IP)");
             }
-            out = out.replace("__PILLAR__LOCAL__DNS__", p.localIps().replace(',', ' '));
+            // As the installer's sed does (the node-cache DaemonSet's -localip is "LOCAL,DNS_SERVER"): the first IP
+            // is the local address (bind, health), the rest the kube-dns service IP(s) bound beside it.
+            String[] ips = p.localIps().split(",");
+            out = out.replace("__PILLAR__LOCAL__DNS__", ips[0].trim());
+            out = out.replace("__PILLAR__DNS__SERVER__", String.join(" ",
+                    java.util.Arrays.stream(ips).skip(1).map(String::trim).toList()));
         }
-        out = out.replace("__PILLAR__DNS__SERVER__", "");
         if (out.contains("__PILLAR__CLUSTER__DNS__")) {
             if (p.clusterDns() == null || p.clusterDns().isBlank()) {
                 throw new CorefileException(name + ": line " + lineOf(out, "__PILLAR__CLUSTER__DNS__")
