@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -175,9 +176,58 @@ class DeployManifestsTest {
                 "PodMonitor: [spce]");
     }
 
+    // ------------------------------------------------------------------------------------------- nodelocal
+
+    private static final Path NODELOCAL = DEPLOY.resolve("overlays/nodelocal");
+
     @Test
-    void theNodelocalPlaceholderIsTheBase() {
-        assertThat(render(DEPLOY.resolve("overlays/nodelocal"))).isEqualTo(render(BASE));
+    void theNodelocalDaemonSetRunsDnsflowNodelocalWhereNodeCacheRuns() {
+        List<HasMetadata> objects = load(render(NODELOCAL));
+        DaemonSet ds = only(objects, DaemonSet.class, "dnsflow-nodelocal");
+        PodSpec pod = ds.getSpec().getTemplate().getSpec();
+        assertThat(ds.getMetadata().getNamespace()).isEqualTo("kube-system");
+        assertThat(ds.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("app.kubernetes.io/name", "dnsflow");
+        assertThat(pod.getHostNetwork()).isTrue();
+        assertThat(pod.getDnsPolicy()).isEqualTo("Default");
+        assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
+        assertThat(pod.getServiceAccountName()).isEqualTo("dnsflow");
+
+        Container c = pod.getContainers().get(0);
+        assertThat(c.getArgs()).startsWith("nodelocal").contains("--corefile=/etc/dnsflow/Corefile",
+                "--localip=169.254.20.10,10.96.0.10", "--upstreamsvc=kube-dns-upstream");
+        assertThat(c.getPorts()).extracting(p -> p.getName() + " " + p.getContainerPort() + "/" + p.getProtocol())
+                .contains("dns 53/UDP", "dns-tcp 53/TCP", "metrics 9253/TCP", "admin 9553/TCP");
+        assertThat(c.getLivenessProbe().getHttpGet().getHost()).isEqualTo("169.254.20.10");
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health");
+        assertThat(c.getLivenessProbe().getHttpGet().getPort()).isEqualTo(new IntOrString(8080));
+        assertThat(c.getSecurityContext().getCapabilities().getAdd()).as("port 53, and no NET_ADMIN: no iptables here")
+                .containsExactly("NET_BIND_SERVICE");
+        assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+
+        // the Corefile it reads is the generated ConfigMap's, and that is Kubernetes' template, as the tests read it
+        String configMap = pod.getVolumes().stream().filter(v -> v.getConfigMap() != null).findFirst().orElseThrow()
+                .getConfigMap().getName();
+        assertThat(configMap).startsWith("dnsflow-nodelocal-");
+        ConfigMap corefile = only(objects, ConfigMap.class, configMap);
+        assertThat(corefile.getData().get("Corefile")).isEqualTo(read(MODULE.resolve(
+                "../sidecar/src/test/resources/nodelocal/Corefile")));
+        assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/etc/dnsflow"));
+
+        io.fabric8.kubernetes.api.model.Service upstream = only(objects, io.fabric8.kubernetes.api.model.Service.class,
+                "kube-dns-upstream");
+        assertThat(upstream.getSpec().getSelector()).containsExactly(entry("k8s-app", "kube-dns"));
+        assertThat(upstream.getSpec().getPorts()).extracting(p -> p.getPort() + "/" + p.getProtocol())
+                .containsExactlyInAnyOrder("53/UDP", "53/TCP");
+    }
+
+    private static String read(Path path) {
+        try {
+            return Files.readString(path);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     // ------------------------------------------------------------------------------------------- base
