@@ -6,6 +6,7 @@
  * dnsflow proxy --upstream HOST[:PORT] ... [--policy random|round_robin|sequential]
  *               [--timeout 700ms] [--deadline 1800ms] [--attempts N] [--tcp-on-truncation]
  *               [--max-fails 3] [--health-check 500ms] [--sockets-per-upstream 2] [--socket-max-age 60s]
+ *               [--zone ZONE=HOST[:PORT][,HOST[:PORT]...][/tcp] ...]
  * </pre>
  *
  * <h2>Behaviour</h2>
@@ -24,6 +25,10 @@
  *   <li>An upstream is down after {@code --max-fails} consecutive failures and probed with
  *       {@code . IN NS} every {@code --health-check} until it answers; with all down, one is still tried.</li>
  *   <li>UDP sockets are replaced after {@code --socket-max-age} and after a timeout (stale conntrack).</li>
+ *   <li>{@code --zone}: the longest zone containing the query's name (whole labels, ASCII case ignored, matched on
+ *       the wire name: {@link dev.dnsflow.forward.ZoneMatcher}) picks the upstreams, with their own attempts, policy and
+ *       sockets; {@code /tcp} sends every attempt over TCP. A server named in several zones keeps one health and one
+ *       set of metrics.</li>
  * </ul>
  *
  * <h2>Metrics</h2>
