@@ -38,4 +38,20 @@ class ManifestArgsTest {
         assertThat(sidecar.matchedOptions()).as("every arg is an option of dnsflow sidecar").hasSize(args.size() - 1);
         assertThat(sidecar.unmatched()).isEmpty();
     }
+
+    private static final Path NODELOCAL = Path.of("..", "k8s", "deploy", "overlays", "nodelocal", "daemonset.yaml");
+
+    @Test
+    void theNodelocalDaemonSetsArgsParseWithTheRealCommandLine() throws Exception {
+        JsonNode ds = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(NODELOCAL));
+        List<String> args = new ArrayList<>();
+        ds.path("spec").path("template").path("spec").path("containers").get(0).path("args")
+                .forEach(a -> args.add(a.asText().replace("$(POD_IP)", "10.0.0.7")));
+        assertThat(args).as("the dnsflow container's args in " + NODELOCAL).isNotEmpty().startsWith("nodelocal");
+
+        CommandLine.ParseResult nodelocal = Main.commandLine().parseArgs(args.toArray(String[]::new)).subcommand();
+        assertThat(nodelocal.commandSpec().name()).isEqualTo("nodelocal");
+        assertThat(nodelocal.matchedOptions()).as("every arg is an option of dnsflow nodelocal").hasSize(args.size() - 1);
+        assertThat(nodelocal.unmatched()).isEmpty();
+    }
 }
