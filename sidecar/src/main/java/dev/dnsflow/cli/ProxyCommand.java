@@ -80,9 +80,8 @@ public final class ProxyCommand implements Callable<Integer> {
     public static String banner(DnsProxy proxy) {
         ProxyConfig c = proxy.config();
         StringBuilder sb = new StringBuilder();
-        sb.append("dnsflow proxy listening on ");
-        proxy.addresses().forEach(a -> sb.append(a == proxy.addresses().get(0) ? "" : ", ").append(ProxyOptions.text(a)));
-        sb.append(" (udp+tcp, ")
+        sb.append("dnsflow proxy listening on ")
+                .append(String.join(", ", proxy.addresses().stream().map(ProxyOptions::text).toList())).append(" (udp+tcp, ")
                 .append(proxy.transportName()).append(", ").append(c.eventLoops()).append(" event loops)\n");
         sb.append("  upstreams: ");
         proxy.forward().upstreams().forEach(u -> sb.append(u.label()).append(' '));

@@ -49,4 +49,18 @@ class ValuesTest {
                 new InetSocketAddress("fe80::1", 53));
         assertThatThrownBy(() -> Values.resolvConf(dir.resolve("missing"))).hasMessageContaining("--upstream");
     }
+
+    @Test
+    void zoneSpecsNameTheirUpstreamsAndTransport(@TempDir Path dir) throws Exception {
+        Path resolv = Files.writeString(dir.resolve("resolv.conf"), "nameserver 10.0.0.2\nnameserver 10.0.0.3\n");
+        dev.dnsflow.forward.ForwardZone z = Values.zone("Cluster.Local=10.96.0.11,[fd00::a]:5353/tcp", resolv);
+        assertThat(z.zone()).isEqualTo("cluster.local.");
+        assertThat(z.upstreams()).containsExactly(new InetSocketAddress("10.96.0.11", 53), new InetSocketAddress("fd00::a", 5353));
+        assertThat(z.forceTcp()).isTrue();
+        assertThat(Values.zone(".=resolv.conf", resolv).upstreams())
+                .containsExactly(new InetSocketAddress("10.0.0.2", 53), new InetSocketAddress("10.0.0.3", 53));
+        assertThatThrownBy(() -> Values.zone("cluster.local", resolv)).hasMessageContaining("ZONE=UPSTREAM");
+        assertThatThrownBy(() -> Values.zone("a..b=10.0.0.1", resolv)).hasMessageStartingWith("--zone");
+        assertThatThrownBy(() -> Values.zone("x=not a host", resolv)).hasMessageStartingWith("--zone x");
+    }
 }
