@@ -113,6 +113,7 @@ public final class NodelocalCorefile {
         CachePart success = null;
         CachePart denial = null;
         String cacheFrom = null;
+        List<String> cacheDiffers = new ArrayList<>();
         boolean log = false;
         boolean reload = false;
         List<String> firstBind = null;
@@ -163,9 +164,8 @@ public final class NodelocalCorefile {
                             denial = parts[1];
                             cacheFrom = block.label();
                         } else if (!success.equals(parts[0]) || !denial.equals(parts[1])) {
-                            notices.add("one cache serves every zone: using success " + success.flagValue() + ", denial "
-                                    + denial.flagValue() + " from " + cacheFrom + " (" + block.label() + ", line " + d.line()
-                                    + ", asks success " + parts[0].flagValue() + ", denial " + parts[1].flagValue() + ")");
+                            cacheDiffers.add(block.label() + " (line " + d.line() + ") asks success " + parts[0].flagValue()
+                                    + ", denial " + parts[1].flagValue());
                         }
                     }
                     case "forward" -> {
@@ -197,6 +197,10 @@ public final class NodelocalCorefile {
             if (!seen.add(z.zone())) {
                 throw new CorefileException(name + ": line " + z.line() + ": zone " + z.zone() + " is forwarded twice");
             }
+        }
+        if (!cacheDiffers.isEmpty()) {
+            notices.add("one cache serves every zone: success " + success.flagValue() + ", denial " + denial.flagValue()
+                    + " as " + cacheFrom + " asks; " + String.join("; ", cacheDiffers));
         }
         if (reload) {
             notices.add("reload: the Corefile is read once at start; restart the pod (a DaemonSet rollout) to apply a change");

@@ -40,8 +40,10 @@ class NodelocalCorefileTest {
         assertThat(s.success().flagValue()).isEqualTo("9984:30s");
         assertThat(s.denial().flagValue()).isEqualTo("9984:5s");
         assertThat(s.log()).isFalse();
-        assertThat(s.notices()).anyMatch(n -> n.startsWith("one cache serves every zone") && n.contains("in-addr.arpa:53"))
-                .anyMatch(n -> n.startsWith("reload:"));
+        assertThat(s.notices()).containsExactly("one cache serves every zone: success 9984:30s, denial 9984:5s as "
+                + "cluster.local:53 asks; in-addr.arpa:53 (line 18) asks success 9984:30s, denial 9984:30s; ip6.arpa:53 "
+                + "(line 29) asks success 9984:30s, denial 9984:30s; .:53 (line 40) asks success 9984:30s, denial 9984:30s",
+                "reload: the Corefile is read once at start; restart the pod (a DaemonSet rollout) to apply a change");
     }
 
     @Test
