@@ -89,9 +89,6 @@ public final class NodelocalCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "Do not turn the cache on (nodelocal's default is on, with the template's sizes).")
     boolean noCache;
 
-    @Option(names = "--no-hand-off", description = "Do not hand the pod's identity on to CoreDNS (on by default).")
-    boolean noHandOff;
-
     /** What {@link #call} starts, built without binding anything (tests compare it). */
     record Prepared(ProxyConfig config, NodelocalEndpoints endpoints, List<String> notices) {
     }
@@ -165,7 +162,7 @@ public final class NodelocalCommand implements Callable<Integer> {
                 options.listen.add(address(ip.trim(), 53, "--localip"));
             }
         }
-        Map<String, String> wanted = NodelocalDefaults.wanted(!noCache, success, denial, !noHandOff);
+        Map<String, String> wanted = NodelocalDefaults.wanted(!noCache, success, denial);
         List<String> missing = NodelocalDefaults.notDeclared(wanted);
         if (!missing.isEmpty()) {
             notices.add("this build has no " + String.join(", ", missing) + ": running without "

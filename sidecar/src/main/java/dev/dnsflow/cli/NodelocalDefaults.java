@@ -10,7 +10,7 @@ import java.util.Map;
  * the cache on with NodeLocal DNSCache's sizes, and the hand-off of the pod's identity to CoreDNS.
  *
  * <p>These flags belong to plugins built apart from nodelocal (the {@code cache} stage: {@code --cache},
- * {@code --cache-success}, {@code --cache-denial}; the forwarding side's {@code --hand-off}). A default
+ * {@code --cache-success}, {@code --cache-denial}; the hand-off's {@code --hand-off[=on|off]}). A default
  * applies only once a plugin declares the flag ({@link PluginFlags#declared}); until then nodelocal says
  * at start which defaults it could not apply, so nothing is silently missing. A flag given on the command
  * line always wins.
@@ -27,17 +27,15 @@ final class NodelocalDefaults {
     private NodelocalDefaults() {
     }
 
-    /** The defaults wanted, by flag: {@code cache}/{@code handOff} false leave them out; sizes as {@code 9984:30s}. */
-    static Map<String, String> wanted(boolean cache, String success, String denial, boolean handOff) {
+    /** The defaults wanted, by flag: {@code cache} false leaves the cache's out; sizes as {@code 9984:30s}. */
+    static Map<String, String> wanted(boolean cache, String success, String denial) {
         Map<String, String> out = new LinkedHashMap<>();
         if (cache) {
             out.put(CACHE, "true");
             out.put(CACHE_SUCCESS, success);
             out.put(CACHE_DENIAL, denial);
         }
-        if (handOff) {
-            out.put(HAND_OFF, "true");
-        }
+        out.put(HAND_OFF, "on"); // --hand-off[=on|off] (handoff.HandOffPlugin); --hand-off=off turns it off
         return out;
     }
 
@@ -46,7 +44,7 @@ final class NodelocalDefaults {
         List<String> out = new ArrayList<>();
         wanted.forEach((flag, value) -> {
             if (!PluginFlags.declared(flag)) {
-                out.add(flag + (value.equals("true") ? "" : " " + value));
+                out.add(flag + (value.equals("true") || value.equals("on") ? "" : " " + value));
             }
         });
         return out;

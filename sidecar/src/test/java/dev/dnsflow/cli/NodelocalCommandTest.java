@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.forward.ForwardZone;
+import dev.dnsflow.handoff.HandOffPlugin;
 import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.peers.Dig;
 import dev.dnsflow.peers.NsdServer;
@@ -88,6 +89,19 @@ class NodelocalCommandTest {
     }
 
     @Test
+    void theHandOffIsOnUnlessTurnedOffAndMissingDefaultsAreSaid() throws IOException {
+        Path resolv = resolvConf();
+        NodelocalCommand.Prepared p = prepare(Map.of(), "--resolv-conf", resolv.toString());
+        assertThat(p.config().flags().get(HandOffPlugin.HAND_OFF)).isTrue();
+        assertThat(prepare(Map.of(), "--resolv-conf", resolv.toString(), "--hand-off=off").config().flags()
+                .get(HandOffPlugin.HAND_OFF)).isFalse();
+        if (!PluginFlags.declared("--cache")) { // until the cache plugin is in this build, nodelocal says so
+            assertThat(p.notices()).anyMatch(n -> n.contains("--cache-success 9984:30s") && !n.contains("--hand-off"));
+            assertThat(prepare(Map.of(), "--resolv-conf", resolv.toString(), "--no-cache").notices()).isEmpty();
+        }
+    }
+
+    @Test
     void aCorefileWithAnUnsupportedPluginIsRefusedByName() throws IOException {
         Path corefile = Files.writeString(dir.resolve("Corefile"), ".:53 {\n    bind 127.0.0.1\n    rewrite name a.example b.example\n"
                 + "    forward . 10.0.0.2\n}\n");
@@ -125,6 +139,10 @@ class NodelocalCommandTest {
                     assertThat(Dig.dig(a, "mail.example.com.", "A").answers()).containsExactly(NsdServer.MAIL_A);
                 }
                 List<Flow> flows = proxy.ring().newest(100, f -> true);
+                for (int i = 0; i < 200 && flows.size() < 6; i++) { // flows reach the ring on the recorder's thread
+                    Thread.sleep(10);
+                    flows = proxy.ring().newest(100, f -> true);
+                }
                 assertThat(flows).filteredOn(f -> f.query().name().equalsIgnoreCase("x.sub.example.com."))
                         .hasSize(4).allSatisfy(f -> {
                             assertThat(f.attempts()).isNotEmpty();
