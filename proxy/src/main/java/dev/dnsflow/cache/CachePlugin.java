@@ -26,9 +26,9 @@ public final class CachePlugin implements Plugin {
                     + "Default: 9984:5s.", "9984:5s", CacheOptions.Part::parse);
     public static final Flag<CacheOptions.Prefetch> PREFETCH = Flag.optionalValue("--cache-prefetch",
             "AMOUNT:DURATION:PERCENT",
-            "Refresh an entry asked AMOUNT times with no gap of DURATION once its TTL left is at most PERCENT% "
-                    + "(CoreDNS prefetch); the query that finds it due goes upstream. Alone: " + CacheOptions.Prefetch.BARE
-                    + ". Default: off.", "off", CacheOptions.Prefetch.BARE, CacheOptions.Prefetch::parse);
+            "Refresh an entry asked AMOUNT times with no gap of DURATION once its TTL left is at most PERCENT "
+                    + "per cent of its TTL (CoreDNS prefetch; the query that finds it due goes upstream). Given alone: "
+                    + "AMOUNT 10, DURATION 1m, PERCENT 10. Default: off.", "off", CacheOptions.Prefetch.BARE, CacheOptions.Prefetch::parse);
     public static final Flag<Duration> SERVE_STALE = Flag.of("--serve-stale", "DURATION",
             "When every upstream attempt fails, answer from an entry expired at most DURATION ago, with TTL 30s "
                     + "at most (RFC 8767). Default: off.", "off", CacheOptions::parseServeStale);
