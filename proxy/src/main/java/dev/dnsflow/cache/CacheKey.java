@@ -27,7 +27,7 @@ public final class CacheKey {
     }
 
     /** A probe to refill with {@link #set}. */
-    static CacheKey probe() {
+    public static CacheKey probe() {
         return new CacheKey(new byte[MAX_NAME]);
     }
 
@@ -41,7 +41,7 @@ public final class CacheKey {
      * Refills this probe from {@code query}. False when the query has no question or a compressed one (nothing
      * to key it by); the caller then passes it by.
      */
-    boolean set(ByteBuf query, ParsedQuery parsed) {
+    public boolean set(ByteBuf query, ParsedQuery parsed) {
         if (!parsed.hasQuestion()) {
             return false;
         }
