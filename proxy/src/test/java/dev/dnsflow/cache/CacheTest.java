@@ -298,6 +298,62 @@ class CacheTest {
     }
 
     @Test
+    void aHitOverTcpCarriesTheIdOfEachQueryOnTheConnection() throws Exception {
+        start(Map.of());
+        try (DnsClient.Tcp tcp = new DnsClient.Tcp(proxy.address())) {
+            tcp.send(Wire.query("tcp.example.com.", Type.A, 11).toWire());
+            assertThat(tcp.read().getHeader().getID()).isEqualTo(11);
+            tcp.send(Wire.query("tcp.example.com.", Type.A, 12).toWire());
+            Message hit = tcp.read();
+            assertThat(hit.getHeader().getID()).isEqualTo(12);
+            assertThat(hit.getSection(Section.ANSWER)).hasSize(1);
+        }
+        assertThat(upstreamSaw("tcp.example.com.")).isEqualTo(1);
+    }
+
+    @Test
+    void aCachedAnswerTooLargeForAUdpClientIsTruncatedAndTheTcpRetryIsAHit() throws Exception {
+        upstream.script(ScriptedUpstream.answering(q -> {
+            Message m = Wire.answer(q);
+            for (int i = 0; i < 40; i++) {
+                try {
+                    m.addRecord(new ARecord(q.getQuestion().getName(), DClass.IN, 300,
+                            InetAddress.getByAddress(new byte[] {10, 0, 0, (byte) i})), Section.ANSWER);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return m;
+        }));
+        start(Map.of());
+        Message big = Wire.ednsQuery("big.example.com.", Type.A, 1, 4096, false);
+        assertThat(ask(big).getSection(Section.ANSWER)).hasSize(40);
+        Message small = ask(Wire.query("big.example.com.", Type.A, 2)); // no EDNS: 512 bytes at most
+        assertThat(small.getHeader().getFlag(org.xbill.DNS.Flags.TC)).isTrue();
+        try (DnsClient.Tcp tcp = new DnsClient.Tcp(proxy.address())) {
+            tcp.send(Wire.query("big.example.com.", Type.A, 3).toWire());
+            assertThat(tcp.read().getSection(Section.ANSWER)).hasSize(40);
+        }
+        assertThat(upstreamSaw("big.example.com.")).as("the DO-less keys are the same entry").isEqualTo(1);
+    }
+
+    @Test
+    void withMinimalResponsesAHitIsTrimmedLikeAnAnswerFromUpstream() throws Exception {
+        upstream.script(ScriptedUpstream.answering(q -> {
+            Message m = answer(q, 300);
+            m.addRecord(new org.xbill.DNS.NSRecord(Name.fromConstantString("example.com."), DClass.IN, 300,
+                    Name.fromConstantString("ns.example.com.")), Section.AUTHORITY);
+            return m;
+        }));
+        start(Map.of("--minimal-responses", "true"));
+        assertThat(ask(Wire.query("min.example.com.", Type.A, 1)).getSection(Section.AUTHORITY)).isEmpty();
+        Message hit = ask(Wire.query("min.example.com.", Type.A, 2));
+        assertThat(hit.getSection(Section.AUTHORITY)).isEmpty();
+        assertThat(hit.getSection(Section.ANSWER)).hasSize(1);
+        assertThat(last().get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.HIT);
+    }
+
+    @Test
     void badFlagValuesAreRefusedNamingTheFlag() {
         assertThatThrownBy(() -> CachePlugin.SUCCESS.valueOf("lots")).hasMessageStartingWith("--cache-success: ");
         assertThatThrownBy(() -> CachePlugin.DENIAL.valueOf("0:5s")).hasMessageStartingWith("--cache-denial: ");
