@@ -31,11 +31,29 @@ public final class AdminToken {
         return new AdminToken(token.strip());
     }
 
-    /** From the file if given, else the environment, else none. */
+    /** From the file if given, else the environment, else none; a missing file is an error. */
     public static AdminToken load(Path file) {
+        return load(file, null);
+    }
+
+    /**
+     * From the file if given, else the environment, else none.
+     *
+     * @param missing told why, when the file does not exist and there is then no token, or null to make a missing file
+     *     an error. A pod mounts the token from an optional Secret: without the Secret the file is not there, and
+     *     refusing changes (the safe side) beats a crash loop that takes DNS down with it.
+     */
+    public static AdminToken load(Path file, java.util.function.Consumer<String> missing) {
         if (file != null) {
             try {
                 return of(Files.readString(file));
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (missing == null) {
+                    throw new IllegalArgumentException("--admin-token-file " + file + ": no such file");
+                }
+                missing.accept("--admin-token-file " + file + ": no such file (an optional Secret that is not there?); changes "
+                        + "through the admin API are refused until dnsflow starts with a token");
+                return none();
             } catch (IOException e) {
                 throw new IllegalArgumentException("--admin-token-file " + file + ": cannot read: " + e.getMessage());
             } catch (IllegalArgumentException e) {

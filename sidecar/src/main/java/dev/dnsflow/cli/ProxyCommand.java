@@ -233,7 +233,9 @@ public final class ProxyCommand implements Callable<Integer> {
 
         @Option(names = "--admin-token-file", paramLabel = "PATH",
                 description = "Bearer token that changes through the admin API (chaos rules) require; also read from "
-                        + "$DNSFLOW_ADMIN_TOKEN. Without one, changes are refused.")
+                        + "$DNSFLOW_ADMIN_TOKEN. Without one, changes are refused. A file that does not exist (a pod's "
+                        + "optional Secret that is not there) is warned about and means no token; an empty or unreadable one "
+                        + "is an error.")
         Path adminTokenFile;
 
         @Option(names = "--context-option", paramLabel = "FIELD=CODE",
@@ -324,7 +326,10 @@ public final class ProxyCommand implements Callable<Integer> {
                         .forward(forward).allow(allowList)
                         .flowLog(flowLog, flowLogMaxSize, flowLogKeep).flowBuffer(flowBuffer).admin(adminAddress)
                         .eventLoops(threads).tcp(maxTcpClients, maxPipelined, tcpIdle).metricsNameCap(metricsNameCap)
-                        .chaosParsed(chaosFile, chaos).adminToken(AdminToken.load(adminTokenFile))
+                        .chaosParsed(chaosFile, chaos).adminToken(AdminToken.load(adminTokenFile, m -> {
+                            spec.commandLine().getErr().println("warning: " + m);
+                            spec.commandLine().getErr().flush();
+                        }))
                         .context(ContextCodes.parse(contextOptions), keepEcs(),
                                 proxyProtocolFrom.isEmpty() ? null : named("--proxy-protocol-from", proxyProtocolFrom))
                         .dnstap(dnstap, dnstapIdentity).flags(PluginFlags.given(spec, pluginDefaults)).build();

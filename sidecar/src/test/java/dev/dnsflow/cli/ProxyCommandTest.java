@@ -129,6 +129,34 @@ class ProxyCommandTest {
         assertThat(o.attempts).as("0: 3, or the number of upstreams").isZero();
     }
 
+    /**
+     * The manifests mount the token from an optional Secret: without it the file is missing, and the pod must start
+     * (refusing changes), not crash-loop and take DNS with it. An empty file is still an error.
+     */
+    @Test
+    void aMissingTokenFileIsWarnedAboutAndMeansNoTokenAnEmptyOneIsAnError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cmd = new CommandLine(new ProxyCommand());
+        cmd.setErr(new java.io.PrintWriter(err, true));
+        cmd.parseArgs("--listen", "127.0.0.1:5399", "--upstream", "127.0.0.1:5398", "--admin", "off", "--admin-token-file",
+                dir.resolve("absent").toString());
+        ProxyCommand command = cmd.getCommand();
+
+        var config = command.options.toConfig(cmd.getCommandSpec(), java.util.Map.of());
+
+        assertThat(config.adminToken().configured()).isFalse();
+        assertThat(err.toString()).contains("warning: --admin-token-file " + dir.resolve("absent") + ": no such file")
+                .contains("changes through the admin API are refused");
+        java.nio.file.Path empty = java.nio.file.Files.createFile(dir.resolve("empty"));
+        CommandLine withEmpty = new CommandLine(new ProxyCommand());
+        withEmpty.parseArgs("--listen", "127.0.0.1:5399", "--upstream", "127.0.0.1:5398", "--admin", "off", "--admin-token-file",
+                empty.toString());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ((ProxyCommand) withEmpty.getCommand()).options
+                .toConfig(withEmpty.getCommandSpec(), java.util.Map.of())).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--admin-token-file").hasMessageContaining("empty");
+    }
+
     @Test
     void handOffIsOffUnlessGivenAndOnWithoutAValue() {
         assertThat(CliRun.of(new ProxyCommand(), "--help").out()).contains("--hand-off").contains("--node-name")
