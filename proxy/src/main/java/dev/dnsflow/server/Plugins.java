@@ -33,7 +33,7 @@ public final class Plugins {
                 new ContextPlugin(c.contextCodes(), c.keepEcs()),
                 new ChaosPlugin(c.chaosFile(), c.chaosRules(), c.adminToken()),
                 new MinimalPlugin(),
-                new HandOffPlugin(),
+                new HandOffPlugin(c.contextCodes()::isContext),
                 new ForwardPlugin(c.upstreams(), c.forward()),
                 new NameMetricsPlugin(c.metricsNameCap()),
                 new DnstapPlugin(c.dnstap(), c.dnstapIdentity(), "dnsflow " + DnsProxy.version()),
