@@ -48,7 +48,7 @@ class JoinTest {
     void start() throws Exception {
         upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> Wire.answer(q, "192.0.2.1")));
         proxy = DnsProxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(upstream.address()))
-                .eventLoops(1).build());
+                .eventLoops(1).flags(dev.dnsflow.plan.Flags.of(java.util.Map.of("--hand-off-from", "127.0.0.1/32"))).build());
         Joiner joiner = new Joiner(Duration.ofMillis(WINDOW_MS), 10_000, new SimpleMeterRegistry());
         proxy.recorder().enricher(joiner);
         receiver = new FrameStreamsReceiver("tcp:127.0.0.1:0", joiner::offer);
