@@ -26,6 +26,8 @@ public record Via(String node, String flow) {
         }
     }
 
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+
     private static final class Codec implements FlowExtension.Codec<Via> {
         private static final SerializedString NODELOCAL = new SerializedString("nodelocal");
         private static final SerializedString NODE = new SerializedString("node");
@@ -53,7 +55,12 @@ public record Via(String node, String flow) {
                 return null;
             }
             if (!n.path("flow").isTextual()) {
-                throw new IllegalArgumentException("via.nodelocal.flow: expected the nodelocal flow's ID");
+                // One bad flow must not fail a whole diagnose: this flow just is not linked to the node's.
+                if (WARNED.compareAndSet(false, true)) {
+                    System.getLogger(Via.class.getName()).log(System.Logger.Level.WARNING,
+                            "via.nodelocal without a flow ID: left out of that flow (and of any other such flow)");
+                }
+                return null;
             }
             return new Via(n.path("node").isTextual() ? n.path("node").asText() : null, n.path("flow").asText());
         }

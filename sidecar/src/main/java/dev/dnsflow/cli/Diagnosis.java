@@ -154,11 +154,20 @@ final class Diagnosis {
     }
 
     /**
-     * The same; {@code severalSources}: the flows were read from several dnsflows (several {@code --server}, or
-     * {@code --kubernetes}), so the CoreDNS side was read too even when none of its flows is about a name, and a
-     * node flow none of them names was not seen there ({@link TwoHops}).
+     * The same; {@code full}: the read stopped at {@code --limit}, so flows of the window may be missing and a node
+     * flow no CoreDNS-side flow names may have been seen there all the same: then nothing is called lost between
+     * the hops. Otherwise the CoreDNS side counts as read only when some flow read is not the node hop's
+     * ({@link TwoHops#seesCorednsSide}): reading several dnsflows that are all nodelocal says nothing about it.
      */
-    static List<Result> of(List<Flow> flows, Function<Flow, String> instance, boolean severalSources) {
+    static List<Result> of(List<Flow> flows, Function<Flow, String> instance, boolean full) {
+        return of(flows, instance, full, false);
+    }
+
+    /**
+     * The same; {@code otherHopRead}: apart from {@code flows} (filtered by name, say), a flow that is not the node
+     * hop's was read, so the CoreDNS side's dnsflow answered even if it saw none of these names.
+     */
+    static List<Result> of(List<Flow> flows, Function<Flow, String> instance, boolean full, boolean otherHopRead) {
         Map<String, List<Flow>> groups = new LinkedHashMap<>();
         Set<String> instances = new HashSet<>();
         for (Flow f : flows) {
@@ -168,7 +177,7 @@ final class Diagnosis {
                 instances.add(id);
             }
         }
-        boolean corednsSide = severalSources || TwoHops.seesCorednsSide(flows);
+        boolean corednsSide = !full && (otherHopRead || TwoHops.seesCorednsSide(flows));
         List<Result> results = new ArrayList<>();
         for (List<Flow> group : groups.values()) {
             results.add(diagnose(group, instance, instances.size(), corednsSide));

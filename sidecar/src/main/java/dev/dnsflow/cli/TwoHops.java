@@ -35,22 +35,16 @@ final class TwoHops {
 
     /**
      * Whether flows from behind CoreDNS are among those read, so a node flow that none names was really not seen
-     * there: some flow carries a hand-off, or flows from the node's hop and from another dnsflow were both read.
+     * there: some flow read is not the node hop's (no {@code hand_off} mark). How many dnsflows were asked says
+     * nothing: with {@code --kubernetes} or several {@code --server}s they may all be nodelocal.
      */
     static boolean seesCorednsSide(List<Flow> all) {
-        boolean node = false;
-        boolean other = false;
         for (Flow f : all) {
-            if (f.get(Via.KEY) != null) {
+            if (f.get(HandOffMark.KEY) == null) {
                 return true;
             }
-            if (f.get(HandOffMark.KEY) != null) {
-                node = true;
-            } else {
-                other = true;
-            }
         }
-        return node && other;
+        return false;
     }
 
     static void findings(List<Flow> flows, boolean corednsSide, List<Finding> out) {
@@ -85,7 +79,7 @@ final class TwoHops {
             if (reached.contains(f.id())) {
                 continue; // it got to CoreDNS's side: what happened next is for the other verdicts
             }
-            if (f.response() == null && (f.attempts().isEmpty() || f.chaos() != null)) {
+            if (f.response() == null && (f.attempts().isEmpty() || f.chaos() != null && !chaosAfterForwarding(f))) {
                 dropped++;
                 droppedNodes.add(node);
                 if (f.chaos() != null) {
@@ -119,6 +113,15 @@ final class TwoHops {
             out.add(new Finding(Verdict.ANSWERED_FROM_NODE_CACHE, hits + " of " + nodeFlows + " queries answered from the node's"
                     + " cache on " + nodes(hitNodes)));
         }
+    }
+
+    /**
+     * Whether the flow's chaos rule acted after the query went upstream ({@code upstream-drop}, {@code delay-response}):
+     * then the query did leave the node, and a missing answer is not a drop at nodelocal.
+     */
+    private static boolean chaosAfterForwarding(Flow f) {
+        String action = f.chaos().action();
+        return "upstream-drop".equals(action) || "delay-response".equals(action);
     }
 
     private static String nodes(Set<String> nodes) {
