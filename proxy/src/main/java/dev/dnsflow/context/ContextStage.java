@@ -1,5 +1,6 @@
 package dev.dnsflow.context;
 
+import dev.dnsflow.flow.Origin;
 import dev.dnsflow.handoff.HandOffCodes;
 import dev.dnsflow.handoff.Via;
 import dev.dnsflow.pipeline.Exchange;
@@ -68,9 +69,11 @@ public final class ContextStage implements Stage {
                 if (!trusted(deliveringHop(exchange))) {
                     count(handOffUntrusted);
                 } else if (found.via() != null) {
+                    // The node's dnsflow as CoreDNS saw its client, kept for the sidecar's join (before the pod replaces it).
+                    Origin hop = hopOrigin(exchange);
                     // The pod behind the node's dnsflow: more precise than a PROXY header or rewrite naming the node.
                     exchange.replaceOrigin(found.handOffOrigin(), found.handOffAddress());
-                    exchange.extend(Via.KEY, found.via());
+                    exchange.extend(Via.KEY, hop == null ? found.via() : found.via().withHop(hop.ip(), hop.port()));
                 } else {
                     count(handOffMalformed);
                 }
@@ -85,9 +88,13 @@ public final class ContextStage implements Stage {
      * else the packet's sender. ECS is not a hop: a pod can send it and CoreDNS passes it on.
      */
     private static InetAddress deliveringHop(Exchange exchange) {
-        String source = exchange.origin() == null ? null : exchange.origin().source();
-        return "edns0-local".equals(source) || "proxy-v2".equals(source) ? exchange.clientAddress()
-                : exchange.client().getAddress();
+        return hopOrigin(exchange) != null ? exchange.clientAddress() : exchange.client().getAddress();
+    }
+
+    /** The origin that names the delivering hop (rewrite {@code {client_ip}} or PROXY v2), or null. */
+    private static Origin hopOrigin(Exchange exchange) {
+        Origin o = exchange.origin();
+        return o != null && ("edns0-local".equals(o.source()) || "proxy-v2".equals(o.source())) ? o : null;
     }
 
     private boolean trusted(InetAddress hop) {

@@ -193,7 +193,7 @@ class HandOffTest {
         Flow fromElsewhere = flows.get(0);
         assertThat(fromNode.origin().source()).isEqualTo("nodelocal");
         assertThat(fromNode.origin().ip()).isEqualTo("10.6.6.6");
-        assertThat(fromNode.get(Via.KEY)).isEqualTo(new Via("other-node", "FORGED"));
+        assertThat(fromNode.get(Via.KEY)).as("the hop kept for the join").isEqualTo(new Via("other-node", "FORGED", "10.0.0.4", 0));
         assertThat(fromElsewhere.origin().source()).as("the rewrite's client stays the origin").isEqualTo("edns0-local");
         assertThat(fromElsewhere.origin().ip()).isEqualTo("10.0.0.5");
         assertThat(fromElsewhere.get(Via.KEY)).isNull();
