@@ -47,6 +47,45 @@ final class TwoHops {
         return false;
     }
 
+    /** Whether the flow is the node hop's (its dnsflow hands off). */
+    static boolean atNode(Flow f) {
+        return f.get(HandOffMark.KEY) != null;
+    }
+
+    /** Whether a verdict is about the node's hop, so the node dnsflows are the replicas to compare. */
+    static boolean isNodeVerdict(Verdict v) {
+        return v == Verdict.DROPPED_AT_NODELOCAL || v == Verdict.LOST_BETWEEN_NODELOCAL_AND_COREDNS
+                || v == Verdict.ANSWERED_FROM_NODE_CACHE;
+    }
+
+    /**
+     * The flows that stand for one pod query each: behind CoreDNS, the newest flow of each node flow (the node's
+     * attempts all carry its flow ID) and every flow without a hand-off; at the node, the flows no CoreDNS-side flow
+     * names (dropped, answered from cache, lost). Single-hop flows come back as they are.
+     */
+    static List<Flow> onePerPodQuery(List<Flow> flows) {
+        java.util.Map<String, Flow> newestBehind = new java.util.LinkedHashMap<>();
+        boolean anyNode = false;
+        for (Flow f : flows) {
+            Via via = f.get(Via.KEY);
+            if (via != null) {
+                newestBehind.merge(via.flow(), f, (a, b) -> b.timeEpochNanos() >= a.timeEpochNanos() ? b : a);
+            }
+            anyNode |= atNode(f);
+        }
+        if (newestBehind.isEmpty() && !anyNode) {
+            return flows;
+        }
+        java.util.List<Flow> out = new java.util.ArrayList<>();
+        for (Flow f : flows) {
+            Via via = f.get(Via.KEY);
+            if (via != null ? newestBehind.get(via.flow()) == f : !atNode(f) || !newestBehind.containsKey(f.id())) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
     static void findings(List<Flow> flows, boolean corednsSide, List<Finding> out) {
         Set<String> reached = new HashSet<>();
         for (Flow f : flows) {

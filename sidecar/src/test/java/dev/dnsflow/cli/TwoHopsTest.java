@@ -209,4 +209,30 @@ class TwoHopsTest {
         assertThat(back.get(Via.KEY)).isNull();
         assertThat(back.origin().source()).isEqualTo("nodelocal");
     }
+
+    @Test
+    void withBothHopsOnePodQueryCountsOnceAndReplicasAreComparedWithinAHop() throws Exception {
+        FlowResponse servfail = new FlowResponse(Rcode.SERVFAIL, 0, 0, false, new byte[0]);
+        Flow okAtNode = atNode("n30", Outcome.ANSWERED, ok(), null, null, attempt(AttemptOutcome.ANSWERED));
+        Flow okBehind = behindCoredns("n30");
+        Flow okBehindRetry = behindCoredns("n30"); // the node's second attempt carries the same flow ID
+        Flow failAtNode = atNode("n31", Outcome.ANSWERED, servfail, null, null, attempt(AttemptOutcome.ANSWERED));
+        Flow failBehind = flow("c" + seq, Outcome.ANSWERED, servfail, null,
+                new Origin("10.244.1.8", 50001, null, "nodelocal", null, null, null, 8),
+                Extensions.NONE.with(Via.KEY, new Via("worker-1", "n31")), attempt(AttemptOutcome.ANSWERED));
+        java.util.Map<Flow, String> where = new java.util.IdentityHashMap<>();
+        where.put(okAtNode, "kube-system/node-a");
+        where.put(failAtNode, "kube-system/node-a");
+        where.put(okBehind, "kube-system/coredns-a");
+        where.put(okBehindRetry, "kube-system/coredns-a");
+        where.put(failBehind, "kube-system/coredns-b");
+
+        Diagnosis.Result r = Diagnosis.of(List.of(okAtNode, okBehind, okBehindRetry, failAtNode, failBehind), where::get, false)
+                .get(0);
+
+        assertThat(r.counts().flows()).as("two pod queries, not five flows").isEqualTo(2);
+        assertThat(r.counts().failed()).isEqualTo(1);
+        assertThat(r.verdict().message()).contains("fails only on kube-system/coredns-b (kube-system/coredns-a answered it)")
+                .doesNotContain("node-a");
+    }
 }
