@@ -7,7 +7,7 @@ import java.util.Locale;
  * CoreDNS, one per field, all in the range RFC 6891 leaves for local use and apart from the codes
  * CoreDNS's {@code rewrite} sets for client context (65518–65522): {@code client_ip} 65523 (0xfff3, the
  * pod's address, raw 4 or 16 bytes), {@code client_port} 65524 (2 bytes), {@code query_id} 65525 (the
- * pod's own message ID, 2 bytes), {@code flow} 65526 (the nodelocal flow's ID, ASCII) and {@code node}
+ * pod's own message ID, 2 bytes, then a flags byte: {@link HandOffWire#FLAG_ADDED_OPT}), {@code flow} 65526 (the nodelocal flow's ID, ASCII) and {@code node}
  * 65527 (the node's name, ASCII). Both sides read {@code --hand-off-option FIELD=CODE,...}.
  */
 public record HandOffCodes(int clientIp, int clientPort, int queryId, int flow, int node) {

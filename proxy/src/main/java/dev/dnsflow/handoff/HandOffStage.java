@@ -25,7 +25,7 @@ import java.util.function.IntPredicate;
  * <p>On the way back: when the hand-off added the OPT (the pod sent none) the answer's OPT is removed, as
  * RFC 6891 7 asks; in every case hand-off and client context options an upstream echoed are removed.
  *
- * <p>Size: the options take 54 to 129 bytes (an IPv6 pod and a 63-byte node name), 11 more when the pod
+ * <p>Size: the options take 55 to 130 bytes (an IPv6 pod and a 63-byte node name), 11 more when the pod
  * sent no OPT. What the pod advertised does not limit them: that size bounds answers, not queries, and the
  * OPT keeps the pod's own size (512 when the hand-off had to add the OPT), so answers are still cut to what
  * the pod takes. What limits them is CoreDNS: it reads UDP queries into 512-byte buffers (miekg/dns's
