@@ -29,7 +29,7 @@ public record ContextCodes(int clientIp, int clientPort, int protocol, int pod, 
                 codes.get(Field.POD), codes.get(Field.NAMESPACE));
     }
 
-    boolean isContext(int code) {
+    public boolean isContext(int code) {
         return code == clientIp || code == clientPort || code == protocol || code == pod || code == namespace;
     }
 }

@@ -31,11 +31,15 @@ public final class EdnsContext {
 
     /**
      * What was found and done: the OPT as the bytes now carry it (the one given when nothing was
-     * removed), the origin (or null: options were stripped but named no client) and its address.
+     * removed), the origin client context names (rewrite or ECS; null: options were stripped but named no
+     * client) and its address; and apart from those, the hand-off: whether any of its options were there
+     * ({@code handOffSeen}), the pod it names and the node's flow ({@code handOffOrigin}, {@code handOffAddress},
+     * {@code via}: null unless well formed). Whether to believe the hand-off is the caller's decision.
      */
-    public record Found(OptView opt, Origin origin, InetAddress address, Via via, boolean handOffMalformed) {
+    public record Found(OptView opt, Origin origin, InetAddress address, Via via, Origin handOffOrigin,
+                        InetAddress handOffAddress, boolean handOffSeen, boolean handOffMalformed) {
         public Found(OptView opt, Origin origin, InetAddress address) {
-            this(opt, origin, address, null, false);
+            this(opt, origin, address, null, null, null, false, false);
         }
     }
 
@@ -50,9 +54,9 @@ public final class EdnsContext {
 
     /**
      * The same, also reading and stripping the hand-off of a dnsflow on the node ({@code handOff} its
-     * codes, null to leave such options alone): when it is there and well formed, the origin is the pod
-     * it names ({@code source} {@code nodelocal}, over any the rewrite options give, which name the node)
-     * and {@link Found#via()} the node's flow. An OPT the hand-off added is removed whole once empty.
+     * codes, null to leave such options alone): when it is there and well formed, {@link Found#handOffOrigin()}
+     * is the pod it names ({@code source} {@code nodelocal}) and {@link Found#via()} the node's flow. An OPT
+     * the hand-off says it added is removed whole once empty.
      */
     public static Found readAndStrip(ByteBuf m, OptView p, ContextCodes codes, boolean keepEcs, HandOffCodes handOff) {
         if (!p.edns() || p.optRdLength() == 0) {
@@ -110,28 +114,29 @@ public final class EdnsContext {
             pos = data + len;
         }
         int removed = end - write;
-        OptView opt = removed > 0 ? shrink(m, p, end, removed, handOffReader != null) : p;
+        OptView opt = removed > 0 ? shrink(m, p, end, removed, handOffReader != null && handOffReader.addedOpt()) : p;
         Found found = found(p, opt, ip, port, protocol, pod, namespace, ecs, ecsPrefix);
         return handOffReader == null ? found : withHandOff(found, opt, handOffReader);
     }
 
-    /** The hand-off's pod over whatever else was found; a malformed hand-off changes nothing but is said. */
+    /** Whatever else was found, and the hand-off's pod beside it; a malformed hand-off names nothing but is said. */
     private static Found withHandOff(Found found, OptView opt, HandOffWire.Reader reader) {
+        Origin origin = found == null ? null : found.origin();
+        InetAddress address = found == null ? null : found.address();
         HandOffWire.HandOff h = reader.result();
         if (h == null) {
-            return found == null ? new Found(opt, null, null, null, true)
-                    : new Found(found.opt(), found.origin(), found.address(), null, true);
+            return new Found(opt, origin, address, null, null, null, true, reader.malformed());
         }
         Origin pod = new Origin(Addresses.text(h.ip()), h.port(), null, "nodelocal", null, null, null, h.queryId());
-        return new Found(opt, pod, address(h.ip()), new Via(h.node(), h.flow()), false);
+        return new Found(opt, origin, address, new Via(h.node(), h.flow()), pod, address(h.ip()), true, false);
     }
 
     /** Cuts {@code removed} bytes of options ending at {@code end}; returns what the OPT now is. */
-    private static OptView shrink(ByteBuf m, OptView p, int end, int removed, boolean handOff) {
+    private static OptView shrink(ByteBuf m, OptView p, int end, int removed, boolean handOffAddedOpt) {
         int base = m.readerIndex();
         int newRdLength = p.optRdLength() - removed;
         boolean rewriteOnly = newRdLength == 0 && (p.udpSize() == REWRITE_OPT_SIZE && !p.dnssecOk()
-                && m.getInt(base + p.optStart() + 5) == 0 || handOff && HandOffWire.isAddedOpt(m, p));
+                && m.getInt(base + p.optStart() + 5) == 0 || handOffAddedOpt);
         if (rewriteOnly) {
             // Remove the whole OPT record and count it out of ARCOUNT.
             int optStart = base + p.optStart();

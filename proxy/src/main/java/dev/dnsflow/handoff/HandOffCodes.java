@@ -7,19 +7,24 @@ import java.util.Locale;
  * CoreDNS, one per field, all in the range RFC 6891 leaves for local use and apart from the codes
  * CoreDNS's {@code rewrite} sets for client context (65518–65522): {@code client_ip} 65523 (0xfff3, the
  * pod's address, raw 4 or 16 bytes), {@code client_port} 65524 (2 bytes), {@code query_id} 65525 (the
- * pod's own message ID, 2 bytes), {@code flow} 65526 (the nodelocal flow's ID, ASCII) and {@code node}
+ * pod's own message ID, 2 bytes, then a flags byte: {@link HandOffWire#FLAG_ADDED_OPT}), {@code flow} 65526 (the nodelocal flow's ID, ASCII) and {@code node}
  * 65527 (the node's name, ASCII). Both sides read {@code --hand-off-option FIELD=CODE,...}.
  */
 public record HandOffCodes(int clientIp, int clientPort, int queryId, int flow, int node) {
     public static final HandOffCodes DEFAULT = new HandOffCodes(0xfff3, 0xfff4, 0xfff5, 0xfff6, 0xfff7);
+    /** RFC 6891 9: 65001-65534 are for local or experimental use; only those may carry the hand-off. */
+    public static final int FIRST_LOCAL = 65001;
+    public static final int LAST_LOCAL = 65534;
     /** The field names, in the order of the record's components. */
     public static final String FIELDS = "client_ip, client_port, query_id, flow, node";
 
     public HandOffCodes {
         int[] all = {clientIp, clientPort, queryId, flow, node};
         for (int i = 0; i < all.length; i++) {
-            if (all[i] < 1 || all[i] > 65535 || all[i] == 8) {
-                throw new IllegalArgumentException("an EDNS0 option code is 1 to 65535 and not 8 (ECS): " + all[i]);
+            if (all[i] < FIRST_LOCAL || all[i] > LAST_LOCAL) {
+                // Any other code is assigned, or may be, to an option a resolver acts on.
+                throw new IllegalArgumentException("a hand-off code must be in RFC 6891's local/experimental range "
+                        + FIRST_LOCAL + " to " + LAST_LOCAL + ": " + all[i]);
             }
             for (int j = 0; j < i; j++) {
                 if (all[i] == all[j]) {

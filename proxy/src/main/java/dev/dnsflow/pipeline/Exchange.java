@@ -59,6 +59,8 @@ public final class Exchange {
     private WireCapture wire;
     /** The flow's ID once a stage needed it before the answer (the hand-off sends it upstream). */
     private String flowId;
+    /** A stage added an OPT the client did not send: its answer must go back without one (RFC 6891 7). */
+    private boolean optAdded;
     /** What stages add to the flow (see {@link FlowExtension}). */
     private Extensions extensions = Extensions.NONE;
     /** Set by the pipeline that serves it; null for an exchange answered outside one. */
@@ -330,6 +332,16 @@ public final class Exchange {
         }
         query.ensureWritable(bytes);
         return query;
+    }
+
+    /** Says that a stage added an OPT record the client did not send (the hand-off). */
+    public void markOptAdded() {
+        optAdded = true;
+    }
+
+    /** Whether a stage added an OPT the client did not send; the answer must then carry none. */
+    public boolean optAdded() {
+        return optAdded;
     }
 
     /** The flow's ID, chosen now if no stage asked before; the recorded flow carries the same. */

@@ -35,7 +35,7 @@ public final class Plugins {
                 new ChaosPlugin(c.chaosFile(), c.chaosRules(), c.adminToken()),
                 new MinimalPlugin(),
                 new CachePlugin(),
-                new HandOffPlugin(),
+                new HandOffPlugin(c.contextCodes()::isContext),
                 new ForwardPlugin(c.upstreams(), c.forward(), c.zones()),
                 new NameMetricsPlugin(c.metricsNameCap()),
                 new DnstapPlugin(c.dnstap(), c.dnstapIdentity(), "dnsflow " + DnsProxy.version()),

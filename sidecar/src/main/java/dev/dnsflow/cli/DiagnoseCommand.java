@@ -159,7 +159,8 @@ public final class DiagnoseCommand implements Callable<Integer> {
                     instances.put(flow, node.get(FlowSource.INSTANCE).asText());
                 }
             }
-            List<Diagnosis.Result> results = Diagnosis.of(flows, instances::get, servers.size() > 1 || cluster.kubernetes);
+            List<Diagnosis.Result> results = Diagnosis.of(flows, instances::get, batch.full(),
+                    !batch.full() && otherHopRead(source, flows));
             if (results.isEmpty()) {
                 err.println("no flows" + (name == null ? "" : " for " + name) + (type == null ? "" : " " + type)
                         + (namespace == null ? "" : " asked from namespace " + namespace)
@@ -220,6 +221,27 @@ public final class DiagnoseCommand implements Callable<Integer> {
                 .limit(name == null ? top : Long.MAX_VALUE).toList()) {
             out.println(output == Format.JSON ? JSON.writeValueAsString(w.toMap()) : w.line());
         }
+    }
+
+    /**
+     * Whether a dnsflow other than a node's (hand-off) one was read: with a filter (--name, …) the CoreDNS side
+     * may have seen none of the names, so its newest flow in the window (one per source) says whether it answered.
+     * Only then is a node flow that no CoreDNS-side flow names called lost between the hops.
+     */
+    private boolean otherHopRead(FlowSource source, List<Flow> flows) throws FlowsClient.Failure, FlowsClient.Rejected,
+            InterruptedException {
+        if (TwoHops.seesCorednsSide(flows) || flows.stream().noneMatch(f -> f.get(dev.dnsflow.handoff.HandOffMark.KEY) != null)
+                || servers.size() < 2 && !cluster.kubernetes || name == null && type == null && namespace == null) {
+            return false; // the flows say it already, or there is no node flow to judge, or one source, or nothing filtered
+        }
+        Map<String, String> windowOnly = new LinkedHashMap<>();
+        windowOnly.put("since", window.toMillis() + "ms");
+        for (JsonNode node : source.list(windowOnly, 1).flows()) {
+            if (!node.hasNonNull("hand_off")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     Map<String, String> filters() {

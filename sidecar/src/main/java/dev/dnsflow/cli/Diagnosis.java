@@ -154,24 +154,34 @@ final class Diagnosis {
     }
 
     /**
-     * The same; {@code severalSources}: the flows were read from several dnsflows (several {@code --server}, or
-     * {@code --kubernetes}), so the CoreDNS side was read too even when none of its flows is about a name, and a
-     * node flow none of them names was not seen there ({@link TwoHops}).
+     * The same; {@code full}: the read stopped at {@code --limit}, so flows of the window may be missing and a node
+     * flow no CoreDNS-side flow names may have been seen there all the same: then nothing is called lost between
+     * the hops. Otherwise the CoreDNS side counts as read only when some flow read is not the node hop's
+     * ({@link TwoHops#seesCorednsSide}): reading several dnsflows that are all nodelocal says nothing about it.
      */
-    static List<Result> of(List<Flow> flows, Function<Flow, String> instance, boolean severalSources) {
+    static List<Result> of(List<Flow> flows, Function<Flow, String> instance, boolean full) {
+        return of(flows, instance, full, false);
+    }
+
+    /**
+     * The same; {@code otherHopRead}: apart from {@code flows} (filtered by name, say), a flow that is not the node
+     * hop's was read, so the CoreDNS side's dnsflow answered even if it saw none of these names.
+     */
+    static List<Result> of(List<Flow> flows, Function<Flow, String> instance, boolean full, boolean otherHopRead) {
         Map<String, List<Flow>> groups = new LinkedHashMap<>();
-        Set<String> instances = new HashSet<>();
+        Set<String> nodeInstances = new HashSet<>();
+        Set<String> otherInstances = new HashSet<>();
         for (Flow f : flows) {
             groups.computeIfAbsent(key(f), k -> new ArrayList<>()).add(f);
             String id = instance.apply(f);
             if (id != null) {
-                instances.add(id);
+                (TwoHops.atNode(f) ? nodeInstances : otherInstances).add(id);
             }
         }
-        boolean corednsSide = severalSources || TwoHops.seesCorednsSide(flows);
+        boolean corednsSide = !full && (otherHopRead || TwoHops.seesCorednsSide(flows));
         List<Result> results = new ArrayList<>();
         for (List<Flow> group : groups.values()) {
-            results.add(diagnose(group, instance, instances.size(), corednsSide));
+            results.add(diagnose(group, instance, nodeInstances.size(), otherInstances.size(), corednsSide));
         }
         results.sort(WORST_FIRST);
         return results;
@@ -184,24 +194,35 @@ final class Diagnosis {
 
     /** The flows of one name and type (the caller groups them), all from one instance. */
     static Result diagnose(List<Flow> flows) {
-        return diagnose(flows, f -> null, 1, TwoHops.seesCorednsSide(flows));
+        return diagnose(flows, f -> null, 1, 1, TwoHops.seesCorednsSide(flows));
     }
 
-    private static Result diagnose(List<Flow> flows, Function<Flow, String> instance, int instances, boolean corednsSide) {
+    /**
+     * One name and type. With both hops read, one pod query is a flow at the node and one or more behind CoreDNS:
+     * counts and the CoreDNS/upstream verdicts weigh each pod query once ({@link TwoHops#onePerPodQuery}), the node
+     * hop's verdicts see both hops, and the replicas are compared within a hop (a node dnsflow and a CoreDNS
+     * replica are not replicas of each other).
+     */
+    private static Result diagnose(List<Flow> flows, Function<Flow, String> instance, int nodeInstances, int otherInstances,
+                                   boolean corednsSide) {
         Flow first = flows.get(0);
         String name = first.query().name() == null ? "(unreadable question)" : first.query().name();
         String type = first.query().name() == null ? "-" : Type.string(first.query().type());
-        Counts counts = Evidence.count(flows);
-        List<Finding> findings = Verdicts.findings(flows, type, counts);
+        List<Flow> evidence = TwoHops.onePerPodQuery(flows);
+        Counts counts = Evidence.count(evidence);
+        List<Finding> findings = Verdicts.findings(evidence, type, counts);
         TwoHops.findings(flows, corednsSide, findings);
         findings.sort(Comparator.comparing(Finding::verdict));
         List<Finding> also = findings.subList(1, findings.size()).stream().filter(f -> f.verdict() != Verdict.HEALTHY).toList();
-        Replicas replicas = Replicas.of(flows, instance);
+        Replicas atNodes = Replicas.of(flows.stream().filter(TwoHops::atNode).toList(), instance);
+        Replicas others = Replicas.of(flows.stream().filter(f -> !TwoHops.atNode(f)).toList(), instance);
         Finding verdict = findings.get(0);
-        String where = replicas.note(instances);
+        String where = TwoHops.isNodeVerdict(verdict.verdict()) ? atNodes.note(nodeInstances) : others.note(otherInstances);
         if (!where.isEmpty()) {
             verdict = new Finding(verdict.verdict(), verdict.message() + where);
         }
-        return new Result(name, type, verdict, also, counts, Evidence.softOnly(flows), replicas);
+        Map<String, int[]> all = new java.util.TreeMap<>(atNodes.byInstance());
+        all.putAll(others.byInstance());
+        return new Result(name, type, verdict, also, counts, Evidence.softOnly(evidence), new Replicas(all));
     }
 }

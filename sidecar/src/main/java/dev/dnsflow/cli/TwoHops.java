@@ -35,22 +35,55 @@ final class TwoHops {
 
     /**
      * Whether flows from behind CoreDNS are among those read, so a node flow that none names was really not seen
-     * there: some flow carries a hand-off, or flows from the node's hop and from another dnsflow were both read.
+     * there: some flow read is not the node hop's (no {@code hand_off} mark). How many dnsflows were asked says
+     * nothing: with {@code --kubernetes} or several {@code --server}s they may all be nodelocal.
      */
     static boolean seesCorednsSide(List<Flow> all) {
-        boolean node = false;
-        boolean other = false;
         for (Flow f : all) {
-            if (f.get(Via.KEY) != null) {
+            if (f.get(HandOffMark.KEY) == null) {
                 return true;
             }
-            if (f.get(HandOffMark.KEY) != null) {
-                node = true;
-            } else {
-                other = true;
+        }
+        return false;
+    }
+
+    /** Whether the flow is the node hop's (its dnsflow hands off). */
+    static boolean atNode(Flow f) {
+        return f.get(HandOffMark.KEY) != null;
+    }
+
+    /** Whether a verdict is about the node's hop, so the node dnsflows are the replicas to compare. */
+    static boolean isNodeVerdict(Verdict v) {
+        return v == Verdict.DROPPED_AT_NODELOCAL || v == Verdict.LOST_BETWEEN_NODELOCAL_AND_COREDNS
+                || v == Verdict.ANSWERED_FROM_NODE_CACHE;
+    }
+
+    /**
+     * The flows that stand for one pod query each: behind CoreDNS, the newest flow of each node flow (the node's
+     * attempts all carry its flow ID) and every flow without a hand-off; at the node, the flows no CoreDNS-side flow
+     * names (dropped, answered from cache, lost). Single-hop flows come back as they are.
+     */
+    static List<Flow> onePerPodQuery(List<Flow> flows) {
+        java.util.Map<String, Flow> newestBehind = new java.util.LinkedHashMap<>();
+        boolean anyNode = false;
+        for (Flow f : flows) {
+            Via via = f.get(Via.KEY);
+            if (via != null) {
+                newestBehind.merge(via.flow(), f, (a, b) -> b.timeEpochNanos() >= a.timeEpochNanos() ? b : a);
+            }
+            anyNode |= atNode(f);
+        }
+        if (newestBehind.isEmpty() && !anyNode) {
+            return flows;
+        }
+        java.util.List<Flow> out = new java.util.ArrayList<>();
+        for (Flow f : flows) {
+            Via via = f.get(Via.KEY);
+            if (via != null ? newestBehind.get(via.flow()) == f : !atNode(f) || !newestBehind.containsKey(f.id())) {
+                out.add(f);
             }
         }
-        return node && other;
+        return out;
     }
 
     static void findings(List<Flow> flows, boolean corednsSide, List<Finding> out) {
@@ -85,7 +118,7 @@ final class TwoHops {
             if (reached.contains(f.id())) {
                 continue; // it got to CoreDNS's side: what happened next is for the other verdicts
             }
-            if (f.response() == null && (f.attempts().isEmpty() || f.chaos() != null)) {
+            if (f.response() == null && (f.attempts().isEmpty() || f.chaos() != null && !chaosAfterForwarding(f))) {
                 dropped++;
                 droppedNodes.add(node);
                 if (f.chaos() != null) {
@@ -119,6 +152,15 @@ final class TwoHops {
             out.add(new Finding(Verdict.ANSWERED_FROM_NODE_CACHE, hits + " of " + nodeFlows + " queries answered from the node's"
                     + " cache on " + nodes(hitNodes)));
         }
+    }
+
+    /**
+     * Whether the flow's chaos rule acted after the query went upstream ({@code upstream-drop}, {@code delay-response}):
+     * then the query did leave the node, and a missing answer is not a drop at nodelocal.
+     */
+    private static boolean chaosAfterForwarding(Flow f) {
+        String action = f.chaos().action();
+        return "upstream-drop".equals(action) || "delay-response".equals(action);
     }
 
     private static String nodes(Set<String> nodes) {

@@ -160,7 +160,7 @@ class ProxyCommandTest {
     @Test
     void handOffIsOffUnlessGivenAndOnWithoutAValue() {
         assertThat(CliRun.of(new ProxyCommand(), "--help").out()).contains("--hand-off").contains("--node-name")
-                .contains("--hand-off-option");
+                .contains("--hand-off-option").contains("--hand-off-from").contains("--hand-off-zones");
         Flag<?> handOff = Plugins.flags().stream().filter(f -> f.name().equals("--hand-off")).findFirst().orElseThrow();
         CommandLine bare = new CommandLine(new ProxyCommand());
         bare.parseArgs("--hand-off");

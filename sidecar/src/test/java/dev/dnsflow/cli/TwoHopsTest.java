@@ -107,8 +107,8 @@ class TwoHopsTest {
         return back;
     }
 
-    private static Diagnosis.Result diagnose(boolean severalSources, Flow... flows) {
-        return Diagnosis.of(List.of(flows), f -> null, severalSources).get(0);
+    private static Diagnosis.Result diagnose(boolean full, Flow... flows) {
+        return Diagnosis.of(List.of(flows), f -> null, full).get(0);
     }
 
     @Test
@@ -163,5 +163,76 @@ class TwoHopsTest {
 
         assertThat(r.verdict().verdict().code()).isEqualTo("healthy");
         assertThat(r.also()).isEmpty();
+    }
+
+    @Test
+    void severalDnsflowsThatAreAllNodelocalOrAFullBatchNeverClaimLostBetweenTheHops() throws Exception {
+        Flow lost = atNode("n11", Outcome.SERVFAIL, new FlowResponse(Rcode.SERVFAIL, 0, 0, false, new byte[0]), null, null,
+                attempt(AttemptOutcome.TIMEOUT));
+        Flow alsoNode = atNode("n12", Outcome.ANSWERED, ok(), null, null, attempt(AttemptOutcome.ANSWERED));
+
+        // Read from two dnsflows (--kubernetes), both nodelocal, the whole window: the CoreDNS side was never read.
+        Diagnosis.Result nodesOnly = Diagnosis.of(List.of(lost, alsoNode), f -> f == lost ? "kube-system/node-a" : "kube-system/node-b",
+                true).get(0);
+        assertThat(nodesOnly.verdict().verdict().code()).isNotEqualTo("lost_between_nodelocal_and_coredns");
+        assertThat(nodesOnly.also()).extracting(f -> f.verdict().code()).doesNotContain("lost_between_nodelocal_and_coredns");
+
+        // The CoreDNS side answered (another query), but the batch was full: the lost query may be outside it.
+        Flow lostToo = atNode("n13", Outcome.SERVFAIL, new FlowResponse(Rcode.SERVFAIL, 0, 0, false, new byte[0]), null, null,
+                attempt(AttemptOutcome.TIMEOUT));
+        Flow other = atNode("n14", Outcome.ANSWERED, ok(), null, null, attempt(AttemptOutcome.ANSWERED));
+        List<Flow> read = List.of(lostToo, other, behindCoredns("n14"));
+        assertThat(Diagnosis.of(read, f -> null, true).get(0).verdict().verdict().code())
+                .isNotEqualTo("lost_between_nodelocal_and_coredns");
+        assertThat(Diagnosis.of(read, f -> null, false).get(0).verdict().verdict().code())
+                .isEqualTo("lost_between_nodelocal_and_coredns");
+    }
+
+    @Test
+    void anUpstreamDropAtTheNodeIsNotDroppedAtNodelocalTheQueryWentOn() throws Exception {
+        Flow f = atNode("n15", Outcome.CHAOS_UPSTREAM_DROP, null, new ChaosMark("lose-answers", "upstream-drop", 0), null,
+                attempt(AttemptOutcome.ANSWERED));
+
+        Diagnosis.Result r = diagnose(false, f);
+
+        assertThat(r.verdict().verdict().code()).isNotEqualTo("dropped_at_nodelocal");
+        assertThat(r.also()).extracting(x -> x.verdict().code()).doesNotContain("dropped_at_nodelocal");
+    }
+
+    @Test
+    void aViaWithoutAFlowIdIsLeftOutNotAFailure() throws Exception {
+        ObjectNode json = (ObjectNode) JSON.readTree(FlowJson.toJson(behindCoredns("n16")));
+        ((ObjectNode) json.path("via").path("nodelocal")).remove("flow");
+
+        Flow back = JsonFlows.read(json);
+
+        assertThat(back.get(Via.KEY)).isNull();
+        assertThat(back.origin().source()).isEqualTo("nodelocal");
+    }
+
+    @Test
+    void withBothHopsOnePodQueryCountsOnceAndReplicasAreComparedWithinAHop() throws Exception {
+        FlowResponse servfail = new FlowResponse(Rcode.SERVFAIL, 0, 0, false, new byte[0]);
+        Flow okAtNode = atNode("n30", Outcome.ANSWERED, ok(), null, null, attempt(AttemptOutcome.ANSWERED));
+        Flow okBehind = behindCoredns("n30");
+        Flow okBehindRetry = behindCoredns("n30"); // the node's second attempt carries the same flow ID
+        Flow failAtNode = atNode("n31", Outcome.ANSWERED, servfail, null, null, attempt(AttemptOutcome.ANSWERED));
+        Flow failBehind = flow("c" + seq, Outcome.ANSWERED, servfail, null,
+                new Origin("10.244.1.8", 50001, null, "nodelocal", null, null, null, 8),
+                Extensions.NONE.with(Via.KEY, new Via("worker-1", "n31")), attempt(AttemptOutcome.ANSWERED));
+        java.util.Map<Flow, String> where = new java.util.IdentityHashMap<>();
+        where.put(okAtNode, "kube-system/node-a");
+        where.put(failAtNode, "kube-system/node-a");
+        where.put(okBehind, "kube-system/coredns-a");
+        where.put(okBehindRetry, "kube-system/coredns-a");
+        where.put(failBehind, "kube-system/coredns-b");
+
+        Diagnosis.Result r = Diagnosis.of(List.of(okAtNode, okBehind, okBehindRetry, failAtNode, failBehind), where::get, false)
+                .get(0);
+
+        assertThat(r.counts().flows()).as("two pod queries, not five flows").isEqualTo(2);
+        assertThat(r.counts().failed()).isEqualTo(1);
+        assertThat(r.verdict().message()).contains("fails only on kube-system/coredns-b (kube-system/coredns-a answered it)")
+                .doesNotContain("node-a");
     }
 }

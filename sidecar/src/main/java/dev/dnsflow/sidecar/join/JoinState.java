@@ -2,6 +2,7 @@ package dev.dnsflow.sidecar.join;
 
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.Origin;
+import dev.dnsflow.handoff.Via;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -253,7 +254,12 @@ final class JoinState {
             return NO;
         }
         Origin o = flow.origin();
-        // A hand-off's origin is the pod behind the node's dnsflow; CoreDNS's client was that dnsflow: no certainty.
+        Via via = flow.get(Via.KEY);
+        // Behind a node's dnsflow CoreDNS's client was that dnsflow: certain when the hand-off kept its address and port.
+        if (via != null && via.addr() != null && via.port() > 0) {
+            return via.addr().equals(t.query.clientIp()) && via.port() == t.query.clientPort() ? CERTAIN : NO;
+        }
+        // A hand-off's origin is the pod behind the node's dnsflow; without the node's address and port: no certainty.
         if (o != null && o.port() > 0 && !"nodelocal".equals(o.source())) {
             return o.ip().equals(t.query.clientIp()) && o.port() == t.query.clientPort() ? CERTAIN : NO;
         }

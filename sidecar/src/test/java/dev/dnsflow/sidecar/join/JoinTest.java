@@ -48,7 +48,7 @@ class JoinTest {
     void start() throws Exception {
         upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> Wire.answer(q, "192.0.2.1")));
         proxy = DnsProxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(upstream.address()))
-                .eventLoops(1).build());
+                .eventLoops(1).flags(dev.dnsflow.plan.Flags.of(java.util.Map.of("--hand-off-from", "127.0.0.1/32,10.0.0.0/24"))).build());
         Joiner joiner = new Joiner(Duration.ofMillis(WINDOW_MS), 10_000, new SimpleMeterRegistry());
         proxy.recorder().enricher(joiner);
         receiver = new FrameStreamsReceiver("tcp:127.0.0.1:0", joiner::offer);
@@ -198,6 +198,43 @@ class JoinTest {
         assertThat(f.origin().id()).as("the pod's ID, not the node dnsflow's ID CoreDNS saw").isEqualTo(42);
         assertThat(f.get(dev.dnsflow.handoff.Via.KEY).flow()).isEqualTo("01M8YBC7XE0Q30000000000003");
         assertThat(f.outcome()).isEqualTo(Outcome.ANSWERED);
+    }
+
+    @Test
+    void handOffsFromSeveralNodesForOneNameJoinByTheNodesAddressAndPortNotByAge() throws Exception {
+        awaitConnected();
+        // Two nodes ask CoreDNS the same name; CoreDNS's dnstap sees node A first, but node B's query reaches us first.
+        emit(Type.CLIENT_QUERY, "10.0.0.4", 38001, "twonodes.example.com.", 501, false);
+        emit(Type.FORWARDER_QUERY, "10.0.0.4", 38001, "twonodes.example.com.", 501, false);
+        Thread.sleep(5);
+        emit(Type.CLIENT_QUERY, "10.0.0.5", 38002, "twonodes.example.com.", 502, false);
+        emit(Type.FORWARDER_QUERY, "10.0.0.5", 38002, "twonodes.example.com.", 502, false);
+        DnsClient.udp(proxy.address(), handedOff("twonodes.example.com.", 7102, "10.0.0.5", 38002, "FLOWB"));
+        DnsClient.udp(proxy.address(), handedOff("twonodes.example.com.", 7101, "10.0.0.4", 38001, "FLOWA"));
+        emit(Type.CLIENT_RESPONSE, "10.0.0.4", 38001, "twonodes.example.com.", 501, true);
+        emit(Type.CLIENT_RESPONSE, "10.0.0.5", 38002, "twonodes.example.com.", 502, true);
+
+        Flow a = await(x -> x.get(CorednsSide.KEY) != null && x.get(dev.dnsflow.handoff.Via.KEY) != null
+                && x.get(dev.dnsflow.handoff.Via.KEY).flow().equals("FLOWA"));
+        Flow b = await(x -> x.get(CorednsSide.KEY) != null && x.get(dev.dnsflow.handoff.Via.KEY) != null
+                && x.get(dev.dnsflow.handoff.Via.KEY).flow().equals("FLOWB"));
+        assertThat(a.get(dev.dnsflow.handoff.Via.KEY).addr()).isEqualTo("10.0.0.4");
+        assertThat(a.get(dev.dnsflow.handoff.Via.KEY).port()).isEqualTo(38001);
+        assertThat(a.get(CorednsSide.KEY).receivedEpochNanos()).as("A's flow joined to A's query at CoreDNS, the older one")
+                .isLessThan(b.get(CorednsSide.KEY).receivedEpochNanos());
+    }
+
+    /** A query as CoreDNS forwards it from a node's dnsflow: rewrite's client (the node) and the node's hand-off. */
+    private static Message handedOff(String name, int corednsId, String nodeIp, int nodePort, String nodeFlow) throws Exception {
+        Message q = Wire.query(name, org.xbill.DNS.Type.A, corednsId);
+        q.addRecord(new OPTRecord(4096, 0, 0, 0, List.of(
+                new GenericEDNSOption(65518, InetAddress.getByName(nodeIp).getAddress()),
+                new GenericEDNSOption(65519, new byte[] {(byte) (nodePort >> 8), (byte) nodePort}),
+                new GenericEDNSOption(65523, InetAddress.getByName("10.244.7.7").getAddress()),
+                new GenericEDNSOption(65524, new byte[] {(byte) 0xC3, 0x50}),
+                new GenericEDNSOption(65525, new byte[] {0x00, 0x07}),
+                new GenericEDNSOption(65526, nodeFlow.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))), Section.ADDITIONAL);
+        return q;
     }
 
     private void awaitConnected() throws InterruptedException {
