@@ -123,6 +123,7 @@ public final class NodelocalCommand implements Callable<Integer> {
         var parsed = spec.commandLine().getParseResult();
         String success = NodelocalDefaults.SUCCESS;
         String denial = NodelocalDefaults.DENIAL;
+        List<String> clusterZones = NodelocalDefaults.clusterZones(options.zones == null ? List.of() : options.zones);
         if (corefile != null) {
             for (String flag : List.of("--listen", "--zone", "--upstream", "--health", "--metrics")) {
                 if (parsed != null && parsed.hasMatchedOption(flag)) {
@@ -141,9 +142,12 @@ public final class NodelocalCommand implements Callable<Integer> {
                 options.listen.add(address(ip, setup.port(), "bind"));
             }
             options.zones = new ArrayList<>();
+            List<String> fromCorefile = new ArrayList<>();
             for (NodelocalCorefile.Zone z : setup.zones()) {
                 options.zones.add(zoneSpec(z));
+                fromCorefile.add(z.zone() + "=" + String.join(",", z.to()));
             }
+            clusterZones = NodelocalDefaults.clusterZones(fromCorefile);
             health = setup.health() == null ? "off" : setup.health();
             metrics = setup.metrics() == null ? "off" : setup.metrics();
             if (setup.success() != null) {
@@ -162,7 +166,7 @@ public final class NodelocalCommand implements Callable<Integer> {
                 options.listen.add(address(ip.trim(), 53, "--localip"));
             }
         }
-        Map<String, String> wanted = NodelocalDefaults.wanted(!noCache, success, denial);
+        Map<String, String> wanted = NodelocalDefaults.wanted(!noCache, success, denial, clusterZones);
         List<String> missing = NodelocalDefaults.notDeclared(wanted);
         if (!missing.isEmpty()) {
             notices.add("this build has no " + String.join(", ", missing) + ": running without "

@@ -20,6 +20,7 @@ final class NodelocalDefaults {
     static final String CACHE_SUCCESS = "--cache-success";
     static final String CACHE_DENIAL = "--cache-denial";
     static final String HAND_OFF = "--hand-off";
+    static final String HAND_OFF_ZONES = "--hand-off-zones";
     /** The template's {@code cache { success 9984 30; denial 9984 5 }}. */
     static final String SUCCESS = "9984:30s";
     static final String DENIAL = "9984:5s";
@@ -27,8 +28,13 @@ final class NodelocalDefaults {
     private NodelocalDefaults() {
     }
 
-    /** The defaults wanted, by flag: {@code cache} false leaves the cache's out; sizes as {@code 9984:30s}. */
-    static Map<String, String> wanted(boolean cache, String success, String denial) {
+    /**
+     * The defaults wanted, by flag: {@code cache} false leaves the cache's out; sizes as {@code 9984:30s}.
+     *
+     * @param handOffZones the zones whose queries go to the cluster's DNS, which alone may carry the pod's identity (not
+     *     the node's resolv.conf upstreams, outside the cluster); empty for the hand-off's own default
+     */
+    static Map<String, String> wanted(boolean cache, String success, String denial, List<String> handOffZones) {
         Map<String, String> out = new LinkedHashMap<>();
         if (cache) {
             out.put(CACHE, "true");
@@ -36,6 +42,26 @@ final class NodelocalDefaults {
             out.put(CACHE_DENIAL, denial);
         }
         out.put(HAND_OFF, "on"); // --hand-off[=on|off] (handoff.HandOffPlugin); --hand-off=off turns it off
+        if (!handOffZones.isEmpty()) {
+            out.put(HAND_OFF_ZONES, String.join(",", handOffZones));
+        }
+        return out;
+    }
+
+    /**
+     * The zones of {@code --zone} specs ({@code ZONE=UP[,UP][/tcp]}) that go to the cluster's DNS: all but the root
+     * and those sent to resolv.conf (the node's upstreams).
+     */
+    static List<String> clusterZones(List<String> zoneSpecs) {
+        List<String> out = new ArrayList<>();
+        for (String spec : zoneSpecs) {
+            int eq = spec.indexOf('=');
+            String zone = eq < 0 ? spec : spec.substring(0, eq);
+            String to = eq < 0 ? "" : spec.substring(eq + 1);
+            if (!zone.equals(".") && !to.startsWith("resolv.conf") && !to.startsWith("/")) {
+                out.add(zone);
+            }
+        }
         return out;
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.forward.ForwardZone;
 import dev.dnsflow.handoff.HandOffPlugin;
+import dev.dnsflow.handoff.HandOffZones;
 import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.peers.Dig;
 import dev.dnsflow.peers.NsdServer;
@@ -76,6 +77,11 @@ class NodelocalCommandTest {
         assertThat(f.upstreams()).isEqualTo(c.upstreams());
         assertThat(f.zones()).isEqualTo(c.zones());
         assertThat(f.flags()).usingRecursiveComparison().isEqualTo(c.flags());
+        // the pod's identity goes only where the cluster's DNS answers, never to the node's resolv.conf upstreams
+        HandOffZones zones = fromFile.config().flags().get(HandOffPlugin.ZONES);
+        assertThat(zones.covers("kubernetes.default.svc.cluster.local.")).isTrue();
+        assertThat(zones.covers("10.in-addr.arpa.")).isTrue();
+        assertThat(zones.covers("example.com.")).as("the node's resolv.conf upstreams are outside the cluster").isFalse();
         assertThat(fromFlags.endpoints()).usingRecursiveComparison().isEqualTo(fromFile.endpoints());
     }
 
