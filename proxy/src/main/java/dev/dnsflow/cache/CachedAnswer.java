@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * A hit gives every record the entry's TTL left (CoreDNS does the same), so TTLs only ever go down.
  */
 public final class CachedAnswer {
+    /** The smallest record: a root owner and the fixed 10 bytes. */
+    private static final int MIN_RECORD = 11;
     private static final int TYPE_OPT = 41;
     private static final int TYPE_SOA = 6;
     private static final int TYPE_NS = 2;
@@ -89,12 +91,15 @@ public final class CachedAnswer {
         int answers = DnsHeader.anCount(m);
         int authority = DnsHeader.nsCount(m);
         int records = answers + authority + DnsHeader.arCount(m);
+        int pos = nameEnd + 4;
+        if ((long) records * MIN_RECORD > size - pos) {
+            return null; // counts the bytes cannot hold: check before allocating by them
+        }
         int[] offsets = new int[records];
         int count = 0;
         long minTtl = Long.MAX_VALUE;
         long soaTtl = -1;
         boolean ns = false;
-        int pos = nameEnd + 4;
         for (int i = 0; i < records; i++) {
             int end = Names.skip(m, 0, pos, size);
             if (end == Names.INVALID || end + 10 > size) {

@@ -7,6 +7,7 @@ import dev.dnsflow.wire.ParsedQuery;
 import dev.dnsflow.wire.QueryParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.lang.management.ManagementFactory;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.DClass;
@@ -103,6 +104,26 @@ class CachedAnswerTest {
     @Test
     void theQuestionMatchesInAnyCase() {
         assertThat(entry(m -> CacheTest.answer(Wire.query("WWW.Example.COM.", Type.A, 7), 60))).isNotNull();
+    }
+
+    @Test
+    void headerCountsTheBytesCannotHoldAllocateNothingByThem() {
+        byte[] wire = CacheTest.answer(query, 60).toWire();
+        for (int i = 6; i < 12; i++) {
+            wire[i] = (byte) 0xFF; // 196 605 records claimed in a 60-byte message
+        }
+        ByteBuf q = Unpooled.wrappedBuffer(query.toWire());
+        ParsedQuery parsed = new ParsedQuery();
+        QueryParser.parse(q, parsed);
+        CacheKey key = CacheKey.of(q, parsed);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertThat(CachedAnswer.of(key, Unpooled.wrappedBuffer(wire), 0, OPTIONS)).isNull(); // warmed up
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 10; i++) {
+            assertThat(CachedAnswer.of(key, Unpooled.wrappedBuffer(wire), 0, OPTIONS)).isNull();
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(allocated).as("bytes allocated by 10 calls").isLessThan(64 * 1024);
     }
 
     private CachedAnswer entry(UnaryOperator<Message> upstream) {
