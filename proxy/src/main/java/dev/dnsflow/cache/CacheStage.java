@@ -69,7 +69,7 @@ final class CacheStage implements Stage {
             }
             metrics.hit(entry.kind());
             mark(exchange, CacheMark.Result.HIT, left);
-            exchange.respond(entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed().id(), left),
+            exchange.respond(entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), left),
                     Outcome.ANSWERED);
             return;
         }
@@ -96,7 +96,7 @@ final class CacheStage implements Stage {
                 long now = cache.now();
                 if (entry.fresh(now)) { // a refresh that failed: the entry still holds
                     response.release();
-                    back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed().id(),
+                    back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(),
                             entry.ttlLeft(now)), Outcome.ANSWERED);
                     return;
                 }
@@ -106,7 +106,7 @@ final class CacheStage implements Stage {
                     metrics.servedStale();
                     mark(exchange, CacheMark.Result.STALE, ttl);
                     response.release();
-                    back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed().id(), ttl),
+                    back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), ttl),
                             Outcome.ANSWERED);
                     return;
                 }

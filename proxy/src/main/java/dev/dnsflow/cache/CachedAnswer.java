@@ -2,6 +2,7 @@ package dev.dnsflow.cache;
 
 import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.Names;
+import dev.dnsflow.wire.ParsedQuery;
 import dev.dnsflow.wire.Responses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -10,9 +11,16 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * One cached answer: the upstream's bytes as received (ID zeroed), where each record's TTL sits in them (found
- * once, when stored), its part, when it was stored and how long it is good for. A hit copies the bytes into a
- * pooled buffer and patches the ID, the question's case and every TTL in place ({@link #write}).
+ * One cached answer: the upstream's bytes as received (ID zeroed) less its OPT record, where each record's TTL
+ * sits in them (found once, when stored), its part, when it was stored and how long it is good for. A hit copies
+ * the bytes into a pooled buffer, patches the ID, the question's case and every TTL in place, and
+ * appends an OPT of dnsflow's own when the client sent one ({@link #write}).
+ *
+ * <p>OPT is hop-by-hop (RFC 6891 7): the upstream's (its UDP size, the COOKIE it echoed to the first client,
+ * padding, NSID) is never served to another client. As CoreDNS does, the entry is stored without it (ARCOUNT
+ * less one, records after it kept), and a hit gets a fresh one only if the client's query had one: UDP size
+ * {@link #UDP_SIZE}, the client's DO echoed, extended rcode 0, no options. An answer whose OPT carries an
+ * extended rcode, or more than one OPT, is not cached.
  *
  * <p>What is cached, and for how long (CoreDNS's {@code cache}, RFC 2308): NOERROR with answers, and referrals,
  * in the success part for the smallest TTL of their records; NXDOMAIN, and NOERROR without answers (NODATA), in
@@ -22,9 +30,17 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * A hit gives every record the entry's TTL left (CoreDNS does the same), so TTLs only ever go down.
  */
 public final class CachedAnswer {
+    /** The UDP payload size a hit's OPT advertises (DNS flag day 2020's value; dnsflow advertises no other). */
+    public static final int UDP_SIZE = 1232;
+    private static final int OPT_SIZE = 11;
     /** The smallest record: a root owner and the fixed 10 bytes. */
     private static final int MIN_RECORD = 11;
     private static final int TYPE_OPT = 41;
+    private static final int TYPE_CNAME = 5;
+    private static final int TYPE_PTR = 12;
+    private static final int TYPE_MX = 15;
+    private static final int TYPE_SRV = 33;
+    private static final int TYPE_DNAME = 39;
     private static final int TYPE_SOA = 6;
     private static final int TYPE_NS = 2;
     private static final AtomicIntegerFieldUpdater<CachedAnswer> PREFETCHING =
@@ -100,7 +116,10 @@ public final class CachedAnswer {
         long minTtl = Long.MAX_VALUE;
         long soaTtl = -1;
         boolean ns = false;
+        int optStart = -1;
+        int optEnd = -1;
         for (int i = 0; i < records; i++) {
+            int start = pos;
             int end = Names.skip(m, 0, pos, size);
             if (end == Names.INVALID || end + 10 > size) {
                 return null;
@@ -111,7 +130,14 @@ public final class CachedAnswer {
             if (next > size) {
                 return null;
             }
-            if (type != TYPE_OPT) {
+            if (type == TYPE_OPT) {
+                // One OPT, in additional, extended rcode 0 (RFC 6891 6.1.1, 6.1.3): anything else is not cached.
+                if (optStart >= 0 || i < answers + authority || end != start + 1 || m.getUnsignedByte(end + 4) != 0) {
+                    return null;
+                }
+                optStart = start;
+                optEnd = next;
+            } else {
                 offsets[count++] = end + 4;
                 minTtl = Math.min(minTtl, recordTtl);
                 boolean inAuthority = i >= answers && i < answers + authority;
@@ -122,6 +148,9 @@ public final class CachedAnswer {
                 ns |= inAuthority && type == TYPE_NS;
             }
             pos = next;
+        }
+        if (optStart >= 0 && optEnd < size && pointsPast(m, nameEnd + 4, records, optStart, size)) {
+            return null; // a name after the OPT compressed against bytes that move when it goes: not worth rewriting
         }
         Kind kind;
         long ttl;
@@ -141,9 +170,81 @@ public final class CachedAnswer {
             return null; // NOERROR with nothing to go by
         }
         CacheOptions.Part part = kind == Kind.SUCCESS ? options.success() : options.denial();
-        DnsHeader.setId(m, 0);
-        return new CachedAnswer(bytes, count == records ? offsets : Arrays.copyOf(offsets, count), nameEnd, kind, now,
+        byte[] stored = bytes;
+        if (optStart >= 0) {
+            int cut = optEnd - optStart;
+            stored = new byte[size - cut];
+            System.arraycopy(bytes, 0, stored, 0, optStart);
+            System.arraycopy(bytes, optEnd, stored, optStart, size - optEnd);
+            int arCount = DnsHeader.arCount(m) - 1;
+            stored[10] = (byte) (arCount >> 8);
+            stored[11] = (byte) arCount;
+            for (int i = 0; i < count; i++) {
+                if (offsets[i] > optStart) {
+                    offsets[i] -= cut;
+                }
+            }
+        }
+        stored[0] = 0;
+        stored[1] = 0;
+        return new CachedAnswer(stored, count == records ? offsets : Arrays.copyOf(offsets, count), nameEnd, kind, now,
                 part.clamp(ttl));
+    }
+
+    /**
+     * Whether any name in the {@code records} from {@code pos} (owners, and the names in the rdata of the types
+     * RFC 3597 lets be compressed, with SRV) reaches through a compression pointer at or past {@code bound}.
+     */
+    private static boolean pointsPast(ByteBuf m, int pos, int records, int bound, int size) {
+        for (int i = 0; i < records; i++) {
+            if (pointsPast(m, pos, bound, size)) {
+                return true;
+            }
+            int end = Names.skip(m, 0, pos, size);
+            int type = m.getUnsignedShort(end);
+            int rdata = end + 10;
+            int next = rdata + m.getUnsignedShort(end + 8);
+            int name = switch (type) {
+                case TYPE_NS, TYPE_CNAME, TYPE_PTR, TYPE_DNAME, TYPE_SOA -> rdata;
+                case TYPE_MX -> rdata + 2;
+                case TYPE_SRV -> rdata + 6;
+                default -> -1;
+            };
+            if (name >= 0 && name < next && pointsPast(m, name, bound, size)) {
+                return true;
+            }
+            if (type == TYPE_SOA && name < next) {
+                int second = Names.skip(m, 0, name, next);
+                if (second == Names.INVALID || second < next && pointsPast(m, second, bound, size)) {
+                    return true;
+                }
+            }
+            pos = next;
+        }
+        return false;
+    }
+
+    /** Whether the name at {@code pos} follows a pointer to {@code bound} or beyond (unreadable names: true). */
+    private static boolean pointsPast(ByteBuf m, int pos, int bound, int size) {
+        for (int hops = 0; hops < 64 && pos < size; ) {
+            int len = m.getUnsignedByte(pos);
+            if (len == 0) {
+                return false;
+            }
+            if ((len & 0xC0) == 0xC0) {
+                if (pos + 1 >= size) {
+                    return true;
+                }
+                pos = ((len & 0x3F) << 8) | m.getUnsignedByte(pos + 1);
+                if (pos >= bound) {
+                    return true;
+                }
+                hops++;
+            } else {
+                pos += len + 1;
+            }
+        }
+        return true;
     }
 
     public Kind kind() {
@@ -180,16 +281,28 @@ public final class CachedAnswer {
     }
 
     /**
-     * The answer for a client: a pooled copy with {@code id}, the question's name in the case {@code query} has it
-     * (same length: the key matched), and every record's TTL set to {@code ttl}.
+     * The answer for {@code client}'s query {@code query}: a pooled copy with the client's ID, the question's name
+     * in the case the query has it (same length: the key matched), every record's TTL set to {@code ttl}, and an
+     * OPT of dnsflow's own if the client sent one (see the class doc).
      */
-    public ByteBuf write(ByteBufAllocator alloc, ByteBuf query, int id, int ttl) {
-        ByteBuf out = alloc.ioBuffer(message.length);
+    public ByteBuf write(ByteBufAllocator alloc, ByteBuf query, ParsedQuery client, int ttl) {
+        boolean edns = client.edns();
+        ByteBuf out = alloc.ioBuffer(message.length + (edns ? OPT_SIZE : 0));
         out.writeBytes(message);
-        out.setShort(0, id);
+        out.setShort(0, client.id());
         out.setBytes(DnsHeader.SIZE, query, query.readerIndex() + DnsHeader.SIZE, nameEnd - DnsHeader.SIZE);
         for (int offset : ttlOffsets) {
             out.setInt(offset, ttl);
+        }
+        if (edns) {
+            out.writeByte(0); // root
+            out.writeShort(TYPE_OPT);
+            out.writeShort(UDP_SIZE);
+            out.writeByte(0); // extended rcode
+            out.writeByte(0); // version
+            out.writeShort(client.dnssecOk() ? 0x8000 : 0);
+            out.writeShort(0); // no options
+            out.setShort(10, DnsHeader.arCount(out) + 1);
         }
         return out;
     }

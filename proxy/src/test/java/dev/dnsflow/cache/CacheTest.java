@@ -29,7 +29,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.ClientSubnetOption;
+import org.xbill.DNS.CookieOption;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.GenericEDNSOption;
+import org.xbill.DNS.NSIDOption;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
@@ -351,6 +354,43 @@ class CacheTest {
         assertThat(hit.getSection(Section.AUTHORITY)).isEmpty();
         assertThat(hit.getSection(Section.ANSWER)).hasSize(1);
         assertThat(last().get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.HIT);
+    }
+
+    @Test
+    void aHitCarriesAnOptOfItsOwnExactlyWhenTheClientSentOneNeverTheUpstreams() throws Exception {
+        upstream.script(ScriptedUpstream.answering(q -> {
+            Message m = answer(q, 300);
+            OPTRecord asked = q.getOPT();
+            if (asked != null) { // echoes the client's COOKIE with a server cookie, pads, names itself
+                m.addRecord(new OPTRecord(4096, 0, 0, asked.getFlags(), List.of(
+                        new CookieOption(new byte[] {1, 1, 1, 1, 1, 1, 1, 1}, new byte[] {2, 2, 2, 2, 2, 2, 2, 2}),
+                        new NSIDOption(new byte[] {'u', 'p'}), new GenericEDNSOption(12, new byte[32]))), Section.ADDITIONAL);
+            }
+            return m;
+        }));
+        start(Map.of());
+        Message a = Wire.query("opt.example.com.", Type.A, 1);
+        a.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new CookieOption(new byte[] {1, 1, 1, 1, 1, 1, 1, 1}))), Section.ADDITIONAL);
+        assertThat(ask(a).getOPT().getOptions()).as("the upstream's answer goes to its own client as is").hasSize(3);
+
+        Message b = ask(Wire.ednsQuery("opt.example.com.", Type.A, 2, 4096, false));
+        assertThat(last().get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.HIT);
+        OPTRecord opt = b.getOPT();
+        assertThat(opt).isNotNull();
+        assertThat(opt.getOptions()).as("no COOKIE of A's, no padding, no NSID").isEmpty();
+        assertThat(opt.getPayloadSize()).isEqualTo(CachedAnswer.UDP_SIZE);
+        assertThat(opt.getExtendedRcode()).isZero();
+        assertThat(b.getSection(Section.ADDITIONAL)).hasSize(1);
+
+        Message c = ask(Wire.query("opt.example.com.", Type.A, 3));
+        assertThat(c.getOPT()).as("RFC 6891 7: no OPT to a query without one").isNull();
+        assertThat(c.getHeader().getCount(Section.ADDITIONAL)).isZero();
+
+        ask(Wire.query("plain.example.com.", Type.A, 4)); // stored from an answer without OPT
+        Message d = ask(Wire.ednsQuery("plain.example.com.", Type.A, 5, 1232, false));
+        assertThat(d.getOPT()).as("an EDNS client gets one all the same").isNotNull();
+        assertThat(upstreamSaw("opt.example.com.")).isEqualTo(1);
+        assertThat(upstreamSaw("plain.example.com.")).isEqualTo(1);
     }
 
     @Test

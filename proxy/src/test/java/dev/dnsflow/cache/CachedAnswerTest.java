@@ -8,13 +8,16 @@ import dev.dnsflow.wire.QueryParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.CookieOption;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Section;
@@ -104,6 +107,32 @@ class CachedAnswerTest {
     @Test
     void theQuestionMatchesInAnyCase() {
         assertThat(entry(m -> CacheTest.answer(Wire.query("WWW.Example.COM.", Type.A, 7), 60))).isNotNull();
+    }
+
+    @Test
+    void anAnswerWhoseOptCarriesAnExtendedRcodeIsNotCached() {
+        assertThat(entry(m -> {
+            Message a = CacheTest.answer(query, 60);
+            a.addRecord(new OPTRecord(1232, 1, 0), Section.ADDITIONAL); // BADVERS/BADCOOKIE-like: rcode above 15
+            return a;
+        })).isNull();
+        assertThat(entry(m -> {
+            Message a = CacheTest.answer(query, 60);
+            a.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
+            return a;
+        })).as("extended rcode 0").isNotNull();
+    }
+
+    @Test
+    void theUpstreamsOptIsNotStored() {
+        CachedAnswer a = entry(m -> {
+            Message r = CacheTest.answer(query, 60);
+            r.addRecord(new OPTRecord(4096, 0, 0, 0, List.of(new CookieOption(new byte[8], new byte[8]))), Section.ADDITIONAL);
+            return r;
+        });
+        Message stored = Wire.parse(a.bytes());
+        assertThat(stored.getOPT()).isNull();
+        assertThat(stored.getHeader().getCount(Section.ADDITIONAL)).isZero();
     }
 
     @Test
