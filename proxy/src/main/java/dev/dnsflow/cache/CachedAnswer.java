@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * in the success part for the smallest TTL of their records; NXDOMAIN, and NOERROR without answers (NODATA), in
  * the denial part for the smaller of the SOA's TTL and its MINIMUM, and not at all without a SOA in authority;
  * SERVFAIL in the denial part for {@link CacheOptions#SERVFAIL_TTL}. Each between its part's minimum (5 s) and
- * its cap. Never: truncated answers, other rcodes, answers whose question is not the key's, anything unreadable.
+ * its cap; a negative answer is also kept no longer than any of its records' TTLs (a CNAME before the NXDOMAIN).
+ * Never: truncated answers, other rcodes, answers whose question is not the key's, anything unreadable.
  * A hit gives every record the entry's TTL left (CoreDNS does the same), so TTLs only ever go down.
  */
 public final class CachedAnswer {
@@ -162,7 +163,7 @@ public final class CachedAnswer {
                 return null; // RFC 2308 5: without a SOA a negative answer is not cached
             }
             kind = Kind.DENIAL;
-            ttl = soaTtl;
+            ttl = Math.min(soaTtl, minTtl); // and no longer than any record in it (a CNAME before the NXDOMAIN)
         } else if (answers > 0 || ns) {
             kind = Kind.SUCCESS; // an answer, or a referral
             ttl = minTtl;

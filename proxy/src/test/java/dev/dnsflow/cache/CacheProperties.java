@@ -131,7 +131,7 @@ class CacheProperties {
         Arbitrary<String> name = label.list().ofMinSize(1).ofMaxSize(4).map(l -> String.join(".", l) + ".example.com.");
         Arbitrary<List<Long>> ttls = Arbitraries.longs().between(0, 2_000_000).list().ofMinSize(1).ofMaxSize(6);
         return Combinators.combine(name, ttls, Arbitraries.of(true, false), Arbitraries.integers().between(0, 3),
-                Arbitraries.integers().between(0, 65535), Arbitraries.of(false), Arbitraries.of(true, false),
+                Arbitraries.integers().between(0, 65535), Arbitraries.of(true, false), Arbitraries.of(true, false),
                 Arbitraries.of(true, false)).as(Upstream::new);
     }
 

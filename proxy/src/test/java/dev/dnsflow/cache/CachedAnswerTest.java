@@ -11,6 +11,7 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.CookieOption;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
@@ -133,6 +134,17 @@ class CachedAnswerTest {
         Message stored = Wire.parse(a.bytes());
         assertThat(stored.getOPT()).isNull();
         assertThat(stored.getHeader().getCount(Section.ADDITIONAL)).isZero();
+    }
+
+    @Test
+    void aNegativeAnswerIsKeptNoLongerThanAnyOfItsRecords() {
+        CachedAnswer a = entry(m -> {
+            Message r = CacheTest.negative(m, Rcode.NXDOMAIN, 300, 300);
+            r.addRecord(new CNAMERecord(name("www.example.com."), DClass.IN, 10, name("gone.example.com.")), Section.ANSWER);
+            return r;
+        });
+        assertThat(a.kind()).isEqualTo(CachedAnswer.Kind.DENIAL);
+        assertThat(a.ttl()).as("the CNAME's TTL, not the SOA's 300").isEqualTo(10);
     }
 
     @Test
