@@ -27,12 +27,17 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * the denial part for the smaller of the SOA's TTL and its MINIMUM, and not at all without a SOA in authority;
  * SERVFAIL in the denial part for {@link CacheOptions#SERVFAIL_TTL}. Each between its part's minimum (5 s) and
  * its cap; a negative answer is also kept no longer than any of its records' TTLs (a CNAME before the NXDOMAIN).
- * Never: truncated answers, other rcodes, answers whose question is not the key's, anything unreadable.
+ * Never: truncated answers, other rcodes, answers whose question is not the key's, answers over
+ * {@link #MAX_MESSAGE} bytes, anything unreadable.
  * A hit gives every record the entry's TTL left (CoreDNS does the same), so TTLs only ever go down.
  */
 public final class CachedAnswer {
+    /** The largest answer cached: bigger ones (large TXT sets) would let a few names fill a part's byte budget. */
+    public static final int MAX_MESSAGE = 4096;
     /** The UDP payload size a hit's OPT advertises (DNS flag day 2020's value; dnsflow advertises no other). */
     public static final int UDP_SIZE = 1232;
+    /** Heap an entry takes besides its message: key, entry, offsets' header, Caffeine's node (CacheMemoryTest). */
+    static final int ENTRY_OVERHEAD = 320;
     private static final int OPT_SIZE = 11;
     /** The smallest record: a root owner and the fixed 10 bytes. */
     private static final int MIN_RECORD = 11;
@@ -85,7 +90,7 @@ public final class CachedAnswer {
      */
     static CachedAnswer of(CacheKey key, ByteBuf response, long now, CacheOptions options) {
         int size = response.readableBytes();
-        if (size < DnsHeader.SIZE) {
+        if (size < DnsHeader.SIZE || size > MAX_MESSAGE) {
             return null;
         }
         byte[] bytes = new byte[size];
@@ -279,6 +284,11 @@ public final class CachedAnswer {
     /** The stored bytes, ID zeroed (tests compare them). */
     byte[] bytes() {
         return message.clone();
+    }
+
+    /** What the entry weighs in its part's byte budget: its bytes and the heap around them. */
+    int weight() {
+        return message.length + ttlOffsets.length * 4 + ENTRY_OVERHEAD;
     }
 
     /**

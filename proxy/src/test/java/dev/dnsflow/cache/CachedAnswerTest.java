@@ -22,6 +22,7 @@ import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
 /** Which upstream answers make an entry, in which part and for how long: the byte work alone. */
@@ -148,6 +149,14 @@ class CachedAnswerTest {
     }
 
     @Test
+    void answersOverFourKibibytesAreNotCached() {
+        assertThat(entry(m -> txt(m, 3)).bytes().length).isLessThanOrEqualTo(CachedAnswer.MAX_MESSAGE);
+        Message big = txt(Wire.answer(query), 5);
+        assertThat(big.toWire().length).isGreaterThan(CachedAnswer.MAX_MESSAGE);
+        assertThat(entry(m -> txt(m, 5))).isNull();
+    }
+
+    @Test
     void headerCountsTheBytesCannotHoldAllocateNothingByThem() {
         byte[] wire = CacheTest.answer(query, 60).toWire();
         for (int i = 6; i < 12; i++) {
@@ -165,6 +174,15 @@ class CachedAnswerTest {
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertThat(allocated).as("bytes allocated by 10 calls").isLessThan(64 * 1024);
+    }
+
+    /** {@code records} TXT records of about 1 000 bytes each. */
+    private static Message txt(Message m, int records) {
+        for (int i = 0; i < records; i++) {
+            m.addRecord(new TXTRecord(name("www.example.com."), DClass.IN, 60,
+                    List.of("a".repeat(250), "b".repeat(250), "c".repeat(250), "d".repeat(250 - i))), Section.ANSWER);
+        }
+        return m;
     }
 
     private CachedAnswer entry(UnaryOperator<Message> upstream) {
