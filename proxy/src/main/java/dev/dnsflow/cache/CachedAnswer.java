@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 /**
  * One cached answer: the upstream's bytes as received (ID zeroed) less its OPT record, where each record's TTL
  * sits in them (found once, when stored), its part, when it was stored and how long it is good for. A hit copies
- * the bytes into a pooled buffer, patches the ID, the question's case and every TTL in place, and
+ * the bytes into a pooled buffer, patches the ID, RD and AD, the question's case and every TTL in place, and
  * appends an OPT of dnsflow's own when the client sent one ({@link #write}).
  *
  * <p>OPT is hop-by-hop (RFC 6891 7): the upstream's (its UDP size, the COOKIE it echoed to the first client,
@@ -293,14 +293,23 @@ public final class CachedAnswer {
 
     /**
      * The answer for {@code client}'s query {@code query}: a pooled copy with the client's ID, the question's name
-     * in the case the query has it (same length: the key matched), every record's TTL set to {@code ttl}, and an
-     * OPT of dnsflow's own if the client sent one (see the class doc).
+     * in the case the query has it (same length: the key matched), every record's TTL set to {@code ttl}, RD as
+     * the client sent it, AD only if the client sent DO or AD (RFC 6840 5.8), and an OPT of dnsflow's own if the
+     * client sent one (see the class doc).
      */
     public ByteBuf write(ByteBufAllocator alloc, ByteBuf query, ParsedQuery client, int ttl) {
         boolean edns = client.edns();
         ByteBuf out = alloc.ioBuffer(message.length + (edns ? OPT_SIZE : 0));
         out.writeBytes(message);
         out.setShort(0, client.id());
+        int flags = DnsHeader.flags(out) & ~(DnsHeader.FLAG_RD | DnsHeader.FLAG_AD);
+        if (client.recursionDesired()) {
+            flags |= DnsHeader.FLAG_RD;
+        }
+        if ((message[3] & DnsHeader.FLAG_AD) != 0 && (client.dnssecOk() || (client.flags() & DnsHeader.FLAG_AD) != 0)) {
+            flags |= DnsHeader.FLAG_AD;
+        }
+        DnsHeader.setFlags(out, flags);
         out.setBytes(DnsHeader.SIZE, query, query.readerIndex() + DnsHeader.SIZE, nameEnd - DnsHeader.SIZE);
         for (int offset : ttlOffsets) {
             out.setInt(offset, ttl);

@@ -394,6 +394,34 @@ class CacheTest {
     }
 
     @Test
+    void rdIsKeyedAndTakenFromTheClientAndAdGoesOnlyToClientsThatSentDoOrAd() throws Exception {
+        upstream.script(ScriptedUpstream.answering(q -> {
+            Message m = answer(q, 300);
+            if (!q.getHeader().getFlag(org.xbill.DNS.Flags.RD)) {
+                m.getHeader().unsetFlag(org.xbill.DNS.Flags.RD);
+            }
+            m.getHeader().setFlag(org.xbill.DNS.Flags.AD);
+            return m;
+        }));
+        start(Map.of());
+        Message noRecursion = Wire.query("rd.example.com.", Type.A, 1);
+        noRecursion.getHeader().unsetFlag(org.xbill.DNS.Flags.RD);
+        ask(noRecursion);
+        Message recursive = ask(Wire.query("rd.example.com.", Type.A, 2));
+        assertThat(recursive.getHeader().getFlag(org.xbill.DNS.Flags.RD)).isTrue();
+        assertThat(upstreamSaw("rd.example.com.")).as("RD=0 and RD=1 are separate entries").isEqualTo(2);
+
+        Message hit = ask(Wire.query("rd.example.com.", Type.A, 3));
+        assertThat(last().get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.HIT);
+        assertThat(hit.getHeader().getFlag(org.xbill.DNS.Flags.RD)).isTrue();
+        assertThat(hit.getHeader().getFlag(org.xbill.DNS.Flags.AD)).as("RFC 6840 5.8: neither DO nor AD asked").isFalse();
+        Message adQuery = Wire.query("rd.example.com.", Type.A, 4);
+        adQuery.getHeader().setFlag(org.xbill.DNS.Flags.AD);
+        assertThat(ask(adQuery).getHeader().getFlag(org.xbill.DNS.Flags.AD)).isTrue();
+        assertThat(upstreamSaw("rd.example.com.")).isEqualTo(2);
+    }
+
+    @Test
     void badFlagValuesAreRefusedNamingTheFlag() {
         assertThatThrownBy(() -> CachePlugin.SUCCESS.valueOf("lots")).hasMessageStartingWith("--cache-success: ");
         assertThatThrownBy(() -> CachePlugin.DENIAL.valueOf("0:5s")).hasMessageStartingWith("--cache-denial: ");
