@@ -14,10 +14,13 @@ import java.util.List;
 
 /**
  * On the way in: a fresh entry answers the query (client's ID, the question's case, TTLs less the time in
- * cache), unless it is due for prefetch, when the query goes upstream to refresh it. On the way back: a good
- * answer is stored; a failure (every attempt failed, or the upstream's SERVFAIL) is replaced by the entry when
- * it is still fresh (a prefetch that failed) or within the serve-stale window. A query with ECS as forwarded,
- * or without a plain question, passes by untouched and its answer is never stored.
+ * cache, RD/AD and OPT for this client), unless it is due for prefetch, when the query goes upstream to refresh
+ * it (CoreDNS {@code verify}-like: that one client waits for the upstream; the others are answered from the
+ * entry meanwhile). On the way back: a storable answer is stored; a refresh whose answer is not storable (a
+ * failure, REFUSED, FORMERR, TC…) leaves the entry as it was and the client gets the entry, still fresh. A
+ * failure (every attempt failed, or the upstream's SERVFAIL) is answered from a fresh entry stored meanwhile,
+ * or from one within the serve-stale window (stale). A query with ECS as forwarded, or
+ * without a plain question, passes by untouched and its answer is never stored.
  */
 final class CacheStage implements Stage {
     private static final int ECS = 8;
@@ -60,7 +63,8 @@ final class CacheStage implements Stage {
             int left = entry.ttlLeft(now);
             if (prefetch != null) {
                 entry.touch(now, prefetchWindowNanos);
-                if (entry.due(now, prefetch) && entry.claimPrefetch()) {
+                if (entry.due(now, prefetch) && entry.claimPrefetch(exchange)) {
+                    exchange.whenDone(() -> entry.endPrefetch(exchange)); // dropped on its way: the next may refresh
                     metrics.prefetched();
                     mark(exchange, CacheMark.Result.PREFETCH, left);
                     next.serve(exchange);
@@ -89,36 +93,43 @@ final class CacheStage implements Stage {
         }
         boolean failed = outcome == Outcome.SERVFAIL
                 || outcome == Outcome.ANSWERED && DnsHeader.rcode(response) == Responses.SERVFAIL;
-        if (failed) {
-            CachedAnswer entry = cache.get(key);
-            if (entry != null) {
-                entry.endPrefetch();
-                long now = cache.now();
-                if (entry.fresh(now)) { // a refresh that failed: the entry still holds
-                    response.release();
-                    back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(),
-                            entry.ttlLeft(now)), Outcome.ANSWERED);
-                    return;
-                }
-                if (entry.servableStale(now, staleNanos)) {
-                    int ttl = Math.min(CacheOptions.STALE_ANSWER_TTL, (entry.kind() == CachedAnswer.Kind.SUCCESS
-                            ? cache.options().success() : cache.options().denial()).ttlCap());
-                    metrics.servedStale();
-                    mark(exchange, CacheMark.Result.STALE, ttl);
-                    response.release();
-                    back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), ttl),
-                            Outcome.ANSWERED);
-                    return;
-                }
+        CachedAnswer entry = cache.get(key);
+        long now = cache.now();
+        if (entry != null && entry.prefetchedBy(exchange)) {
+            entry.endPrefetch(exchange);
+            // A refresh: only a storable answer replaces the entry; with anything else the entry holds.
+            if (!failed && outcome == Outcome.ANSWERED && cache.store(key, response) != null) {
+                back.answer(exchange, response, outcome);
+                return;
+            }
+            if (entry.fresh(now)) {
+                response.release();
+                back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(),
+                        entry.ttlLeft(now)), Outcome.ANSWERED);
+                return;
+            }
+        }
+        if (failed && entry != null) {
+            if (entry.fresh(now)) {
+                int left = entry.ttlLeft(now);
+                response.release();
+                back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), left),
+                        Outcome.ANSWERED);
+                return;
+            }
+            if (entry.servableStale(now, staleNanos)) {
+                int ttl = Math.min(CacheOptions.STALE_ANSWER_TTL, (entry.kind() == CachedAnswer.Kind.SUCCESS
+                        ? cache.options().success() : cache.options().denial()).ttlCap());
+                metrics.servedStale();
+                mark(exchange, CacheMark.Result.STALE, ttl);
+                response.release();
+                back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), ttl),
+                        Outcome.ANSWERED);
+                return;
             }
         }
         if (outcome == Outcome.ANSWERED) {
-            if (cache.store(key, response) == null) {
-                CachedAnswer entry = cache.get(key);
-                if (entry != null) {
-                    entry.endPrefetch();
-                }
-            }
+            cache.store(key, response);
         }
         back.answer(exchange, response, outcome);
     }

@@ -8,7 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * One cached answer: the upstream's bytes as received (ID zeroed) less its OPT record, where each record's TTL
@@ -49,8 +49,8 @@ public final class CachedAnswer {
     private static final int TYPE_DNAME = 39;
     private static final int TYPE_SOA = 6;
     private static final int TYPE_NS = 2;
-    private static final AtomicIntegerFieldUpdater<CachedAnswer> PREFETCHING =
-            AtomicIntegerFieldUpdater.newUpdater(CachedAnswer.class, "prefetching");
+    private static final AtomicReferenceFieldUpdater<CachedAnswer, Object> PREFETCHER =
+            AtomicReferenceFieldUpdater.newUpdater(CachedAnswer.class, Object.class, "prefetcher");
 
     /** The two parts of the cache, each with its own capacity and TTL cap. */
     public enum Kind {
@@ -68,8 +68,8 @@ public final class CachedAnswer {
     private final long storedNanos;
     private final int ttl;
     private final long expiresNanos;
-    /** 1 while a query is upstream refreshing this entry (prefetch). */
-    private volatile int prefetching;
+    /** The exchange upstream refreshing this entry (prefetch), or null. */
+    private volatile Object prefetcher;
     /** Popularity for prefetch; updated by every loop without a lock: approximate on purpose. */
     private int hits;
     private long lastHitNanos;
@@ -353,12 +353,18 @@ public final class CachedAnswer {
         return hits >= p.amount() && ttlLeft(now) <= threshold;
     }
 
-    /** Claims the one refresh of this entry; false when a query is already upstream for it. */
-    boolean claimPrefetch() {
-        return PREFETCHING.compareAndSet(this, 0, 1);
+    /** Claims the one refresh of this entry for {@code exchange}; false when a query is already upstream for it. */
+    boolean claimPrefetch(Object exchange) {
+        return PREFETCHER.compareAndSet(this, null, exchange);
     }
 
-    void endPrefetch() {
-        prefetching = 0;
+    /** Whether {@code exchange} holds this entry's refresh. */
+    boolean prefetchedBy(Object exchange) {
+        return prefetcher == exchange;
+    }
+
+    /** Releases the refresh {@code exchange} holds, if it holds it (it ended, answered or not). */
+    void endPrefetch(Object exchange) {
+        PREFETCHER.compareAndSet(this, exchange, null);
     }
 }

@@ -68,6 +68,8 @@ public final class Exchange {
     /** Work a stage deferred (see {@link #defer}), and its timer. */
     private Runnable pending;
     private ScheduledFuture<?> pendingTimer;
+    /** Run once the exchange ends, however (see {@link #whenDone}). */
+    private Runnable onDone;
 
     /** Open until answered; answering while the answer is on its way back through the stages; then done. */
     private enum State { OPEN, ANSWERING, DONE }
@@ -296,6 +298,7 @@ public final class Exchange {
         state = State.DONE;
         loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
         release();
+        done();
         loop.closed(this);
         if (listener != null) {
             listener.completed(this);
@@ -338,6 +341,25 @@ public final class Exchange {
             flowId = loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000);
         }
         return flowId;
+    }
+
+    /**
+     * Runs {@code hook} once this exchange ends, answered or not (a drop never goes back through the stages):
+     * a stage that holds something for the exchange lets it go there. One hook per exchange.
+     */
+    public void whenDone(Runnable hook) {
+        if (onDone != null) {
+            throw new IllegalStateException("a hook is already set for this exchange");
+        }
+        onDone = hook;
+    }
+
+    private void done() {
+        Runnable hook = onDone;
+        if (hook != null) {
+            onDone = null;
+            hook.run();
+        }
     }
 
     /** Adds a capability's part to the flow (null removes it). */
@@ -387,6 +409,7 @@ public final class Exchange {
             record(summary, outcome, now);
         }
         release();
+        done();
         loop.closed(this);
         if (listener != null) {
             listener.completed(this);

@@ -422,6 +422,25 @@ class CacheTest {
     }
 
     @Test
+    void aPrefetchWhoseAnswerIsNotStorableGivesTheClientTheEntryAndKeepsIt() throws Exception {
+        start(Map.of("--cache-prefetch", "1:1m:50%"));
+        ask(Wire.query("refused.example.com.", Type.A, 1));
+        upstream.script(ScriptedUpstream.answering(q -> {
+            Message m = Wire.answer(q);
+            m.getHeader().setRcode(Rcode.REFUSED);
+            return m;
+        }));
+        advance(20_000); // 10 s left of 30: due
+        Message answer = ask(Wire.query("refused.example.com.", Type.A, 2));
+        assertThat(last().get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.PREFETCH);
+        assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(ttl(answer)).isEqualTo(10);
+        assertThat(upstreamSaw("refused.example.com.")).isGreaterThanOrEqualTo(2);
+        assertThat(ask(Wire.query("refused.example.com.", Type.A, 3)).getRcode()).as("the entry is still there")
+                .isEqualTo(Rcode.NOERROR);
+    }
+
+    @Test
     void badFlagValuesAreRefusedNamingTheFlag() {
         assertThatThrownBy(() -> CachePlugin.SUCCESS.valueOf("lots")).hasMessageStartingWith("--cache-success: ");
         assertThatThrownBy(() -> CachePlugin.DENIAL.valueOf("0:5s")).hasMessageStartingWith("--cache-denial: ");
