@@ -18,8 +18,8 @@ import java.util.List;
  * it (CoreDNS {@code verify}-like: that one client waits for the upstream; the others are answered from the
  * entry meanwhile). On the way back: a storable answer is stored; a refresh whose answer is not storable (a
  * failure, REFUSED, FORMERR, TC…) leaves the entry as it was and the client gets the entry, still fresh. A
- * failure (every attempt failed, or the upstream's SERVFAIL) is answered from a fresh entry stored meanwhile,
- * or from one within the serve-stale window (stale). A query with ECS as forwarded, or
+ * failure (every attempt failed, or the upstream's SERVFAIL) is answered from an entry stored meanwhile by
+ * another query (a hit), or from one within the serve-stale window (stale). A query with ECS as forwarded, or
  * without a plain question, passes by untouched and its answer is never stored.
  */
 final class CacheStage implements Stage {
@@ -110,8 +110,10 @@ final class CacheStage implements Stage {
             }
         }
         if (failed && entry != null) {
-            if (entry.fresh(now)) {
+            if (entry.fresh(now)) { // stored by another query while this one was upstream: a hit after all
                 int left = entry.ttlLeft(now);
+                metrics.hit(entry.kind());
+                mark(exchange, CacheMark.Result.HIT, left);
                 response.release();
                 back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), left),
                         Outcome.ANSWERED);

@@ -441,6 +441,31 @@ class CacheTest {
     }
 
     @Test
+    void aMissWhoseUpstreamFailsAnsweredFromAnEntryStoredMeanwhileIsAHit() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        upstream.script((q, reply) -> {
+            if (seen.getAndIncrement() == 0) { // the first query's answer comes late; the rest get none
+                Thread.sleep(60);
+                reply.send(answer(q.message(), 300));
+            }
+        });
+        start(Map.of(), fastTimeouts());
+        java.util.concurrent.CompletableFuture<Message> first = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> ask(Wire.query("race.example.com.", Type.A, 1)));
+        while (upstreamSaw("race.example.com.") == 0) {
+            Thread.sleep(1);
+        }
+        Message second = ask(Wire.query("race.example.com.", Type.A, 2)); // a miss too: nothing stored yet
+        assertThat(first.get().getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(second.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(second.getHeader().getID()).isEqualTo(2);
+        Flow flow = last();
+        assertThat(flow.query().id()).isEqualTo(2);
+        assertThat(flow.get(CacheMark.KEY)).isEqualTo(new CacheMark(CacheMark.Result.HIT, 30));
+        assertThat(scrape()).contains("dnsflow_cache_hits_total{kind=\"success\"} 1.0");
+    }
+
+    @Test
     void badFlagValuesAreRefusedNamingTheFlag() {
         assertThatThrownBy(() -> CachePlugin.SUCCESS.valueOf("lots")).hasMessageStartingWith("--cache-success: ");
         assertThatThrownBy(() -> CachePlugin.DENIAL.valueOf("0:5s")).hasMessageStartingWith("--cache-denial: ");
