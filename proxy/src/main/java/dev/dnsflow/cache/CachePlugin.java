@@ -27,8 +27,8 @@ public final class CachePlugin implements Plugin {
     public static final Flag<CacheOptions.Prefetch> PREFETCH = Flag.optionalValue("--cache-prefetch",
             "AMOUNT:DURATION:PERCENT",
             "Refresh an entry asked AMOUNT times with no gap of DURATION once its TTL left is at most PERCENT "
-                    + "per cent of its TTL (CoreDNS prefetch; the query that finds it due goes upstream and waits, and gets the "
-                    + "entry if the refresh is not storable). Given alone: "
+                    + "per cent of its TTL (CoreDNS prefetch; the query that finds it due is answered from the entry and the "
+                    + "refresh runs in the background). Given alone: "
                     + "AMOUNT 10, DURATION 1m, PERCENT 10. Default: off.", "off", CacheOptions.Prefetch.BARE, CacheOptions.Prefetch::parse);
     public static final Flag<Duration> SERVE_STALE = Flag.of("--serve-stale", "DURATION",
             "When every upstream attempt fails, answer from an entry expired at most DURATION ago, with TTL 30s "

@@ -358,6 +358,11 @@ public final class CachedAnswer {
         return PREFETCHER.compareAndSet(this, null, exchange);
     }
 
+    /** Whether a refresh of this entry is under way. */
+    boolean refreshing() {
+        return prefetcher != null;
+    }
+
     /** Whether {@code exchange} holds this entry's refresh. */
     boolean prefetchedBy(Object exchange) {
         return prefetcher == exchange;

@@ -16,6 +16,10 @@ import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
+import dev.dnsflow.wire.ParsedQuery;
+import dev.dnsflow.wire.QueryParser;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -234,11 +238,18 @@ class CacheTest {
         assertThat(upstreamSaw("hot.example.com.")).isEqualTo(1);
 
         advance(25_500); // 2 s left: within 10 % (3 s)
-        ask(Wire.query("hot.example.com.", Type.A, 4));
-        assertThat(upstreamSaw("hot.example.com.")).isEqualTo(2);
+        upstream.script((q, reply) -> { // a slow upstream: nobody waits for it
+            Thread.sleep(300);
+            reply.send(answer(q.message(), 300));
+        });
+        long asked = System.nanoTime();
+        assertThat(ttl(ask(Wire.query("hot.example.com.", Type.A, 4)))).as("answered from the entry").isEqualTo(3);
+        assertThat(System.nanoTime() - asked).as("without waiting for the upstream").isLessThan(250_000_000L);
         Flow prefetch = last();
         assertThat(prefetch.get(CacheMark.KEY)).isEqualTo(new CacheMark(CacheMark.Result.PREFETCH, 3));
-        assertThat(prefetch.attempts()).hasSize(1);
+        assertThat(prefetch.attempts()).as("the refresh is not the client's").isEmpty();
+        awaitRefreshed("hot.example.com.");
+        assertThat(upstreamSaw("hot.example.com.")).isEqualTo(2);
 
         advance(2_000); // past the old entry's expiry: the refreshed one answers
         assertThat(ttl(ask(Wire.query("hot.example.com.", Type.A, 5)))).isEqualTo(28);
@@ -255,7 +266,9 @@ class CacheTest {
         Message answer = ask(Wire.query("flaky.example.com.", Type.A, 2));
         assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(ttl(answer)).isEqualTo(10);
+        awaitRefreshed("flaky.example.com.");
         assertThat(upstreamSaw("flaky.example.com.")).isGreaterThan(1);
+        assertThat(ttl(ask(Wire.query("flaky.example.com.", Type.A, 3)))).as("the entry holds").isEqualTo(10);
     }
 
     @Test
@@ -435,6 +448,7 @@ class CacheTest {
         assertThat(last().get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.PREFETCH);
         assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(ttl(answer)).isEqualTo(10);
+        awaitRefreshed("refused.example.com.");
         assertThat(upstreamSaw("refused.example.com.")).isGreaterThanOrEqualTo(2);
         assertThat(ask(Wire.query("refused.example.com.", Type.A, 3)).getRcode()).as("the entry is still there")
                 .isEqualTo(Rcode.NOERROR);
@@ -513,6 +527,19 @@ class CacheTest {
     private static UnaryOperator<ProxyConfig.Builder> fastTimeouts() {
         return b -> b.forward(ForwardOptions.defaults().toBuilder()
                 .timeouts(Duration.ofMillis(100), Duration.ofMillis(300)).build());
+    }
+
+    /** Waits until no refresh of the A entry for {@code name} is under way (it runs in the background). */
+    private void awaitRefreshed(String name) throws InterruptedException {
+        ByteBuf q = Unpooled.wrappedBuffer(Wire.query(name, Type.A, 1).toWire());
+        ParsedQuery parsed = new ParsedQuery();
+        QueryParser.parse(q, parsed);
+        CacheKey key = CacheKey.of(q, parsed);
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (upstreamSaw(name) < 2 || cache.get(key) != null && cache.get(key).refreshing()) {
+            assertThat(System.nanoTime()).as("refresh of " + name + " done in time").isLessThan(deadline);
+            Thread.sleep(5);
+        }
     }
 
     private void advance(long millis) {
