@@ -7,13 +7,15 @@ import java.util.Arrays;
 
 /**
  * What an answer is cached under (CoreDNS's key): the question's name lower-cased, in wire form, its type and
- * class, and the query's DO and CD bits. A key is either stored (immutable, exactly sized) or a per-loop
+ * class, and the query's DO, CD and RD bits (an RD=0 query asks for what the upstream has without recursing, so
+ * its answer is not one for RD=1 queries, nor the other way round). A key is either stored (immutable, exactly sized) or a per-loop
  * <em>probe</em> refilled for every query, so a lookup allocates nothing.
  */
 public final class CacheKey {
     static final int MAX_NAME = 255;
     private static final int DO = 1;
     private static final int CD = 2;
+    private static final int RD = 4;
 
     private final byte[] name;
     private int length;
@@ -70,7 +72,7 @@ public final class CacheKey {
         length = n;
         type = parsed.qtype();
         qclass = parsed.qclass();
-        bits = (parsed.dnssecOk() ? DO : 0) | (parsed.checkingDisabled() ? CD : 0);
+        bits = (parsed.dnssecOk() ? DO : 0) | (parsed.checkingDisabled() ? CD : 0) | (parsed.recursionDesired() ? RD : 0);
         hash = ((h * 31 + type) * 31 + qclass) * 31 + bits;
         return true;
     }
@@ -125,6 +127,6 @@ public final class CacheKey {
 
     @Override
     public String toString() {
-        return "CacheKey[" + length + " bytes, type " + type + ", class " + qclass + ", do/cd " + bits + "]";
+        return "CacheKey[" + length + " bytes, type " + type + ", class " + qclass + ", do/cd/rd " + bits + "]";
     }
 }

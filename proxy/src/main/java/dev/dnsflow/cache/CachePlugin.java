@@ -19,19 +19,20 @@ public final class CachePlugin implements Plugin {
             "Answer from a cache with CoreDNS cache semantics (TTL caps, negative caching by SOA, SERVFAIL for 5s; "
                     + "never TC or ECS answers). Off: CoreDNS in front caches already.");
     public static final Flag<CacheOptions.Part> SUCCESS = Flag.of("--cache-success", "CAP:TTL",
-            "Successful answers: at most CAP entries, each kept at most TTL (at least 5s). Default: 9984:30s.",
+            "Successful answers: at most CAP entries and 32 MiB, each kept at most TTL (at least 5s). Default: 9984:30s.",
             "9984:30s", CacheOptions.Part::parse);
     public static final Flag<CacheOptions.Part> DENIAL = Flag.of("--cache-denial", "CAP:TTL",
-            "NXDOMAIN, NODATA and SERVFAIL: at most CAP entries, each kept at most TTL (at least 5s; SERVFAIL 5s). "
+            "NXDOMAIN, NODATA and SERVFAIL: at most CAP entries and 32 MiB, each kept at most TTL (at least 5s; SERVFAIL 5s). "
                     + "Default: 9984:5s.", "9984:5s", CacheOptions.Part::parse);
     public static final Flag<CacheOptions.Prefetch> PREFETCH = Flag.optionalValue("--cache-prefetch",
             "AMOUNT:DURATION:PERCENT",
             "Refresh an entry asked AMOUNT times with no gap of DURATION once its TTL left is at most PERCENT "
-                    + "per cent of its TTL (CoreDNS prefetch; the query that finds it due goes upstream). Given alone: "
+                    + "per cent of its TTL (CoreDNS prefetch; the query that finds it due is answered from the entry and the "
+                    + "refresh runs in the background). Given alone: "
                     + "AMOUNT 10, DURATION 1m, PERCENT 10. Default: off.", "off", CacheOptions.Prefetch.BARE, CacheOptions.Prefetch::parse);
     public static final Flag<Duration> SERVE_STALE = Flag.of("--serve-stale", "DURATION",
             "When every upstream attempt fails, answer from an entry expired at most DURATION ago, with TTL 30s "
-                    + "at most (RFC 8767). Default: off.", "off", CacheOptions::parseServeStale);
+                    + "at most (RFC 8767; CoreDNS serve_stale verify, not immediate). Default: off.", "off", CacheOptions::parseServeStale);
 
     @Override
     public String name() {

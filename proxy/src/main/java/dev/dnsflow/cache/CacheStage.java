@@ -14,10 +14,13 @@ import java.util.List;
 
 /**
  * On the way in: a fresh entry answers the query (client's ID, the question's case, TTLs less the time in
- * cache), unless it is due for prefetch, when the query goes upstream to refresh it. On the way back: a good
- * answer is stored; a failure (every attempt failed, or the upstream's SERVFAIL) is replaced by the entry when
- * it is still fresh (a prefetch that failed) or within the serve-stale window. A query with ECS as forwarded,
- * or without a plain question, passes by untouched and its answer is never stored.
+ * cache, RD/AD and OPT for this client); when it is due for prefetch, a detached copy of the query also goes
+ * upstream in the background to refresh it (nobody waits for it). On the way back: a storable answer is
+ * stored; a refresh whose answer is not storable (a failure, REFUSED, FORMERR, TC…) leaves the entry as it
+ * was. A
+ * failure (every attempt failed, or the upstream's SERVFAIL) is answered from an entry stored meanwhile by
+ * another query (a hit), or from one within the serve-stale window (stale). A query with ECS as forwarded, or
+ * without a plain question, passes by untouched and its answer is never stored.
  */
 final class CacheStage implements Stage {
     private static final int ECS = 8;
@@ -60,17 +63,12 @@ final class CacheStage implements Stage {
             int left = entry.ttlLeft(now);
             if (prefetch != null) {
                 entry.touch(now, prefetchWindowNanos);
-                if (entry.due(now, prefetch) && entry.claimPrefetch()) {
-                    metrics.prefetched();
-                    mark(exchange, CacheMark.Result.PREFETCH, left);
-                    next.serve(exchange);
+                if (entry.due(now, prefetch) && !entry.refreshing()) {
+                    refresh(exchange, entry, left, next);
                     return;
                 }
             }
-            metrics.hit(entry.kind());
-            mark(exchange, CacheMark.Result.HIT, left);
-            exchange.respond(entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed().id(), left),
-                    Outcome.ANSWERED);
+            serveHit(exchange, entry, left, CacheMark.Result.HIT);
             return;
         }
         metrics.miss();
@@ -78,6 +76,36 @@ final class CacheStage implements Stage {
             exchange.extend(CacheMark.KEY, CacheMark.MISS);
         }
         next.serve(exchange);
+    }
+
+    /**
+     * Answers {@code exchange} from the entry at once and refreshes the entry in the background: a detached copy of
+     * the query goes through the rest of the chain, and its answer replaces the entry only if it is storable
+     * ({@link #answer}); nobody waits for it. One refresh per entry at a time; a refresh that ends without an
+     * answer (dropped) releases its claim.
+     */
+    private void refresh(Exchange exchange, CachedAnswer entry, int left, Next next) {
+        Exchange refresh = exchange.detachedCopy();
+        if (!entry.claimPrefetch(refresh)) {
+            refresh.drop("cache_refresh_raced");
+            serveHit(exchange, entry, left, CacheMark.Result.HIT);
+            return;
+        }
+        refresh.whenDone(() -> entry.endPrefetch(refresh));
+        metrics.prefetched();
+        serveHit(exchange, entry, left, CacheMark.Result.PREFETCH);
+        try {
+            next.serve(refresh);
+        } catch (RuntimeException e) {
+            refresh.drop("cache_refresh_failed");
+        }
+    }
+
+    private void serveHit(Exchange exchange, CachedAnswer entry, int left, CacheMark.Result result) {
+        metrics.hit(entry.kind());
+        mark(exchange, result, left);
+        exchange.respond(entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), left),
+                Outcome.ANSWERED);
     }
 
     @Override
@@ -89,36 +117,41 @@ final class CacheStage implements Stage {
         }
         boolean failed = outcome == Outcome.SERVFAIL
                 || outcome == Outcome.ANSWERED && DnsHeader.rcode(response) == Responses.SERVFAIL;
-        if (failed) {
-            CachedAnswer entry = cache.get(key);
-            if (entry != null) {
-                entry.endPrefetch();
-                long now = cache.now();
-                if (entry.fresh(now)) { // a refresh that failed: the entry still holds
-                    response.release();
-                    back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed().id(),
-                            entry.ttlLeft(now)), Outcome.ANSWERED);
-                    return;
-                }
-                if (entry.servableStale(now, staleNanos)) {
-                    int ttl = Math.min(CacheOptions.STALE_ANSWER_TTL, (entry.kind() == CachedAnswer.Kind.SUCCESS
-                            ? cache.options().success() : cache.options().denial()).ttlCap());
-                    metrics.servedStale();
-                    mark(exchange, CacheMark.Result.STALE, ttl);
-                    response.release();
-                    back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed().id(), ttl),
-                            Outcome.ANSWERED);
-                    return;
-                }
+        CachedAnswer entry = cache.get(key);
+        long now = cache.now();
+        if (entry != null && entry.prefetchedBy(exchange)) {
+            entry.endPrefetch(exchange);
+            // A background refresh: only a storable answer replaces the entry; with anything else the entry holds.
+            // Its answer goes back to no client.
+            if (!failed && outcome == Outcome.ANSWERED) {
+                cache.store(key, response);
+            }
+            back.answer(exchange, response, outcome);
+            return;
+        }
+        if (failed && entry != null) {
+            if (entry.fresh(now)) { // stored by another query while this one was upstream: a hit after all
+                int left = entry.ttlLeft(now);
+                metrics.hit(entry.kind());
+                mark(exchange, CacheMark.Result.HIT, left);
+                response.release();
+                back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), left),
+                        Outcome.ANSWERED);
+                return;
+            }
+            if (entry.servableStale(now, staleNanos)) {
+                int ttl = Math.min(CacheOptions.STALE_ANSWER_TTL, (entry.kind() == CachedAnswer.Kind.SUCCESS
+                        ? cache.options().success() : cache.options().denial()).ttlCap());
+                metrics.servedStale();
+                mark(exchange, CacheMark.Result.STALE, ttl);
+                response.release();
+                back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), ttl),
+                        Outcome.ANSWERED);
+                return;
             }
         }
         if (outcome == Outcome.ANSWERED) {
-            if (cache.store(key, response) == null) {
-                CachedAnswer entry = cache.get(key);
-                if (entry != null) {
-                    entry.endPrefetch();
-                }
-            }
+            cache.store(key, response);
         }
         back.answer(exchange, response, outcome);
     }

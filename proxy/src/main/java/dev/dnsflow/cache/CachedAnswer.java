@@ -2,31 +2,55 @@ package dev.dnsflow.cache;
 
 import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.Names;
+import dev.dnsflow.wire.ParsedQuery;
 import dev.dnsflow.wire.Responses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
- * One cached answer: the upstream's bytes as received (ID zeroed), where each record's TTL sits in them (found
- * once, when stored), its part, when it was stored and how long it is good for. A hit copies the bytes into a
- * pooled buffer and patches the ID, the question's case and every TTL in place ({@link #write}).
+ * One cached answer: the upstream's bytes as received (ID zeroed) less its OPT record, where each record's TTL
+ * sits in them (found once, when stored), its part, when it was stored and how long it is good for. A hit copies
+ * the bytes into a pooled buffer, patches the ID, RD and AD, the question's case and every TTL in place, and
+ * appends an OPT of dnsflow's own when the client sent one ({@link #write}).
+ *
+ * <p>OPT is hop-by-hop (RFC 6891 7): the upstream's (its UDP size, the COOKIE it echoed to the first client,
+ * padding, NSID) is never served to another client. As CoreDNS does, the entry is stored without it (ARCOUNT
+ * less one, records after it kept), and a hit gets a fresh one only if the client's query had one: UDP size
+ * {@link #UDP_SIZE}, the client's DO echoed, extended rcode 0, no options. An answer whose OPT carries an
+ * extended rcode, or more than one OPT, is not cached.
  *
  * <p>What is cached, and for how long (CoreDNS's {@code cache}, RFC 2308): NOERROR with answers, and referrals,
  * in the success part for the smallest TTL of their records; NXDOMAIN, and NOERROR without answers (NODATA), in
  * the denial part for the smaller of the SOA's TTL and its MINIMUM, and not at all without a SOA in authority;
  * SERVFAIL in the denial part for {@link CacheOptions#SERVFAIL_TTL}. Each between its part's minimum (5 s) and
- * its cap. Never: truncated answers, other rcodes, answers whose question is not the key's, anything unreadable.
+ * its cap; a negative answer is also kept no longer than any of its records' TTLs (a CNAME before the NXDOMAIN).
+ * Never: truncated answers, other rcodes, answers whose question is not the key's, answers over
+ * {@link #MAX_MESSAGE} bytes, anything unreadable.
  * A hit gives every record the entry's TTL left (CoreDNS does the same), so TTLs only ever go down.
  */
 public final class CachedAnswer {
+    /** The largest answer cached: bigger ones (large TXT sets) would let a few names fill a part's byte budget. */
+    public static final int MAX_MESSAGE = 4096;
+    /** The UDP payload size a hit's OPT advertises (DNS flag day 2020's value; dnsflow advertises no other). */
+    public static final int UDP_SIZE = 1232;
+    /** Heap an entry takes besides its message: key, entry, offsets' header, Caffeine's node (CacheMemoryTest). */
+    static final int ENTRY_OVERHEAD = 320;
+    private static final int OPT_SIZE = 11;
+    /** The smallest record: a root owner and the fixed 10 bytes. */
+    private static final int MIN_RECORD = 11;
     private static final int TYPE_OPT = 41;
+    private static final int TYPE_CNAME = 5;
+    private static final int TYPE_PTR = 12;
+    private static final int TYPE_MX = 15;
+    private static final int TYPE_SRV = 33;
+    private static final int TYPE_DNAME = 39;
     private static final int TYPE_SOA = 6;
     private static final int TYPE_NS = 2;
-    private static final AtomicIntegerFieldUpdater<CachedAnswer> PREFETCHING =
-            AtomicIntegerFieldUpdater.newUpdater(CachedAnswer.class, "prefetching");
+    private static final AtomicReferenceFieldUpdater<CachedAnswer, Object> PREFETCHER =
+            AtomicReferenceFieldUpdater.newUpdater(CachedAnswer.class, Object.class, "prefetcher");
 
     /** The two parts of the cache, each with its own capacity and TTL cap. */
     public enum Kind {
@@ -44,8 +68,8 @@ public final class CachedAnswer {
     private final long storedNanos;
     private final int ttl;
     private final long expiresNanos;
-    /** 1 while a query is upstream refreshing this entry (prefetch). */
-    private volatile int prefetching;
+    /** The exchange upstream refreshing this entry (prefetch), or null. */
+    private volatile Object prefetcher;
     /** Popularity for prefetch; updated by every loop without a lock: approximate on purpose. */
     private int hits;
     private long lastHitNanos;
@@ -66,7 +90,7 @@ public final class CachedAnswer {
      */
     static CachedAnswer of(CacheKey key, ByteBuf response, long now, CacheOptions options) {
         int size = response.readableBytes();
-        if (size < DnsHeader.SIZE) {
+        if (size < DnsHeader.SIZE || size > MAX_MESSAGE) {
             return null;
         }
         byte[] bytes = new byte[size];
@@ -89,13 +113,19 @@ public final class CachedAnswer {
         int answers = DnsHeader.anCount(m);
         int authority = DnsHeader.nsCount(m);
         int records = answers + authority + DnsHeader.arCount(m);
+        int pos = nameEnd + 4;
+        if ((long) records * MIN_RECORD > size - pos) {
+            return null; // counts the bytes cannot hold: check before allocating by them
+        }
         int[] offsets = new int[records];
         int count = 0;
         long minTtl = Long.MAX_VALUE;
         long soaTtl = -1;
         boolean ns = false;
-        int pos = nameEnd + 4;
+        int optStart = -1;
+        int optEnd = -1;
         for (int i = 0; i < records; i++) {
+            int start = pos;
             int end = Names.skip(m, 0, pos, size);
             if (end == Names.INVALID || end + 10 > size) {
                 return null;
@@ -106,7 +136,14 @@ public final class CachedAnswer {
             if (next > size) {
                 return null;
             }
-            if (type != TYPE_OPT) {
+            if (type == TYPE_OPT) {
+                // One OPT, in additional, extended rcode 0 (RFC 6891 6.1.1, 6.1.3): anything else is not cached.
+                if (optStart >= 0 || i < answers + authority || end != start + 1 || m.getUnsignedByte(end + 4) != 0) {
+                    return null;
+                }
+                optStart = start;
+                optEnd = next;
+            } else {
                 offsets[count++] = end + 4;
                 minTtl = Math.min(minTtl, recordTtl);
                 boolean inAuthority = i >= answers && i < answers + authority;
@@ -118,6 +155,9 @@ public final class CachedAnswer {
             }
             pos = next;
         }
+        if (optStart >= 0 && optEnd < size && pointsPast(m, nameEnd + 4, records, optStart, size)) {
+            return null; // a name after the OPT compressed against bytes that move when it goes: not worth rewriting
+        }
         Kind kind;
         long ttl;
         if (rcode == Responses.SERVFAIL) {
@@ -128,7 +168,7 @@ public final class CachedAnswer {
                 return null; // RFC 2308 5: without a SOA a negative answer is not cached
             }
             kind = Kind.DENIAL;
-            ttl = soaTtl;
+            ttl = Math.min(soaTtl, minTtl); // and no longer than any record in it (a CNAME before the NXDOMAIN)
         } else if (answers > 0 || ns) {
             kind = Kind.SUCCESS; // an answer, or a referral
             ttl = minTtl;
@@ -136,9 +176,81 @@ public final class CachedAnswer {
             return null; // NOERROR with nothing to go by
         }
         CacheOptions.Part part = kind == Kind.SUCCESS ? options.success() : options.denial();
-        DnsHeader.setId(m, 0);
-        return new CachedAnswer(bytes, count == records ? offsets : Arrays.copyOf(offsets, count), nameEnd, kind, now,
+        byte[] stored = bytes;
+        if (optStart >= 0) {
+            int cut = optEnd - optStart;
+            stored = new byte[size - cut];
+            System.arraycopy(bytes, 0, stored, 0, optStart);
+            System.arraycopy(bytes, optEnd, stored, optStart, size - optEnd);
+            int arCount = DnsHeader.arCount(m) - 1;
+            stored[10] = (byte) (arCount >> 8);
+            stored[11] = (byte) arCount;
+            for (int i = 0; i < count; i++) {
+                if (offsets[i] > optStart) {
+                    offsets[i] -= cut;
+                }
+            }
+        }
+        stored[0] = 0;
+        stored[1] = 0;
+        return new CachedAnswer(stored, count == records ? offsets : Arrays.copyOf(offsets, count), nameEnd, kind, now,
                 part.clamp(ttl));
+    }
+
+    /**
+     * Whether any name in the {@code records} from {@code pos} (owners, and the names in the rdata of the types
+     * RFC 3597 lets be compressed, with SRV) reaches through a compression pointer at or past {@code bound}.
+     */
+    private static boolean pointsPast(ByteBuf m, int pos, int records, int bound, int size) {
+        for (int i = 0; i < records; i++) {
+            if (pointsPast(m, pos, bound, size)) {
+                return true;
+            }
+            int end = Names.skip(m, 0, pos, size);
+            int type = m.getUnsignedShort(end);
+            int rdata = end + 10;
+            int next = rdata + m.getUnsignedShort(end + 8);
+            int name = switch (type) {
+                case TYPE_NS, TYPE_CNAME, TYPE_PTR, TYPE_DNAME, TYPE_SOA -> rdata;
+                case TYPE_MX -> rdata + 2;
+                case TYPE_SRV -> rdata + 6;
+                default -> -1;
+            };
+            if (name >= 0 && name < next && pointsPast(m, name, bound, size)) {
+                return true;
+            }
+            if (type == TYPE_SOA && name < next) {
+                int second = Names.skip(m, 0, name, next);
+                if (second == Names.INVALID || second < next && pointsPast(m, second, bound, size)) {
+                    return true;
+                }
+            }
+            pos = next;
+        }
+        return false;
+    }
+
+    /** Whether the name at {@code pos} follows a pointer to {@code bound} or beyond (unreadable names: true). */
+    private static boolean pointsPast(ByteBuf m, int pos, int bound, int size) {
+        for (int hops = 0; hops < 64 && pos < size; ) {
+            int len = m.getUnsignedByte(pos);
+            if (len == 0) {
+                return false;
+            }
+            if ((len & 0xC0) == 0xC0) {
+                if (pos + 1 >= size) {
+                    return true;
+                }
+                pos = ((len & 0x3F) << 8) | m.getUnsignedByte(pos + 1);
+                if (pos >= bound) {
+                    return true;
+                }
+                hops++;
+            } else {
+                pos += len + 1;
+            }
+        }
+        return true;
     }
 
     public Kind kind() {
@@ -174,17 +286,43 @@ public final class CachedAnswer {
         return message.clone();
     }
 
+    /** What the entry weighs in its part's byte budget: its bytes and the heap around them. */
+    int weight() {
+        return message.length + ttlOffsets.length * 4 + ENTRY_OVERHEAD;
+    }
+
     /**
-     * The answer for a client: a pooled copy with {@code id}, the question's name in the case {@code query} has it
-     * (same length: the key matched), and every record's TTL set to {@code ttl}.
+     * The answer for {@code client}'s query {@code query}: a pooled copy with the client's ID, the question's name
+     * in the case the query has it (same length: the key matched), every record's TTL set to {@code ttl}, RD as
+     * the client sent it, AD only if the client sent DO or AD (RFC 6840 5.8), and an OPT of dnsflow's own if the
+     * client sent one (see the class doc).
      */
-    public ByteBuf write(ByteBufAllocator alloc, ByteBuf query, int id, int ttl) {
-        ByteBuf out = alloc.ioBuffer(message.length);
+    public ByteBuf write(ByteBufAllocator alloc, ByteBuf query, ParsedQuery client, int ttl) {
+        boolean edns = client.edns();
+        ByteBuf out = alloc.ioBuffer(message.length + (edns ? OPT_SIZE : 0));
         out.writeBytes(message);
-        out.setShort(0, id);
+        out.setShort(0, client.id());
+        int flags = DnsHeader.flags(out) & ~(DnsHeader.FLAG_RD | DnsHeader.FLAG_AD);
+        if (client.recursionDesired()) {
+            flags |= DnsHeader.FLAG_RD;
+        }
+        if ((message[3] & DnsHeader.FLAG_AD) != 0 && (client.dnssecOk() || (client.flags() & DnsHeader.FLAG_AD) != 0)) {
+            flags |= DnsHeader.FLAG_AD;
+        }
+        DnsHeader.setFlags(out, flags);
         out.setBytes(DnsHeader.SIZE, query, query.readerIndex() + DnsHeader.SIZE, nameEnd - DnsHeader.SIZE);
         for (int offset : ttlOffsets) {
             out.setInt(offset, ttl);
+        }
+        if (edns) {
+            out.writeByte(0); // root
+            out.writeShort(TYPE_OPT);
+            out.writeShort(UDP_SIZE);
+            out.writeByte(0); // extended rcode
+            out.writeByte(0); // version
+            out.writeShort(client.dnssecOk() ? 0x8000 : 0);
+            out.writeShort(0); // no options
+            out.setShort(10, DnsHeader.arCount(out) + 1);
         }
         return out;
     }
@@ -215,12 +353,23 @@ public final class CachedAnswer {
         return hits >= p.amount() && ttlLeft(now) <= threshold;
     }
 
-    /** Claims the one refresh of this entry; false when a query is already upstream for it. */
-    boolean claimPrefetch() {
-        return PREFETCHING.compareAndSet(this, 0, 1);
+    /** Claims the one refresh of this entry for {@code exchange}; false when a query is already upstream for it. */
+    boolean claimPrefetch(Object exchange) {
+        return PREFETCHER.compareAndSet(this, null, exchange);
     }
 
-    void endPrefetch() {
-        prefetching = 0;
+    /** Whether a refresh of this entry is under way. */
+    boolean refreshing() {
+        return prefetcher != null;
+    }
+
+    /** Whether {@code exchange} holds this entry's refresh. */
+    boolean prefetchedBy(Object exchange) {
+        return prefetcher == exchange;
+    }
+
+    /** Releases the refresh {@code exchange} holds, if it holds it (it ended, answered or not). */
+    void endPrefetch(Object exchange) {
+        PREFETCHER.compareAndSet(this, exchange, null);
     }
 }

@@ -8,12 +8,20 @@ import io.netty.buffer.ByteBuf;
 import java.util.function.LongSupplier;
 
 /**
- * The two parts of the cache (success, denial), each a Caffeine cache bounded by its capacity (W-TinyLFU
- * eviction) whose entries live until expiry plus the serve-stale window. Maintenance runs on the calling
+ * The two parts of the cache (success, denial), each a Caffeine cache bounded by bytes (W-TinyLFU eviction)
+ * whose entries live until expiry plus the serve-stale window. Maintenance runs on the calling
  * thread ({@code executor(Runnable::run)}): no background thread, and tests see evictions at once after
  * {@link #cleanUp}. Time comes from one ticker (nanoseconds), shared with Caffeine, so a test moves both.
  */
 public final class ResponseCache {
+    /**
+     * The most one part holds: 32 MiB of entries, each weighed as its stored bytes plus its overhead
+     * ({@link CachedAnswer#weight}) but at least this budget over the part's capacity, so a part never holds more
+     * than its capacity in entries either. The default 9984 typical answers (≈ 500 bytes each with overhead) all
+     * fit; answers of up to {@link CachedAnswer#MAX_MESSAGE} bytes fill it at about 7 400.
+     */
+    public static final long PART_BYTES = 32L << 20;
+
     private final CacheOptions options;
     private final Cache<CacheKey, CachedAnswer> success;
     private final Cache<CacheKey, CachedAnswer> denial;
@@ -32,8 +40,10 @@ public final class ResponseCache {
     }
 
     private Cache<CacheKey, CachedAnswer> part(CacheOptions.Part part, CacheMetrics metrics) {
+        int least = (int) Math.max(1, PART_BYTES / part.capacity());
         return Caffeine.newBuilder()
-                .maximumSize(part.capacity())
+                .maximumWeight((long) least * part.capacity())
+                .weigher((CacheKey k, CachedAnswer v) -> Math.max(least, v.weight() + k.nameLength()))
                 .executor(Runnable::run)
                 .ticker(this::now)
                 .expireAfter(new Expiry<CacheKey, CachedAnswer>() {
@@ -111,6 +121,15 @@ public final class ResponseCache {
     /** Entries held in one part (expired ones included until they are cleaned up). */
     public long size(CachedAnswer.Kind kind) {
         return (kind == CachedAnswer.Kind.SUCCESS ? success : denial).estimatedSize();
+    }
+
+    /** The heap one part's entries take by {@link CachedAnswer#weight} (key names included), expired ones too. */
+    long bytes(CachedAnswer.Kind kind) {
+        long total = 0;
+        for (var e : (kind == CachedAnswer.Kind.SUCCESS ? success : denial).asMap().entrySet()) {
+            total += e.getValue().weight() + e.getKey().nameLength();
+        }
+        return total;
     }
 
     /** Runs pending maintenance: expiry and eviction (they otherwise happen as reads and writes go by). */

@@ -25,7 +25,10 @@ public record CacheMark(Result result, long ttlLeft) {
         HIT,
         /** Not in cache (or only expired there): asked upstream. */
         MISS,
-        /** In cache, popular and near expiry: asked upstream on the client's behalf to refresh the entry. */
+        /**
+         * In cache, popular and near expiry: answered from the entry, which a copy of the query refreshes in the
+         * background.
+         */
         PREFETCH,
         /** Every upstream attempt failed; answered from an expired entry (RFC 8767). */
         STALE;

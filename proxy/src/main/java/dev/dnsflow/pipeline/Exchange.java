@@ -70,6 +70,10 @@ public final class Exchange {
     /** Work a stage deferred (see {@link #defer}), and its timer. */
     private Runnable pending;
     private ScheduledFuture<?> pendingTimer;
+    /** Run once the exchange ends, however (see {@link #whenDone}). */
+    private Runnable onDone;
+    /** A copy with no client (see {@link #detachedCopy}): its answer goes nowhere, and it makes no flow or metrics. */
+    private boolean detached;
 
     /** Open until answered; answering while the answer is on its way back through the stages; then done. */
     private enum State { OPEN, ANSWERING, DONE }
@@ -94,6 +98,24 @@ public final class Exchange {
             wire.query(query);
         }
         loop.opened(this);
+    }
+
+    /**
+     * A copy of this exchange's query as it stands now (rewritten by the stages so far, OPT as forwarded), with no
+     * client: served through the rest of the same pipeline, its answer passes back through the stages and is then
+     * released, not sent; it records no flow and counts in no metrics (the cache refreshes an entry with it).
+     */
+    public Exchange detachedCopy() {
+        ByteBuf copy = channel.alloc().buffer(query.readableBytes());
+        copy.writeBytes(query, query.readerIndex(), query.readableBytes());
+        Exchange e = new Exchange(loop, channel, client, transport, copy, parsed, System.nanoTime(), null);
+        e.detached = true;
+        e.wire = null;
+        e.forwardedOpt = forwardedOpt;
+        e.origin = origin;
+        e.originAddress = originAddress;
+        e.pipeline = pipeline;
+        return e;
     }
 
     /** The bytes behind the flow, or null when no sink wants them. */
@@ -269,6 +291,11 @@ public final class Exchange {
             return;
         }
         state = State.DONE;
+        if (detached) {
+            response.release();
+            finish(false, null, outcome, 0);
+            return;
+        }
         DnsHeader.setId(response, parsed.id());
         int questionEnd = parsed.hasQuestion() ? parsed.questionEnd() : DnsHeader.SIZE;
         // Truncate by the size the query was forwarded with, not the received one (as before the parse
@@ -296,8 +323,11 @@ public final class Exchange {
             return;
         }
         state = State.DONE;
-        loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
+        if (!detached) {
+            loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
+        }
         release();
+        done();
         loop.closed(this);
         if (listener != null) {
             listener.completed(this);
@@ -314,8 +344,10 @@ public final class Exchange {
         }
         state = State.DONE;
         long now = System.nanoTime();
-        loop.metrics().drop(reason, now - receivedNanos);
-        finish(loop.recording(), null, outcome, now);
+        if (!detached) {
+            loop.metrics().drop(reason, now - receivedNanos);
+        }
+        finish(loop.recording() && !detached, null, outcome, now);
     }
 
     /**
@@ -350,6 +382,25 @@ public final class Exchange {
             flowId = loop.flowIds().next(WallClock.epochNanos(receivedNanos) / 1_000_000);
         }
         return flowId;
+    }
+
+    /**
+     * Runs {@code hook} once this exchange ends, answered or not (a drop never goes back through the stages):
+     * a stage that holds something for the exchange lets it go there. One hook per exchange.
+     */
+    public void whenDone(Runnable hook) {
+        if (onDone != null) {
+            throw new IllegalStateException("a hook is already set for this exchange");
+        }
+        onDone = hook;
+    }
+
+    private void done() {
+        Runnable hook = onDone;
+        if (hook != null) {
+            onDone = null;
+            hook.run();
+        }
     }
 
     /** Adds a capability's part to the flow (null removes it). */
@@ -399,6 +450,7 @@ public final class Exchange {
             record(summary, outcome, now);
         }
         release();
+        done();
         loop.closed(this);
         if (listener != null) {
             listener.completed(this);

@@ -19,6 +19,7 @@ import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
 /**
@@ -64,6 +65,45 @@ class CacheMemoryTest {
         assertThat(total).isEqualTo(ENTRIES);
         assertThat(bytes).isLessThanOrEqualTo(30L << 20);
         assertThat(cache.get(CacheKey.of(Unpooled.wrappedBuffer(queries[0]), parse(queries[0])))).isNotNull(); // keeps it reachable
+    }
+
+    /**
+     * A zone with big TXT wildcards: a stream of answers near {@link CachedAnswer#MAX_MESSAGE} bytes under new names
+     * keeps the part within {@link ResponseCache#PART_BYTES}, where 9984 of them would take about 43 MiB.
+     */
+    @Test
+    void aStreamOfLargeAnswersStaysWithinThePartsByteBudget() throws Exception {
+        ResponseCache cache = new ResponseCache(CacheOptions.defaults(), null, System::nanoTime);
+        for (int i = 0; i < 12_000; i++) {
+            Message q = Wire.query("big-" + i + ".wild.example.com.", Type.TXT, i);
+            Message r = Wire.answer(q);
+            for (int j = 0; j < 4; j++) {
+                r.addRecord(new TXTRecord(q.getQuestion().getName(), DClass.IN, 30,
+                        java.util.List.of("x".repeat(240), "y".repeat(240), "z".repeat(240), "w".repeat(240))), Section.ANSWER);
+            }
+            byte[] wire = r.toWire();
+            assertThat(wire.length).isBetween(3900, CachedAnswer.MAX_MESSAGE);
+            byte[] query = q.toWire();
+            cache.store(CacheKey.of(Unpooled.wrappedBuffer(query), parse(query)), Unpooled.wrappedBuffer(wire));
+        }
+        cache.cleanUp();
+        System.out.printf("large answers: %d entries, %.1f MiB%n", cache.size(CachedAnswer.Kind.SUCCESS),
+                cache.bytes(CachedAnswer.Kind.SUCCESS) / 1048576.0);
+        assertThat(cache.bytes(CachedAnswer.Kind.SUCCESS)).isLessThanOrEqualTo(ResponseCache.PART_BYTES);
+        assertThat(cache.size(CachedAnswer.Kind.SUCCESS)).isGreaterThan(5_000);
+    }
+
+    @Test
+    void smallAnswersStillFillThePartToItsCapacity() throws Exception {
+        ResponseCache cache = new ResponseCache(CacheOptions.defaults().withParts(new CacheOptions.Part(9984, 30),
+                new CacheOptions.Part(9984, 5)), null, System::nanoTime);
+        for (int i = 0; i < 12_000; i++) {
+            Message q = Wire.query("svc-" + i + ".ns.svc.cluster.local.", Type.A, i);
+            byte[] query = q.toWire();
+            cache.store(CacheKey.of(Unpooled.wrappedBuffer(query), parse(query)), Unpooled.wrappedBuffer(answer(q, i).toWire()));
+        }
+        cache.cleanUp();
+        assertThat(cache.size(CachedAnswer.Kind.SUCCESS)).isEqualTo(9984);
     }
 
     private static ParsedQuery parse(byte[] q) {

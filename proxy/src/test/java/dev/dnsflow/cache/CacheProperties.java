@@ -23,6 +23,11 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
 import net.jqwik.api.constraints.Size;
 import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CookieOption;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.GenericEDNSOption;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.NSRecord;
@@ -35,17 +40,31 @@ import org.xbill.DNS.Type;
 
 /**
  * What holds for any answer the cache keeps: the client gets the upstream's bytes with only the ID, the TTLs
- * and the question's case changed; TTLs never rise as time passes; nothing is served past its part's TTL cap.
+ * and the question's case changed, and the upstream's OPT replaced by one of dnsflow's own exactly when the
+ * client sent one; TTLs never rise as time passes; nothing is served past its part's TTL cap.
  */
 class CacheProperties {
     private static final long SECOND = 1_000_000_000L;
 
-    /** An upstream answer: a name in some case, records with their TTLs, maybe authority and OPT. */
-    record Upstream(String name, List<Long> ttls, boolean authority, boolean opt, int id) {
+    /**
+     * An upstream answer: a name in some case, records with their TTLs, maybe authority; maybe an OPT (plain, with
+     * a COOKIE as echoed to the first client, or with COOKIE and PADDING), maybe a record after it; maybe negative
+     * (NXDOMAIN: the records, then a SOA with the last TTL and MINIMUM {@code minimum}); and whether the client
+     * asking later sends EDNS.
+     */
+    record Upstream(String name, List<Long> ttls, boolean authority, int opt, int id, boolean negative, boolean clientEdns,
+                    boolean afterOpt) {
+        static final long MINIMUM = 3600;
+
         Message query(String inCase, int queryId) {
-            Message q = Wire.query(inCase, Type.A, queryId);
-            if (opt) {
-                q.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
+            return Wire.query(inCase, Type.A, queryId);
+        }
+
+        Message clientQuery(String inCase, int queryId) {
+            Message q = query(inCase, queryId);
+            if (clientEdns) {
+                q.addRecord(new OPTRecord(4096, 0, 0, 0, List.of(new GenericEDNSOption(10, new byte[] {9, 9, 9, 9, 9, 9, 9, 9}))),
+                        Section.ADDITIONAL);
             }
             return q;
         }
@@ -56,22 +75,52 @@ class CacheProperties {
             r.getHeader().setID(id);
             try {
                 Name owner = Name.fromString(name);
-                for (int i = 0; i < ttls.size(); i++) {
+                int records = negative ? ttls.size() - 1 : ttls.size();
+                for (int i = 0; i < records; i++) {
                     r.addRecord(i % 2 == 0
                             ? new ARecord(owner, DClass.IN, ttls.get(i), InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, (byte) i}))
                             : new TXTRecord(owner, DClass.IN, ttls.get(i), "t" + i), Section.ANSWER);
+                }
+                if (negative) {
+                    r.getHeader().setRcode(Rcode.NXDOMAIN);
+                    r.addRecord(new SOARecord(Name.fromString("example.com."), DClass.IN, ttls.get(ttls.size() - 1),
+                            Name.fromString("ns1.example.com."), Name.fromString("admin.example.com."), 1, 2, 3, 4, MINIMUM),
+                            Section.AUTHORITY);
                 }
                 if (authority) {
                     r.addRecord(new NSRecord(Name.fromString("example.com."), DClass.IN, 7200,
                             Name.fromString("ns1.Example.COM.")), Section.AUTHORITY);
                 }
-                if (opt) {
-                    r.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
+                if (opt > 0) {
+                    List<EDNSOption> options = new ArrayList<>();
+                    if (opt >= 2) {
+                        options.add(new CookieOption(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, new byte[] {8, 7, 6, 5, 4, 3, 2, 1}));
+                    }
+                    if (opt >= 3) {
+                        options.add(new GenericEDNSOption(12, new byte[40])); // PADDING
+                    }
+                    r.addRecord(new OPTRecord(4096, 0, 0, 0, options), Section.ADDITIONAL);
+                }
+                if (afterOpt) {
+                    r.addRecord(new ARecord(owner, DClass.IN, ttls.get(0), InetAddress.getByAddress(new byte[] {(byte) 198, 51, 100, 1})),
+                            Section.ADDITIONAL);
                 }
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
             return r;
+        }
+
+        /** The TTL the entry is kept (before the part's clamp). */
+        long ttl() {
+            long min = ttls.stream().mapToLong(Long::longValue).min().orElseThrow();
+            if (afterOpt) {
+                min = Math.min(min, ttls.get(0));
+            }
+            if (negative) {
+                return Math.min(min, Math.min(MINIMUM, authority ? 7200 : Long.MAX_VALUE));
+            }
+            return authority ? Math.min(min, 7200) : min;
         }
     }
 
@@ -81,8 +130,9 @@ class CacheProperties {
                 .ofMinLength(1).ofMaxLength(12).filter(s -> !s.startsWith("-"));
         Arbitrary<String> name = label.list().ofMinSize(1).ofMaxSize(4).map(l -> String.join(".", l) + ".example.com.");
         Arbitrary<List<Long>> ttls = Arbitraries.longs().between(0, 2_000_000).list().ofMinSize(1).ofMaxSize(6);
-        return Combinators.combine(name, ttls, Arbitraries.of(true, false), Arbitraries.of(true, false),
-                Arbitraries.integers().between(0, 65535)).as(Upstream::new);
+        return Combinators.combine(name, ttls, Arbitraries.of(true, false), Arbitraries.integers().between(0, 3),
+                Arbitraries.integers().between(0, 65535), Arbitraries.of(true, false), Arbitraries.of(true, false),
+                Arbitraries.of(true, false)).as(Upstream::new);
     }
 
     @Provide
@@ -102,16 +152,18 @@ class CacheProperties {
 
         clock.addAndGet(millisLater * 1_000_000);
         String asked = recase(up.name(), mask);
-        ByteBuf query = Unpooled.wrappedBuffer(up.query(asked, clientId).toWire());
-        CachedAnswer entry = cache.get(key(up.query(asked, clientId)));
-        assertThat(entry).as("the same key in any case").isNotNull();
-        ByteBuf hit = entry.write(ByteBufAllocator.DEFAULT, query, clientId, 17);
+        Message clientQuery = up.clientQuery(asked, clientId);
+        ByteBuf query = Unpooled.wrappedBuffer(clientQuery.toWire());
+        CachedAnswer entry = cache.get(key(clientQuery));
+        assertThat(entry).as("the same key in any case, with EDNS or not").isNotNull();
+        ByteBuf hit = entry.write(ByteBufAllocator.DEFAULT, query, parse(query), 17);
         byte[] served = new byte[hit.readableBytes()];
         hit.getBytes(0, served);
         hit.release();
 
-        assertThat(served).hasSameSizeAs(upstreamBytes);
-        List<int[]> ttlFields = ttlFields(upstreamBytes);
+        byte[] expected = expected(upstreamBytes, up.clientEdns());
+        assertThat(served).hasSameSizeAs(expected);
+        List<int[]> ttlFields = ttlFields(expected);
         int nameEnd = 12 + Name.fromConstantString(up.name()).length();
         for (int i = 2; i < served.length; i++) {
             final int at = i;
@@ -120,16 +172,56 @@ class CacheProperties {
             }
             if (i >= 12 && i < nameEnd) {
                 assertThat(Character.toLowerCase((char) served[i])).as("byte %d", i)
-                        .isEqualTo(Character.toLowerCase((char) upstreamBytes[i]));
+                        .isEqualTo(Character.toLowerCase((char) expected[i]));
                 assertThat(served[i]).as("case at %d is the client's", i).isEqualTo(query.getByte(i));
             } else {
-                assertThat(served[i]).as("byte %d", i).isEqualTo(upstreamBytes[i]);
+                assertThat(served[i]).as("byte %d", i).isEqualTo(expected[i]);
             }
         }
         assertThat(((served[0] & 0xff) << 8) | (served[1] & 0xff)).isEqualTo(clientId);
         for (int[] f : ttlFields) {
             assertThat(readInt(served, f[0])).isEqualTo(17);
         }
+        Message parsed = Wire.parse(served);
+        assertThat(parsed.getOPT() != null).as("an OPT exactly when the client sent one").isEqualTo(up.clientEdns());
+        if (up.clientEdns()) {
+            assertThat(parsed.getOPT().getPayloadSize()).isEqualTo(CachedAnswer.UDP_SIZE);
+            assertThat(parsed.getOPT().getOptions()).as("none of the upstream's options, nor the client's").isEmpty();
+        }
+    }
+
+    /** The upstream's bytes without its OPT (ARCOUNT less one, what followed kept), and the hit's own OPT if asked. */
+    private static byte[] expected(byte[] m, boolean clientEdns) {
+        int records = u16(m, 6) + u16(m, 8) + u16(m, 10);
+        int pos = skipName(m, 12) + 4;
+        int optStart = -1;
+        int optEnd = -1;
+        for (int i = 0; i < records; i++) {
+            int end = skipName(m, pos);
+            int next = end + 10 + u16(m, end + 8);
+            if (u16(m, end) == Type.OPT) {
+                optStart = pos;
+                optEnd = next;
+            }
+            pos = next;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int arCount = u16(m, 10);
+        if (optStart < 0) {
+            out.write(m, 0, m.length);
+        } else {
+            out.write(m, 0, optStart);
+            out.write(m, optEnd, m.length - optEnd);
+            arCount--;
+        }
+        if (clientEdns) {
+            out.write(new byte[] {0, 0, 41, 0x04, (byte) 0xD0, 0, 0, 0, 0, 0, 0}, 0, 11);
+            arCount++;
+        }
+        byte[] e = out.toByteArray();
+        e[10] = (byte) (arCount >> 8);
+        e[11] = (byte) arCount;
+        return e;
     }
 
     @Property(tries = 300)
@@ -142,8 +234,7 @@ class CacheProperties {
         long stored = clock.get();
         CachedAnswer entry = cache.store(key, Unpooled.wrappedBuffer(up.answer().toWire()));
         assertThat(entry.ttl()).isBetween(1, cap);
-        long minUpstream = up.ttls().stream().mapToLong(Long::longValue).min().orElseThrow();
-        assertThat(entry.ttl()).isEqualTo((int) Math.max(Math.min(5, cap), Math.min(cap, up.authority() ? Math.min(minUpstream, 7200) : minUpstream)));
+        assertThat(entry.ttl()).isEqualTo((int) Math.max(Math.min(5, cap), Math.min(cap, up.ttl())));
 
         long previous = Long.MAX_VALUE;
         for (long step : steps) {
@@ -157,7 +248,8 @@ class CacheProperties {
             assertThat(now).isSameAs(entry);
             int left = now.ttlLeft(clock.get());
             assertThat(left).isBetween(1, cap).isLessThanOrEqualTo((int) Math.min(previous, Integer.MAX_VALUE));
-            Message served = Wire.parse(now.write(ByteBufAllocator.DEFAULT, Unpooled.wrappedBuffer(up.query(up.name(), 1).toWire()), 1, left));
+            ByteBuf q = Unpooled.wrappedBuffer(up.clientQuery(up.name(), 1).toWire());
+            Message served = Wire.parse(now.write(ByteBufAllocator.DEFAULT, q, parse(q), left));
             for (int s : new int[] {Section.ANSWER, Section.AUTHORITY}) {
                 for (Record r : served.getSection(s)) {
                     assertThat(r.getTTL()).isEqualTo(left);
@@ -172,6 +264,12 @@ class CacheProperties {
         ParsedQuery parsed = new ParsedQuery();
         QueryParser.parse(q, parsed);
         return CacheKey.of(q, parsed);
+    }
+
+    private static ParsedQuery parse(ByteBuf q) {
+        ParsedQuery parsed = new ParsedQuery();
+        QueryParser.parse(q, parsed);
+        return parsed;
     }
 
     private static String recase(String name, String mask) {

@@ -16,6 +16,10 @@ import dev.dnsflow.server.ProxyConfig;
 import dev.dnsflow.testing.DnsClient;
 import dev.dnsflow.testing.ScriptedUpstream;
 import dev.dnsflow.testing.Wire;
+import dev.dnsflow.wire.ParsedQuery;
+import dev.dnsflow.wire.QueryParser;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -29,7 +33,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.ClientSubnetOption;
+import org.xbill.DNS.CookieOption;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.GenericEDNSOption;
+import org.xbill.DNS.NSIDOption;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
@@ -231,11 +238,18 @@ class CacheTest {
         assertThat(upstreamSaw("hot.example.com.")).isEqualTo(1);
 
         advance(25_500); // 2 s left: within 10 % (3 s)
-        ask(Wire.query("hot.example.com.", Type.A, 4));
-        assertThat(upstreamSaw("hot.example.com.")).isEqualTo(2);
+        upstream.script((q, reply) -> { // a slow upstream: nobody waits for it
+            Thread.sleep(300);
+            reply.send(answer(q.message(), 300));
+        });
+        long asked = System.nanoTime();
+        assertThat(ttl(ask(Wire.query("hot.example.com.", Type.A, 4)))).as("answered from the entry").isEqualTo(3);
+        assertThat(System.nanoTime() - asked).as("without waiting for the upstream").isLessThan(250_000_000L);
         Flow prefetch = last();
         assertThat(prefetch.get(CacheMark.KEY)).isEqualTo(new CacheMark(CacheMark.Result.PREFETCH, 3));
-        assertThat(prefetch.attempts()).hasSize(1);
+        assertThat(prefetch.attempts()).as("the refresh is not the client's").isEmpty();
+        awaitRefreshed("hot.example.com.");
+        assertThat(upstreamSaw("hot.example.com.")).isEqualTo(2);
 
         advance(2_000); // past the old entry's expiry: the refreshed one answers
         assertThat(ttl(ask(Wire.query("hot.example.com.", Type.A, 5)))).isEqualTo(28);
@@ -252,7 +266,9 @@ class CacheTest {
         Message answer = ask(Wire.query("flaky.example.com.", Type.A, 2));
         assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(ttl(answer)).isEqualTo(10);
+        awaitRefreshed("flaky.example.com.");
         assertThat(upstreamSaw("flaky.example.com.")).isGreaterThan(1);
+        assertThat(ttl(ask(Wire.query("flaky.example.com.", Type.A, 3)))).as("the entry holds").isEqualTo(10);
     }
 
     @Test
@@ -354,6 +370,115 @@ class CacheTest {
     }
 
     @Test
+    void aHitCarriesAnOptOfItsOwnExactlyWhenTheClientSentOneNeverTheUpstreams() throws Exception {
+        upstream.script(ScriptedUpstream.answering(q -> {
+            Message m = answer(q, 300);
+            OPTRecord asked = q.getOPT();
+            if (asked != null) { // echoes the client's COOKIE with a server cookie, pads, names itself
+                m.addRecord(new OPTRecord(4096, 0, 0, asked.getFlags(), List.of(
+                        new CookieOption(new byte[] {1, 1, 1, 1, 1, 1, 1, 1}, new byte[] {2, 2, 2, 2, 2, 2, 2, 2}),
+                        new NSIDOption(new byte[] {'u', 'p'}), new GenericEDNSOption(12, new byte[32]))), Section.ADDITIONAL);
+            }
+            return m;
+        }));
+        start(Map.of());
+        Message a = Wire.query("opt.example.com.", Type.A, 1);
+        a.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new CookieOption(new byte[] {1, 1, 1, 1, 1, 1, 1, 1}))), Section.ADDITIONAL);
+        assertThat(ask(a).getOPT().getOptions()).as("the upstream's answer goes to its own client as is").hasSize(3);
+
+        Message b = ask(Wire.ednsQuery("opt.example.com.", Type.A, 2, 4096, false));
+        assertThat(last().get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.HIT);
+        OPTRecord opt = b.getOPT();
+        assertThat(opt).isNotNull();
+        assertThat(opt.getOptions()).as("no COOKIE of A's, no padding, no NSID").isEmpty();
+        assertThat(opt.getPayloadSize()).isEqualTo(CachedAnswer.UDP_SIZE);
+        assertThat(opt.getExtendedRcode()).isZero();
+        assertThat(b.getSection(Section.ADDITIONAL)).hasSize(1);
+
+        Message c = ask(Wire.query("opt.example.com.", Type.A, 3));
+        assertThat(c.getOPT()).as("RFC 6891 7: no OPT to a query without one").isNull();
+        assertThat(c.getHeader().getCount(Section.ADDITIONAL)).isZero();
+
+        ask(Wire.query("plain.example.com.", Type.A, 4)); // stored from an answer without OPT
+        Message d = ask(Wire.ednsQuery("plain.example.com.", Type.A, 5, 1232, false));
+        assertThat(d.getOPT()).as("an EDNS client gets one all the same").isNotNull();
+        assertThat(upstreamSaw("opt.example.com.")).isEqualTo(1);
+        assertThat(upstreamSaw("plain.example.com.")).isEqualTo(1);
+    }
+
+    @Test
+    void rdIsKeyedAndTakenFromTheClientAndAdGoesOnlyToClientsThatSentDoOrAd() throws Exception {
+        upstream.script(ScriptedUpstream.answering(q -> {
+            Message m = answer(q, 300);
+            if (!q.getHeader().getFlag(org.xbill.DNS.Flags.RD)) {
+                m.getHeader().unsetFlag(org.xbill.DNS.Flags.RD);
+            }
+            m.getHeader().setFlag(org.xbill.DNS.Flags.AD);
+            return m;
+        }));
+        start(Map.of());
+        Message noRecursion = Wire.query("rd.example.com.", Type.A, 1);
+        noRecursion.getHeader().unsetFlag(org.xbill.DNS.Flags.RD);
+        ask(noRecursion);
+        Message recursive = ask(Wire.query("rd.example.com.", Type.A, 2));
+        assertThat(recursive.getHeader().getFlag(org.xbill.DNS.Flags.RD)).isTrue();
+        assertThat(upstreamSaw("rd.example.com.")).as("RD=0 and RD=1 are separate entries").isEqualTo(2);
+
+        Message hit = ask(Wire.query("rd.example.com.", Type.A, 3));
+        assertThat(last().get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.HIT);
+        assertThat(hit.getHeader().getFlag(org.xbill.DNS.Flags.RD)).isTrue();
+        assertThat(hit.getHeader().getFlag(org.xbill.DNS.Flags.AD)).as("RFC 6840 5.8: neither DO nor AD asked").isFalse();
+        Message adQuery = Wire.query("rd.example.com.", Type.A, 4);
+        adQuery.getHeader().setFlag(org.xbill.DNS.Flags.AD);
+        assertThat(ask(adQuery).getHeader().getFlag(org.xbill.DNS.Flags.AD)).isTrue();
+        assertThat(upstreamSaw("rd.example.com.")).isEqualTo(2);
+    }
+
+    @Test
+    void aPrefetchWhoseAnswerIsNotStorableGivesTheClientTheEntryAndKeepsIt() throws Exception {
+        start(Map.of("--cache-prefetch", "1:1m:50%"));
+        ask(Wire.query("refused.example.com.", Type.A, 1));
+        upstream.script(ScriptedUpstream.answering(q -> {
+            Message m = Wire.answer(q);
+            m.getHeader().setRcode(Rcode.REFUSED);
+            return m;
+        }));
+        advance(20_000); // 10 s left of 30: due
+        Message answer = ask(Wire.query("refused.example.com.", Type.A, 2));
+        assertThat(last().get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.PREFETCH);
+        assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(ttl(answer)).isEqualTo(10);
+        awaitRefreshed("refused.example.com.");
+        assertThat(upstreamSaw("refused.example.com.")).isGreaterThanOrEqualTo(2);
+        assertThat(ask(Wire.query("refused.example.com.", Type.A, 3)).getRcode()).as("the entry is still there")
+                .isEqualTo(Rcode.NOERROR);
+    }
+
+    @Test
+    void aMissWhoseUpstreamFailsAnsweredFromAnEntryStoredMeanwhileIsAHit() throws Exception {
+        upstream.script((q, reply) -> {
+            if (upstream.received().get(0) == q) { // the first query's answer comes late; the rest get none
+                Thread.sleep(60);
+                reply.send(answer(q.message(), 300));
+            }
+        });
+        start(Map.of(), fastTimeouts());
+        java.util.concurrent.CompletableFuture<Message> first = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> ask(Wire.query("race.example.com.", Type.A, 1)));
+        while (upstreamSaw("race.example.com.") == 0) {
+            Thread.sleep(1);
+        }
+        Message second = ask(Wire.query("race.example.com.", Type.A, 2)); // a miss too: nothing stored yet
+        assertThat(first.get().getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(second.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(second.getHeader().getID()).isEqualTo(2);
+        proxy.recorder().drain(2000);
+        Flow flow = proxy.ring().newest(1, f -> f.query().id() == 2).get(0);
+        assertThat(flow.get(CacheMark.KEY)).isEqualTo(new CacheMark(CacheMark.Result.HIT, 30));
+        assertThat(scrape()).contains("dnsflow_cache_hits_total{kind=\"success\"} 1.0");
+    }
+
+    @Test
     void badFlagValuesAreRefusedNamingTheFlag() {
         assertThatThrownBy(() -> CachePlugin.SUCCESS.valueOf("lots")).hasMessageStartingWith("--cache-success: ");
         assertThatThrownBy(() -> CachePlugin.DENIAL.valueOf("0:5s")).hasMessageStartingWith("--cache-denial: ");
@@ -402,6 +527,19 @@ class CacheTest {
     private static UnaryOperator<ProxyConfig.Builder> fastTimeouts() {
         return b -> b.forward(ForwardOptions.defaults().toBuilder()
                 .timeouts(Duration.ofMillis(100), Duration.ofMillis(300)).build());
+    }
+
+    /** Waits until no refresh of the A entry for {@code name} is under way (it runs in the background). */
+    private void awaitRefreshed(String name) throws InterruptedException {
+        ByteBuf q = Unpooled.wrappedBuffer(Wire.query(name, Type.A, 1).toWire());
+        ParsedQuery parsed = new ParsedQuery();
+        QueryParser.parse(q, parsed);
+        CacheKey key = CacheKey.of(q, parsed);
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (upstreamSaw(name) < 2 || cache.get(key) != null && cache.get(key).refreshing()) {
+            assertThat(System.nanoTime()).as("refresh of " + name + " done in time").isLessThan(deadline);
+            Thread.sleep(5);
+        }
     }
 
     private void advance(long millis) {

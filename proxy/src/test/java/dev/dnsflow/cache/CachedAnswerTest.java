@@ -7,16 +7,22 @@ import dev.dnsflow.wire.ParsedQuery;
 import dev.dnsflow.wire.QueryParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.CookieOption;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
 /** Which upstream answers make an entry, in which part and for how long: the byte work alone. */
@@ -103,6 +109,80 @@ class CachedAnswerTest {
     @Test
     void theQuestionMatchesInAnyCase() {
         assertThat(entry(m -> CacheTest.answer(Wire.query("WWW.Example.COM.", Type.A, 7), 60))).isNotNull();
+    }
+
+    @Test
+    void anAnswerWhoseOptCarriesAnExtendedRcodeIsNotCached() {
+        assertThat(entry(m -> {
+            Message a = CacheTest.answer(query, 60);
+            a.addRecord(new OPTRecord(1232, 1, 0), Section.ADDITIONAL); // BADVERS/BADCOOKIE-like: rcode above 15
+            return a;
+        })).isNull();
+        assertThat(entry(m -> {
+            Message a = CacheTest.answer(query, 60);
+            a.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
+            return a;
+        })).as("extended rcode 0").isNotNull();
+    }
+
+    @Test
+    void theUpstreamsOptIsNotStored() {
+        CachedAnswer a = entry(m -> {
+            Message r = CacheTest.answer(query, 60);
+            r.addRecord(new OPTRecord(4096, 0, 0, 0, List.of(new CookieOption(new byte[8], new byte[8]))), Section.ADDITIONAL);
+            return r;
+        });
+        Message stored = Wire.parse(a.bytes());
+        assertThat(stored.getOPT()).isNull();
+        assertThat(stored.getHeader().getCount(Section.ADDITIONAL)).isZero();
+    }
+
+    @Test
+    void aNegativeAnswerIsKeptNoLongerThanAnyOfItsRecords() {
+        CachedAnswer a = entry(m -> {
+            Message r = CacheTest.negative(m, Rcode.NXDOMAIN, 300, 300);
+            r.addRecord(new CNAMERecord(name("www.example.com."), DClass.IN, 10, name("gone.example.com.")), Section.ANSWER);
+            return r;
+        });
+        assertThat(a.kind()).isEqualTo(CachedAnswer.Kind.DENIAL);
+        assertThat(a.ttl()).as("the CNAME's TTL, not the SOA's 300").isEqualTo(10);
+    }
+
+    @Test
+    void answersOverFourKibibytesAreNotCached() {
+        assertThat(entry(m -> txt(m, 3)).bytes().length).isLessThanOrEqualTo(CachedAnswer.MAX_MESSAGE);
+        Message big = txt(Wire.answer(query), 5);
+        assertThat(big.toWire().length).isGreaterThan(CachedAnswer.MAX_MESSAGE);
+        assertThat(entry(m -> txt(m, 5))).isNull();
+    }
+
+    @Test
+    void headerCountsTheBytesCannotHoldAllocateNothingByThem() {
+        byte[] wire = CacheTest.answer(query, 60).toWire();
+        for (int i = 6; i < 12; i++) {
+            wire[i] = (byte) 0xFF; // 196 605 records claimed in a 60-byte message
+        }
+        ByteBuf q = Unpooled.wrappedBuffer(query.toWire());
+        ParsedQuery parsed = new ParsedQuery();
+        QueryParser.parse(q, parsed);
+        CacheKey key = CacheKey.of(q, parsed);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertThat(CachedAnswer.of(key, Unpooled.wrappedBuffer(wire), 0, OPTIONS)).isNull(); // warmed up
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 10; i++) {
+            assertThat(CachedAnswer.of(key, Unpooled.wrappedBuffer(wire), 0, OPTIONS)).isNull();
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(allocated).as("bytes allocated by 10 calls").isLessThan(64 * 1024);
+    }
+
+    /** {@code records} TXT records of about 1 000 bytes each. */
+    private static Message txt(Message m, int records) {
+        for (int i = 0; i < records; i++) {
+            m.addRecord(new TXTRecord(name("www.example.com."), DClass.IN, 60,
+                    List.of("a".repeat(250), "b".repeat(250), "c".repeat(250), "d".repeat(250 - i))), Section.ANSWER);
+        }
+        return m;
     }
 
     private CachedAnswer entry(UnaryOperator<Message> upstream) {
