@@ -3,6 +3,7 @@ package dev.dnsflow.admin;
 import dev.dnsflow.util.Addresses;
 import dev.dnsflow.util.Cidr;
 import dev.dnsflow.flow.Attempt;
+import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.util.Durations;
@@ -27,14 +28,14 @@ import org.xbill.DNS.Type;
 
 /**
  * The flow filters of the API ({@code name}, {@code type}, {@code rcode}, {@code outcome},
- * {@code client}, {@code upstream}, {@code min_duration}, {@code since}, {@code until}, and on who asked in the
+ * {@code client}, {@code upstream}, {@code min_duration}, {@code since}, {@code until}, {@code cache}, and on who asked in the
  * cluster: {@code namespace}, {@code pod}, {@code workload}, {@code node}, see {@link AskerFilter}) parsed from
  * query parameters into one predicate. A parameter it does not know, or a value it cannot read, is an
  * {@link IllegalArgumentException} whose message names the parameter (the API answers 400 with it).
  */
 public final class FlowFilter implements Predicate<Flow> {
     public static final Set<String> PARAMETERS = Set.of("name", "type", "rcode", "outcome", "client", "upstream",
-            "min_duration", "since", "until", "namespace", "pod", "workload", "node");
+            "min_duration", "since", "until", "cache", "namespace", "pod", "workload", "node");
 
     private final Map<String, Predicate<Flow>> tests = new LinkedHashMap<>();
     private Long sinceNanos;
@@ -109,6 +110,7 @@ public final class FlowFilter implements Predicate<Flow> {
                 yield flow -> flow.response() != null && rcodes.contains(flow.response().rcode());
             }
             case "outcome" -> outcome(value);
+            case "cache" -> cache(value);
             case "client" -> client(value);
             case "upstream" -> upstream(value);
             case "min_duration" -> {
@@ -155,6 +157,24 @@ public final class FlowFilter implements Predicate<Flow> {
             wanted.add(match);
         }
         return flow -> wanted.contains(flow.outcome());
+    }
+
+    /** {@code hit}, {@code miss}, {@code prefetch}, {@code stale}, or several with commas: what the cache did. */
+    private static Predicate<Flow> cache(String value) {
+        Set<CacheMark.Result> wanted = new HashSet<>();
+        for (String part : value.split(",")) {
+            CacheMark.Result r = CacheMark.Result.of(part.trim());
+            if (r == null) {
+                throw new IllegalArgumentException("cache: unknown value '" + part.trim() + "' ("
+                        + Arrays.stream(CacheMark.Result.values()).map(CacheMark.Result::json).collect(Collectors.joining(", "))
+                        + ")");
+            }
+            wanted.add(r);
+        }
+        return flow -> {
+            CacheMark mark = flow.get(CacheMark.KEY);
+            return mark != null && wanted.contains(mark.result());
+        };
     }
 
     private static Predicate<Flow> client(String value) {

@@ -6,6 +6,6 @@ import java.util.List;
 public final class FlowExtensions implements FlowExtension.Provider {
     @Override
     public List<FlowExtension<?>> extensions() {
-        return List.of(CorednsSide.KEY);
+        return List.of(CorednsSide.KEY, CacheMark.KEY);
     }
 }

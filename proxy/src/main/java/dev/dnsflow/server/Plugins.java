@@ -1,6 +1,7 @@
 package dev.dnsflow.server;
 
 import dev.dnsflow.acl.AclPlugin;
+import dev.dnsflow.cache.CachePlugin;
 import dev.dnsflow.chaos.ChaosPlugin;
 import dev.dnsflow.context.ContextPlugin;
 import dev.dnsflow.dnstap.DnstapPlugin;
@@ -19,7 +20,7 @@ import java.util.List;
 /**
  * Every capability of a proxy, in one declared list (CoreDNS's {@code plugin.cfg}): a plugin's stage
  * runs where its line is, so the query path reads top to bottom: acl → format → context → chaos →
- * minimal → handoff → forward (minimal only with {@code --minimal-responses}, handoff only with {@code --hand-off}). Adding a capability is its own package plus one line here. A plugin that is not asked for
+ * minimal → cache → handoff → forward (minimal only with {@code --minimal-responses}, cache with {@code --cache}, handoff only with {@code --hand-off}). Adding a capability is its own package plus one line here. A plugin that is not asked for
  * (no {@code --flow-log}, say) adds nothing.
  */
 public final class Plugins {
@@ -33,6 +34,7 @@ public final class Plugins {
                 new ContextPlugin(c.contextCodes(), c.keepEcs()),
                 new ChaosPlugin(c.chaosFile(), c.chaosRules(), c.adminToken()),
                 new MinimalPlugin(),
+                new CachePlugin(),
                 new HandOffPlugin(),
                 new ForwardPlugin(c.upstreams(), c.forward(), c.zones()),
                 new NameMetricsPlugin(c.metricsNameCap()),

@@ -118,7 +118,8 @@ class AdminApiTest {
             {"?nmae=x", "unknown filter 'nmae'"}, {"?type=NOPE", "type"}, {"?rcode=BAD", "rcode"},
             {"?outcome=lost", "outcome"}, {"?client=10.0.0.0/99", "client"}, {"?min_duration=5", "min_duration"},
             {"?since=yesterday", "since"}, {"?limit=0", "limit"}, {"?name=~(", "name"}, {"?type=A&type=AAAA", "type"},
-            {"?upstream=localhost", "upstream"}, {"?since=1m&until=2m", "until: before since"}}) {
+            {"?upstream=localhost", "upstream"}, {"?since=1m&until=2m", "until: before since"},
+            {"?cache=warm", "cache: unknown value 'warm' (hit, miss, prefetch, stale)"}}) {
             HttpResponse<String> r = get("/api/v1/flows" + c[0]);
             assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
             assertThat(r.body()).as(c[0]).contains(c[1]);

@@ -28,7 +28,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
  */
 class AdminQueryProperties {
     private static final List<String> KEYS = List.of("name", "type", "rcode", "outcome", "client", "upstream",
-            "min_duration", "since", "until", "limit", "colour");
+            "min_duration", "since", "until", "cache", "limit", "colour");
     private static final List<String> PATHS = List.of("/api/v1/flows", "/api/v1/flows/stream", "/api/v1/top");
     private static final int TIMEOUT_MILLIS = 5000;
 

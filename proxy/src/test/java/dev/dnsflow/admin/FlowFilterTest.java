@@ -7,6 +7,7 @@ import static dev.dnsflow.testing.Flows.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.K8sRef;
 import java.time.Instant;
@@ -124,5 +125,23 @@ class FlowFilterTest {
         assertThat(AskerFilter.glob("web-*-x", "web-abc-x")).isTrue();
         assertThat(AskerFilter.glob("web-*-x", "web-abc-y")).isFalse();
         assertThat(AskerFilter.glob("", "")).isTrue();
+    }
+
+    @Test
+    void cacheMatchesWhatTheCacheDidAndNeverAFlowItTookNoPartIn() {
+        Flow hit = sample().with(CacheMark.KEY, new CacheMark(CacheMark.Result.HIT, 12));
+        Flow stale = sample().with(CacheMark.KEY, new CacheMark(CacheMark.Result.STALE, 30));
+        assertThat(matches("cache", "hit", hit)).isTrue();
+        assertThat(matches("cache", "HIT", hit)).isTrue();
+        assertThat(matches("cache", "miss", hit)).isFalse();
+        assertThat(matches("cache", "miss, stale", stale)).isTrue();
+        assertThat(matches("cache", "prefetch", stale)).isFalse();
+        assertThat(matches("cache", "hit,miss,prefetch,stale", sample())).as("no cache part").isFalse();
+    }
+
+    @Test
+    void anUnknownCacheResultIsRefusedListingTheValues() {
+        assertThatThrownBy(() -> matches("cache", "hot", sample()))
+                .hasMessage("cache: unknown value 'hot' (hit, miss, prefetch, stale)");
     }
 }

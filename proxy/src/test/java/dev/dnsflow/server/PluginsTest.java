@@ -34,9 +34,9 @@ class PluginsTest {
     @Test
     void theQueryPathRunsInTheDeclaredOrderAndTheReadmeShowsThatOrder() throws Exception {
         try (ScriptedUpstream upstream = answering();
-             DnsProxy proxy = DnsProxy.start(config(0, upstream).flags(Flags.of(Map.of("--minimal-responses", "true")))
+             DnsProxy proxy = DnsProxy.start(config(0, upstream).flags(Flags.of(Map.of("--minimal-responses", "true", "--cache", "true")))
                      .build())) {
-            assertThat(proxy.chain()).containsExactly("acl", "format", "context", "chaos", "minimal", "forward");
+            assertThat(proxy.chain()).containsExactly("acl", "format", "context", "chaos", "minimal", "cache", "forward");
             String readme = Files.readString(Path.of("..", "README.md"));
             assertThat(readme.replaceAll("\\s+", " ")).contains(String.join(" → ",
                     proxy.chain().stream().map(name -> "`" + name + "`").toList()));

@@ -71,7 +71,7 @@ public final class ObserveCommand implements Callable<Integer> {
     static final String DEFAULT_SERVER = "http://127.0.0.1:9553";
     /** The API's query parameters and the flags that set them, to name the flag when the API rejects a value. */
     private static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("name", "--name"), Map.entry("type", "--type"),
-            Map.entry("rcode", "--rcode"), Map.entry("outcome", "--outcome"), Map.entry("client", "--client"),
+            Map.entry("rcode", "--rcode"), Map.entry("outcome", "--outcome"), Map.entry("cache", "--cache"), Map.entry("client", "--client"),
             Map.entry("upstream", "--upstream"), Map.entry("min_duration", "--min-duration"), Map.entry("since", "--since"),
             Map.entry("limit", "--last"), Map.entry("namespace", "--namespace"), Map.entry("pod", "--pod"),
             Map.entry("workload", "--workload"), Map.entry("node", "--node"));
@@ -111,6 +111,10 @@ public final class ObserveCommand implements Callable<Integer> {
             description = "answered (the upstream's answer, any rcode) or what dnsflow did itself: servfail, refused, formerr, "
                     + "notimp, chaos_drop, chaos_rcode, chaos_truncate, chaos_upstream_drop.")
     String outcome;
+
+    @Option(names = "--cache", paramLabel = "RESULT[,...]",
+            description = "What the cache did (a proxy run with --cache): hit, miss, stale or prefetch.")
+    String cache;
 
     @Option(names = "--client", paramLabel = "IP|CIDR", description = "Flows from this client address or range, e.g. 10.244.0.0/16.")
     String client;
@@ -208,8 +212,8 @@ public final class ObserveCommand implements Callable<Integer> {
     /** The filters that were given, as the API's query parameters. */
     Map<String, String> filters() {
         Map<String, String> params = new LinkedHashMap<>();
-        String[][] pairs = {{"name", name}, {"type", type}, {"rcode", rcode}, {"outcome", outcome}, {"client", client},
-            {"upstream", upstream}, {"min_duration", minDuration}, {"since", since}, {"namespace", namespace}, {"pod", pod},
+        String[][] pairs = {{"name", name}, {"type", type}, {"rcode", rcode}, {"outcome", outcome}, {"cache", cache},
+            {"client", client}, {"upstream", upstream}, {"min_duration", minDuration}, {"since", since}, {"namespace", namespace}, {"pod", pod},
             {"workload", workload}, {"node", node}};
         for (String[] p : pairs) {
             if (p[1] != null) {

@@ -102,6 +102,20 @@ class NodelocalCommandTest {
     }
 
     @Test
+    void theCacheIsOnWithNodeLocalsSizesUnlessTurnedOff() throws IOException {
+        Path resolv = resolvConf();
+        NodelocalCommand.Prepared p = prepare(Map.of(), "--resolv-conf", resolv.toString());
+        assertThat(p.config().flags().get(dev.dnsflow.cache.CachePlugin.CACHE)).isTrue();
+        assertThat(p.config().flags().get(dev.dnsflow.cache.CachePlugin.SUCCESS))
+                .isEqualTo(new dev.dnsflow.cache.CacheOptions.Part(9984, 30));
+        assertThat(p.config().flags().get(dev.dnsflow.cache.CachePlugin.DENIAL))
+                .isEqualTo(new dev.dnsflow.cache.CacheOptions.Part(9984, 5));
+        assertThat(p.notices()).noneMatch(n -> n.contains("--cache"));
+        assertThat(prepare(Map.of(), "--resolv-conf", resolv.toString(), "--no-cache").config().flags()
+                .get(dev.dnsflow.cache.CachePlugin.CACHE)).isFalse();
+    }
+
+    @Test
     void aCorefileWithAnUnsupportedPluginIsRefusedByName() throws IOException {
         Path corefile = Files.writeString(dir.resolve("Corefile"), ".:53 {\n    bind 127.0.0.1\n    rewrite name a.example b.example\n"
                 + "    forward . 10.0.0.2\n}\n");
@@ -129,7 +143,8 @@ class NodelocalCommandTest {
              NsdServer child = NsdServer.start("x.sub IN A 192.0.2.202\n")) {
             NodelocalCommand.Prepared p = prepare(Map.of(), "--listen", "127.0.0.1:0", "--listen", "127.0.0.2:0",
                     "--upstream", text(parent.address()), "--zone", "Sub.Example.COM=" + text(child.address()) + "/tcp",
-                    "--health", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--admin", "off", "--threads", "1");
+                    "--health", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--admin", "off", "--threads", "1",
+                    "--no-cache"); // every query must reach its zone's upstream, not the cache
             try (DnsProxy proxy = DnsProxy.start(p.config(), ProxyMetrics.prometheus(), List.<Plugin>of(p.endpoints()))) {
                 List<InetSocketAddress> served = proxy.addresses();
                 assertThat(served).hasSize(2);

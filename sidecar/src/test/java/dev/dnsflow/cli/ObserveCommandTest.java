@@ -50,6 +50,10 @@ class ObserveCommandTest {
 
     /** Names starting with "nx" are NXDOMAIN, AAAA has no records (NODATA), the rest is 192.0.2.1. */
     private DnsProxy proxy(int flowBuffer) throws Exception {
+        return proxy(flowBuffer, dev.dnsflow.plan.Flags.none());
+    }
+
+    private DnsProxy proxy(int flowBuffer, dev.dnsflow.plan.Flags flags) throws Exception {
         upstream = ScriptedUpstream.start(ScriptedUpstream.answering(q -> {
             if (q.getQuestion().getName().toString().startsWith("nx")) {
                 Message m = Wire.answer(q);
@@ -60,7 +64,7 @@ class ObserveCommandTest {
         }));
         open.add(upstream);
         DnsProxy proxy = DnsProxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(upstream.address()))
-                .admin(new InetSocketAddress("127.0.0.1", 0)).flowBuffer(flowBuffer).eventLoops(1).build());
+                .admin(new InetSocketAddress("127.0.0.1", 0)).flowBuffer(flowBuffer).eventLoops(1).flags(flags).build());
         open.add(proxy);
         return proxy;
     }
@@ -218,6 +222,26 @@ class ObserveCommandTest {
         assertThat(none.code()).isZero();
         assertThat(none.out()).isEmpty();
         assertThat(none.err()).contains("no flows match these filters");
+    }
+
+    @Test
+    void selectsByWhatTheCacheDidAndShowsItInJson() throws Exception {
+        DnsProxy proxy = proxy(1000, dev.dnsflow.plan.Flags.of(java.util.Map.of(dev.dnsflow.cache.CachePlugin.FLAG, "true")));
+        query(proxy, "example.com.", Type.A, 101);
+        query(proxy, "example.com.", Type.A, 102);
+        proxy.recorder().drain(2000);
+        String s = server(proxy);
+
+        assertThat(run("--server", s, "--cache", "hit").lines()).singleElement().asString().contains(" id=102 ");
+        assertThat(run("--server", s, "--cache", "miss").lines()).singleElement().asString().contains(" id=101 ");
+        assertThat(run("--server", s, "--cache", "miss,hit").lines()).hasSize(2);
+        JsonNode hit = JSON.readTree(run("--server", s, "--cache", "hit", "-o", "json").out());
+        assertThat(hit.at("/cache/result").asText()).isEqualTo("hit");
+        assertThat(hit.at("/cache/ttl_left").isNumber()).isTrue();
+        assertThat(hit.at("/attempts").size()).as("a hit has no attempts").isZero();
+        CliRun bad = run("--server", s, "--cache", "warm");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--cache").contains("hit, miss, prefetch, stale");
     }
 
     /** With Kubernetes names: example.com is asked by default/mypod, the others by addresses the cluster does not know. */

@@ -157,4 +157,15 @@ class ProxyCommandTest {
         assertThat(PluginFlags.given(new CommandLine(new ProxyCommand()).parseArgs().commandSpec()).get(minimal))
                 .as("off unless given").isEqualTo(false);
     }
+
+    @Test
+    void theCacheFlagsAreOptionsWithTheirHelpAndABadValueNamesTheFlag() {
+        String help = CliRun.of(new ProxyCommand(), "--help").out();
+        assertThat(help).contains("--cache ").contains("--cache-success=CAP:TTL").contains("--cache-denial=CAP:TTL")
+                .contains("--cache-prefetch[=AMOUNT:DURATION:PERCENT]").contains("--serve-stale=DURATION");
+
+        CliRun bad = CliRun.of(new ProxyCommand(), "--cache", "--cache-success", "lots");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("'--cache-success': 'lots' is not CAP:TTL");
+    }
 }

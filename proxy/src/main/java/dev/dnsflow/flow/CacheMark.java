@@ -1,0 +1,98 @@
+package dev.dnsflow.flow;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.Locale;
+
+/**
+ * What the cache stage did with the query: a flow's {@link #KEY} extension,
+ * {@code "cache": {"result": "hit|miss|prefetch|stale", "ttl_left": N}}. {@code ttl_left} is the TTL in seconds the
+ * client was given from cache (hit, stale), what the entry had left when its query went upstream to refresh it
+ * (prefetch), or 0 (miss). A hit has no attempts. It lives here, beside the flow, so the admin filters and the
+ * command line read it without depending on the cache package.
+ */
+public record CacheMark(Result result, long ttlLeft) {
+
+    public static final FlowExtension<CacheMark> KEY = new FlowExtension<>("cache", new Codec());
+    /** The mark of every miss: one instance. */
+    public static final CacheMark MISS = new CacheMark(Result.MISS, 0);
+
+    /** How the cache took part; {@link #json()} is the flow's and the filter's spelling. */
+    public enum Result {
+        /** Answered from cache; nothing went upstream. */
+        HIT,
+        /** Not in cache (or only expired there): asked upstream. */
+        MISS,
+        /** In cache, popular and near expiry: asked upstream on the client's behalf to refresh the entry. */
+        PREFETCH,
+        /** Every upstream attempt failed; answered from an expired entry (RFC 8767). */
+        STALE;
+
+        private final String json = name().toLowerCase(Locale.ROOT);
+
+        public String json() {
+            return json;
+        }
+
+        /** The result spelled {@code text} (any case), or null. */
+        public static Result of(String text) {
+            for (Result r : values()) {
+                if (r.json.equalsIgnoreCase(text)) {
+                    return r;
+                }
+            }
+            return null;
+        }
+    }
+
+    public CacheMark {
+        if (result == null) {
+            throw new IllegalArgumentException("cache result is required");
+        }
+    }
+
+    private static final class Codec implements FlowExtension.Codec<CacheMark> {
+        private static final SerializedString RESULT = new SerializedString("result");
+        private static final SerializedString TTL_LEFT = new SerializedString("ttl_left");
+        private static final Result[] RESULTS = Result.values();
+
+        @Override
+        public void writeJson(CacheMark c, JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            g.writeFieldName(RESULT);
+            g.writeString(c.result().json());
+            g.writeFieldName(TTL_LEFT);
+            g.writeNumber(c.ttlLeft());
+            g.writeEndObject();
+        }
+
+        @Override
+        public CacheMark readJson(JsonNode c) {
+            if (!c.isObject()) {
+                return null;
+            }
+            Result r = Result.of(c.path("result").asText(""));
+            if (r == null) {
+                throw new IllegalArgumentException("cache.result: unknown value '" + c.path("result").asText("") + "'");
+            }
+            return new CacheMark(r, c.path("ttl_left").asLong());
+        }
+
+        @Override
+        public void encode(CacheMark c, CompactWriter w) {
+            w.writeByte(c.result().ordinal());
+            w.writeSigned(c.ttlLeft());
+        }
+
+        @Override
+        public CacheMark decode(CompactReader r) {
+            int ordinal = r.readByte();
+            if (ordinal < 0 || ordinal >= RESULTS.length) {
+                throw new IllegalStateException("cache result " + ordinal + " unknown");
+            }
+            return new CacheMark(RESULTS[ordinal], r.readSigned());
+        }
+    }
+}
