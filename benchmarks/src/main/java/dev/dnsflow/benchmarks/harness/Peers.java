@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * Starts the peers as child processes on 127.0.0.1 high ports, each with its files in its own
  * directory under the run's temp dir: NSD (the upstream and the ceiling), dnsdist (default and
- * tuned) and dnsflow (recording on and off, and on with Kubernetes names). They stay up for the whole run.
+ * tuned, and with a packet cache), unbound (a forwarding cache) and dnsflow (recording on and off, on with Kubernetes
+ * names, and nodelocal with its cache). They stay up for the whole run.
  */
 final class Peers {
     private static final long START_TIMEOUT_MS = 20_000;
