@@ -31,6 +31,51 @@ final class AdminMetrics {
         return Double.NaN;
     }
 
+    /** The sum of every sample of {@code metric}, with labels or without (NaN when there is none). */
+    static double sum(String exposition, String metric) {
+        double sum = 0;
+        boolean found = false;
+        for (String line : exposition.split("\n")) {
+            String rest;
+            if (line.startsWith(metric + "{")) {
+                rest = line.substring(line.lastIndexOf('}') + 1).strip();
+            } else if (line.startsWith(metric + " ")) {
+                rest = line.substring(metric.length()).strip();
+            } else {
+                continue;
+            }
+            int space = rest.indexOf(' ');
+            sum += Double.parseDouble(space < 0 ? rest : rest.substring(0, space));
+            found = true;
+        }
+        return found ? sum : Double.NaN;
+    }
+
+    /** {@code http://127.0.0.1:port/metrics}'s body, or null when it does not answer 200. */
+    static String fetch(int port) {
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .timeout(Duration.ofSeconds(5)).build();
+        try {
+            HttpResponse<String> r = HTTP.send(get, HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** dnsflow's cache counters: {@code dnsflow_cache_hits_total} (every kind) and {@code dnsflow_cache_misses_total}. */
+    static long[] cacheCounters(String exposition) {
+        if (exposition == null) {
+            return null;
+        }
+        double hits = sum(exposition, "dnsflow_cache_hits_total");
+        double misses = sum(exposition, "dnsflow_cache_misses_total");
+        return Double.isNaN(hits) || Double.isNaN(misses) ? null : new long[] {(long) hits, (long) misses};
+    }
+
     /**
      * Polls {@code http://127.0.0.1:port/metrics} until {@code metric{..label..}} satisfies {@code ok}, the
      * process exits, or the timeout passes (then throws, saying what was last seen).

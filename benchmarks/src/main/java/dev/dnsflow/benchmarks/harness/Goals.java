@@ -5,10 +5,14 @@ import java.util.List;
 
 /** The goals, each checked against the measured number (never assumed). */
 final class Goals {
-    /** One goal: what, the target, the measured value, met or not (null: not measured). */
-    record Goal(String what, String target, String measured, Boolean met) {
+    /** One goal: what, the target, the measured value, met or not (null: not measured; reported: no target, shown beside). */
+    record Goal(String what, String target, String measured, Boolean met, boolean reported) {
+        Goal(String what, String target, String measured, Boolean met) {
+            this(what, target, measured, met, false);
+        }
+
         String status() {
-            return met == null ? "not measured" : met ? "met" : "not met";
+            return reported ? "reported" : met == null ? "not measured" : met ? "met" : "not met";
         }
     }
 
@@ -35,7 +39,26 @@ final class Goals {
         if (d.measured(Setup.FLOW_LOG)) {
             goals.addAll(evaluate(d, Setup.FLOW_LOG, "recording on + JSON flow log"));
         }
+        if (d.measured(Setup.NODELOCAL_CACHE)) {
+            if (d.measured(Setup.DNSDIST_CACHE)) {
+                goals.add(ratio(d, "dnsflow nodelocal (cache on, recording on) / dnsdist packet cache, cache-hit mix, qps",
+                        Setup.NODELOCAL_CACHE, Setup.DNSDIST_CACHE, 1.0));
+            }
+            StringBuilder rss = new StringBuilder(mib(d, Setup.NODELOCAL_CACHE));
+            for (String beside : List.of(Setup.DNSDIST_CACHE, Setup.UNBOUND_CACHE)) {
+                if (d.measured(beside)) {
+                    rss.append("; ").append(beside).append(' ').append(mib(d, beside));
+                }
+            }
+            goals.add(new Goal("peak RSS (VmHWM) of dnsflow nodelocal (cache on), beside the other caches', "
+                    + d.options().dnsflowFlags(), "beside it", rss.toString(), null, true));
+        }
         return goals;
+    }
+
+    private static String mib(RunData d, String setup) {
+        Long hwm = d.peakRssKib().get(setup);
+        return hwm == null ? "-" : String.format("%.0f MiB", hwm / 1024.0);
     }
 
     private static List<Goal> evaluate(RunData d, String setup, String label) {

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code benchmarks/run}: NSD direct against dnsflow (recording on and off, names on) and dnsdist (default
- * and tuned), or the setups {@code --setups} names; throughput with dnsperf and latency with an open-loop generator; writes RESULTS.md and a
+ * and tuned), or, with {@code --mix cache-hit}, caches (dnsflow nodelocal, dnsdist's packet cache, unbound), or the setups {@code --setups} names; throughput with dnsperf and latency with an open-loop generator; writes RESULTS.md and a
  * latency plot. Run from the repository root. Skips (exit 0) when nsd, dnsdist or dnsperf is missing.
  */
 public final class Harness {
@@ -52,6 +52,16 @@ public final class Harness {
             OUT.println("benchmarks/run: skipped: " + String.join(", ", missing) + " not installed (apt-get install -y "
                     + String.join(" ", missing.stream().map(Tools.PACKAGES::get).toList()) + ")");
             return;
+        }
+        if (o.setups.contains(Setup.UNBOUND_CACHE)) {
+            Optional<Path> unbound = Tools.find("unbound");
+            if (unbound.isEmpty()) {
+                OUT.println("benchmarks/run: skipped: unbound not installed (apt-get install -y unbound), which "
+                        + Setup.UNBOUND_CACHE + " needs");
+                return;
+            }
+            tools.put("unbound", unbound.get());
+            Tools.find("unbound-control").ifPresent(p -> tools.put("unbound-control", p));
         }
         Path launcher = Path.of("dnsflow").toAbsolutePath();
         if (!Files.isExecutable(launcher) || !Files.isRegularFile(Path.of("sidecar", "target", "dnsflow.jar"))) {
@@ -99,7 +109,7 @@ public final class Harness {
                 machine.loadAtStart());
         versions.forEach((k, v) -> OUT.println(k + ": " + v));
 
-        List<QueryMix.Query> mix = QueryMix.generate(10_000);
+        List<QueryMix.Query> mix = o.mix.generate(10_000);
         Path queryFile = tmp.resolve("queries.txt");
         QueryMix.writeDnsperfFile(mix, queryFile);
         Path logs = Files.createDirectories(tmp.resolve("dnsperf"));
@@ -178,7 +188,7 @@ public final class Harness {
         OUT.println("\nwrote " + out.resolve("RESULTS.md") + (data.hasLatency() ? " and " + out.resolve(plot) : ""));
     }
 
-    /** Starts the chosen setups (NSD is up already), in {@link Setup#ALL}'s order. */
+    /** Starts the chosen setups (NSD is up already), in {@link Setup#KNOWN}'s order. */
     /** {@code java FLAGS -jar sidecar/target/dnsflow.jar}: dnsflow with only these JVM flags (--dnsflow-jvm). */
     static List<String> jvmCommand(String flags) {
         List<String> cmd = new ArrayList<>(List.of("java"));
@@ -200,16 +210,23 @@ public final class Harness {
                 case Setup.FLOW_OFF -> peers.startDnsflow(launcher, name, nsd.address(), Setup.Recording.OFF, o.dnsflowJavaOpts);
                 case Setup.DNSDIST -> peers.startDnsdist(tools.get("dnsdist"), name, nsd.address(), false);
                 case Setup.DNSDIST_TUNED -> peers.startDnsdist(tools.get("dnsdist"), name, nsd.address(), true);
+                case Setup.NODELOCAL_CACHE -> peers.startNodelocal(launcher, nsd.address(), o.dnsflowJavaOpts);
+                case Setup.DNSDIST_CACHE -> peers.startDnsdistPacketCache(tools.get("dnsdist"), nsd.address());
+                case Setup.UNBOUND_CACHE -> peers.startUnbound(tools.get("unbound"), tools.get("unbound-control"), nsd.address());
                 default -> throw new IllegalArgumentException("no setup " + name);
             });
         }
         return setups;
     }
 
-    /** The setup whose throughput sets the latency rate: dnsdist default when measured, else the first proxy. */
+    /**
+     * The setup whose throughput sets the latency rate: dnsdist default when measured, else dnsdist with its packet
+     * cache, else the first proxy.
+     */
     static String rateBasis(List<Setup> setups) {
         List<String> names = setups.stream().map(Setup::name).toList();
         return names.contains(Setup.DNSDIST) ? Setup.DNSDIST
+                : names.contains(Setup.DNSDIST_CACHE) ? Setup.DNSDIST_CACHE
                 : names.stream().filter(n -> !n.equals(Setup.DIRECT)).findFirst().orElse(Setup.DIRECT);
     }
 

@@ -24,7 +24,12 @@ final class Options {
             "  --latency-rounds N      open-loop latency rounds, 0 = none (default 3)",
             "  --latency-seconds S     recorded seconds per setup and latency round (default 5)",
             "  --latency-fraction F    latency rate as a fraction of dnsdist-default's median qps (default 0.5;",
-            "                          without dnsdist-default in --setups, of the first proxy setup's)",
+            "                          without dnsdist-default in --setups, of dnsdist-packetcache's, else of the first",
+            "                          proxy setup's)",
+            "  --mix default|cache-hit the query mix (default: default, a quarter random names); cache-hit repeats 1 000",
+            "                          distinct names, so a cache answers nearly all after the warmup. The caches",
+            "                          (" + String.join(", ", Setup.CACHES) + ")",
+            "                          run only with it; with it and no --setups, they are what is measured",
             "  --dnsflow-java-opts S   DNSFLOW_JAVA_OPTS for the main dnsflow setups (not the --jvm-variant ones)",
             "                          (default: none, i.e. the ./dnsflow launcher's own heap and GC flags)",
             "  --dnsflow-jvm FLAGS     run the main dnsflow setups as `java FLAGS -jar sidecar/target/dnsflow.jar`, without",
@@ -32,7 +37,8 @@ final class Options {
             "                          '-XX:MaxRAM=256m -XX:MaxRAMPercentage=60 -Xmn48m -XX:+UseSerialGC'",
             "  --setups A,B            measure only these (NSD direct always: it is the upstream and the latency",
             "                          reference), e.g. dnsflow-rec-on,dnsflow-names-on; default: all of",
-            "                          " + String.join(", ", Setup.ALL),
+            "                          " + String.join(", ", Setup.ALL) + ";",
+            "                          with --mix cache-hit also " + String.join(", ", Setup.CACHES),
             "  --jvm-variant L=OPTS    also measure dnsflow recording on with these JVM flags, as dnsflow-rec-on[L]",
             "                          (repeatable; throughput rounds only; e.g. g1=-XX:+UseG1GC)",
             "  --out DIR               where RESULTS.md and latency.png go (default benchmarks/results)",
@@ -56,6 +62,7 @@ final class Options {
     Map<String, String> jvmVariants = new LinkedHashMap<>();
     /** The setups to measure, in {@link Setup#ALL}'s order; NSD direct always among them. */
     List<String> setups = Setup.ALL;
+    QueryMix.Mix mix = QueryMix.Mix.DEFAULT;
     Path out = Path.of("benchmarks", "results");
     boolean keepTemp;
     boolean help;
@@ -64,6 +71,7 @@ final class Options {
     static Options parse(String[] args) {
         Options o = new Options();
         o.raw = List.of(args);
+        boolean setupsGiven = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -86,7 +94,11 @@ final class Options {
                     }
                     o.jvmVariants.put(v.substring(0, eq), v.substring(eq + 1));
                 }
-                case "--setups" -> o.setups = setups(value(args, ++i, a));
+                case "--setups" -> {
+                    o.setups = setups(value(args, ++i, a));
+                    setupsGiven = true;
+                }
+                case "--mix" -> o.mix = QueryMix.Mix.of(value(args, ++i, a));
                 case "--out" -> o.out = Path.of(value(args, ++i, a));
                 case "--quick" -> {
                     o.rounds = 2;
@@ -104,10 +116,18 @@ final class Options {
         if (o.rounds < 1 || o.seconds < 1 || o.clients < 1 || o.outstanding < 1 || o.dnsperfThreads < 1) {
             throw new IllegalArgumentException("--rounds, --seconds, --clients, --outstanding and --dnsperf-threads must be >= 1");
         }
+        if (o.mix == QueryMix.Mix.CACHE_HIT && !setupsGiven) {
+            o.setups = setups(String.join(",", Setup.CACHES));
+        }
+        List<String> caches = o.setups.stream().filter(Setup.CACHES::contains).toList();
+        if (o.mix != QueryMix.Mix.CACHE_HIT && !caches.isEmpty()) {
+            throw new IllegalArgumentException("--setups " + String.join(",", caches) + ": the caches are measured with "
+                    + "--mix cache-hit (with the default mix a quarter of the names are random and would all miss)");
+        }
         return o;
     }
 
-    /** {@code a,b} → those setups in the rounds' order, NSD direct first; an unknown name is refused. */
+    /** {@code a,b} → those setups in the rounds' order ({@link Setup#KNOWN}), NSD direct first; an unknown name is refused. */
     static List<String> setups(String list) {
         List<String> given = new ArrayList<>();
         for (String name : list.split(",")) {
@@ -115,15 +135,15 @@ final class Options {
             if (n.isEmpty()) {
                 continue;
             }
-            if (!Setup.ALL.contains(n)) {
-                throw new IllegalArgumentException("--setups: no setup " + n + "; there are " + String.join(", ", Setup.ALL));
+            if (!Setup.KNOWN.contains(n)) {
+                throw new IllegalArgumentException("--setups: no setup " + n + "; there are " + String.join(", ", Setup.KNOWN));
             }
             given.add(n);
         }
         if (given.isEmpty()) {
-            throw new IllegalArgumentException("--setups wants at least one of " + String.join(", ", Setup.ALL));
+            throw new IllegalArgumentException("--setups wants at least one of " + String.join(", ", Setup.KNOWN));
         }
-        return Setup.ALL.stream().filter(n -> n.equals(Setup.DIRECT) || given.contains(n)).toList();
+        return Setup.KNOWN.stream().filter(n -> n.equals(Setup.DIRECT) || given.contains(n)).toList();
     }
 
     private static String value(String[] args, int i, String flag) {

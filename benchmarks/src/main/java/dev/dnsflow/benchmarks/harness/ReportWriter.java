@@ -36,6 +36,12 @@ final class ReportWriter {
         md.append(throughputTable(d)).append('\n');
         md.append("Ratios, taken pair by pair within each round, then the median of the per-round ratios:\n\n");
         md.append(ratioTable(d)).append('\n');
+        if (d.throughput().values().stream().flatMap(List::stream).anyMatch(ThroughputRounds.Measurement::hasCacheCounters)) {
+            md.append("Cache hits during the measured rounds (the cache's own counters, read before and after each run: "
+                    + "dnsflow's `dnsflow_cache_hits_total` and `dnsflow_cache_misses_total`, dnsdist's `cache-hits` and "
+                    + "`cache-misses` from its web server's `jsonstat`, unbound's `total.num.cachehits` and `cachemiss` "
+                    + "from `unbound-control stats_noreset`):\n\n").append(cacheTable(d)).append('\n');
+        }
         md.append("Where each proxy's CPU went during its runs (threads grouped by name, the kernel keeps 15 "
                 + "characters; share of the process's CPU over all rounds):\n\n").append(threadTable(d)).append('\n');
         if (d.hasLatency()) {
@@ -58,6 +64,13 @@ final class ReportWriter {
         for (Setup s : d.setups()) {
             md.append("- **").append(s.name()).append("**: ").append(s.description()).append('\n');
         }
+        if (d.setups().stream().anyMatch(x -> Setup.CACHES.contains(x.name()))) {
+            md.append("\nThe caches answer the cache-hit mix: dnsflow nodelocal with the defaults `dnsflow nodelocal` "
+                    + "starts with (the cache on with the node-local-dns template's sizes, 9 984 entries per part, success "
+                    + "answers kept up to 30 s and denials up to 5 s; recording on with the default ring), dnsdist tuned "
+                    + "plus a 10 000-entry packet cache, unbound forwarding to NSD. Every answer in the mix has a TTL "
+                    + "of 300 s, so only dnsflow's caps expire entries during a run (the 150 NXDOMAIN names every 5 s).\n");
+        }
         md.append("\nRecording on is dnsflow as users run it: the default 100 000-flow ring and the admin API "
                 + "(whose live stream is a flow sink). `+log` also writes every flow as a JSON line to a file rotated "
                 + "at 64 MB (2 kept) in the run's temp dir. Recording off is `--flow-buffer 0 --admin off`: nothing "
@@ -70,9 +83,8 @@ final class ReportWriter {
         md.append("- dnsperf per run: `").append(d.dnsperfCommand()).append("` (`-c` clients = source ports, so "
                 + "SO_REUSEPORT spreads them; `-q` outstanding high enough that throughput is not capped by "
                 + "outstanding ÷ RTT).\n");
-        md.append("- Query mix (10 000 queries, fixed seed, the same for dnsperf and the latency generator): apex A "
-                + "25 %, apex AAAA 15 %, www (CNAME to apex) 15 %, mail A 10 %, random names under the `*.w` wildcard "
-                + "20 %, random names that do not exist (NXDOMAIN) 15 %. No EDNS.\n");
+        md.append("- Query mix `").append(o.mix.flag).append("` (10 000 queries, fixed seed, the same for dnsperf and "
+                + "the latency generator): ").append(o.mix.describe()).append(". No EDNS.\n");
         md.append("- All processes run on this machine, on loopback, and share its cores: dnsperf, NSD and the proxy "
                 + "compete for CPU, so absolute numbers are low; compare ratios from one interleaved run only.\n");
         md.append("- Each proxy is started once and stays up for the whole run; NSD serves every setup.\n\n");
@@ -83,7 +95,8 @@ final class ReportWriter {
         md.append("- load average at start ").append(m.loadAtStart()).append(", at end ").append(d.loadAtEnd())
                 .append(" (other work shared the machine)\n");
         d.versions().forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
-        md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-names-on, dnsflow-rec-on+log, dnsflow-rec-off): ").append(o.dnsflowFlags()).append('\n');
+        md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-names-on, dnsflow-rec-on+log, dnsflow-rec-off, "
+                + "dnsflow-nodelocal-cache): ").append(o.dnsflowFlags()).append('\n');
         o.jvmVariants.forEach((label, opts) -> md.append("- variant dnsflow-rec-on[").append(label).append("]: ")
                 .append(opts.isBlank() ? "none (the ./dnsflow launcher's own flags)" : "`DNSFLOW_JAVA_OPTS=\"" + opts + "\"`").append('\n'));
         md.append("\n## JMH (the per-query work, piece by piece)\n\n```sh\n").append(BUILD)
@@ -131,7 +144,10 @@ final class ReportWriter {
             {Setup.FLOW_LOG, Setup.DNSDIST_TUNED}, {Setup.FLOW_OFF, Setup.DNSDIST}, {Setup.FLOW_OFF, Setup.DNSDIST_TUNED},
             {Setup.FLOW_ON, Setup.FLOW_OFF}, {Setup.FLOW_LOG, Setup.FLOW_OFF}, {Setup.FLOW_ON, Setup.DIRECT},
             {Setup.DNSDIST, Setup.DIRECT}, {Setup.DNSDIST_TUNED, Setup.DIRECT}, {Setup.NAMES_ON, Setup.FLOW_ON},
-            {Setup.NAMES_ON, Setup.FLOW_OFF}, {Setup.NAMES_ON, Setup.DNSDIST}};
+            {Setup.NAMES_ON, Setup.FLOW_OFF}, {Setup.NAMES_ON, Setup.DNSDIST},
+            {Setup.NODELOCAL_CACHE, Setup.DNSDIST_CACHE}, {Setup.NODELOCAL_CACHE, Setup.UNBOUND_CACHE},
+            {Setup.UNBOUND_CACHE, Setup.DNSDIST_CACHE}, {Setup.NODELOCAL_CACHE, Setup.DIRECT},
+            {Setup.DNSDIST_CACHE, Setup.DIRECT}, {Setup.UNBOUND_CACHE, Setup.DIRECT}, {Setup.DNSDIST_CACHE, Setup.DNSDIST_TUNED}};
         StringBuilder t = new StringBuilder("| Ratio | median | per round |\n|---|---:|---|\n");
         for (String[] p : pairs) {
             if (d.measured(p[0]) && d.measured(p[1])) {
@@ -149,6 +165,21 @@ final class ReportWriter {
         List<Double> per = Stats.perRoundRatios(d.qps(a), d.qps(b));
         t.append(String.format("| %s / %s | %.2f | %s |%n", a, b, Stats.median(per),
                 per.stream().map(r -> String.format("%.2f", r)).collect(Collectors.joining(", "))));
+    }
+
+    /** Hits / (hits + misses) per setup whose cache counters were read, summed over the measured rounds. */
+    static String cacheTable(RunData d) {
+        StringBuilder t = new StringBuilder("| Setup | hits | misses | hit ratio |\n|---|---:|---:|---:|\n");
+        d.throughput().forEach((name, ms) -> {
+            List<ThroughputRounds.Measurement> counted = ms.stream().filter(ThroughputRounds.Measurement::hasCacheCounters).toList();
+            if (counted.isEmpty()) {
+                return;
+            }
+            long hits = counted.stream().mapToLong(ThroughputRounds.Measurement::cacheHits).sum();
+            long misses = counted.stream().mapToLong(ThroughputRounds.Measurement::cacheMisses).sum();
+            t.append(String.format("| %s | %,d | %,d | %.2f %% |%n", name, hits, misses, 100.0 * hits / Math.max(1, hits + misses)));
+        });
+        return t.toString();
     }
 
     static String threadTable(RunData d) {

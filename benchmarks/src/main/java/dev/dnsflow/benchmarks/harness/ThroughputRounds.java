@@ -14,13 +14,19 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The dnsperf rounds: after an unrecorded warmup, every round measures every setup once, in the same
  * order (A B C D E A B C D E ...), so slow drifts of this shared machine hit all setups alike. Around
- * each run it reads the CPU time of the setup's process (also per thread) and of NSD, and samples the
- * setup's RSS.
+ * each run it reads the CPU time of the setup's process (also per thread) and of NSD, samples the
+ * setup's RSS and, for a cache, reads its hit and miss counters.
  */
 final class ThroughputRounds {
     /** One setup in one round. */
     record Measurement(int round, Dnsperf.Result dnsperf, double wallSeconds, double cpuSeconds,
-                       double systemCpuSeconds, double nsdCpuSeconds, long maxRssKib, Map<String, Long> threadTicks) {
+                       double systemCpuSeconds, double nsdCpuSeconds, long maxRssKib, Map<String, Long> threadTicks,
+                       long cacheHits, long cacheMisses) {
+        /** Whether the setup's cache counters were read around this run (else hits and misses are -1). */
+        boolean hasCacheCounters() {
+            return cacheHits >= 0 && cacheMisses >= 0;
+        }
+
         double qps() {
             return dnsperf.qps();
         }
@@ -67,9 +73,10 @@ final class ThroughputRounds {
             for (Setup s : setups) {
                 Measurement m = measure(s, round, seconds);
                 results.get(s.name()).add(m);
-                progress.printf("round %d/%d %-22s %,9.0f qps  lost %.2f %%  cpu %.2f cores (%.1f us/query)%n",
+                progress.printf("round %d/%d %-22s %,9.0f qps  lost %.2f %%  cpu %.2f cores (%.1f us/query)%s%n",
                         round, rounds, s.name(), m.qps(), 100 * m.dnsperf().lossRatio(), m.cores(),
-                        m.cpuMicrosPerQuery());
+                        m.cpuMicrosPerQuery(), m.hasCacheCounters() ? String.format("  cache hits %.2f %%",
+                                100.0 * m.cacheHits() / Math.max(1, m.cacheHits() + m.cacheMisses())) : "");
             }
         }
         return results;
@@ -85,6 +92,7 @@ final class ThroughputRounds {
         });
         sampler.scheduleAtFixedRate(() -> maxRss.accumulateAndGet(ProcStats.rssKib(pid), Math::max),
                 100, 250, TimeUnit.MILLISECONDS);
+        long[] cache0 = s.cache() == null ? null : s.cache().read();
         Map<String, Long> threads0 = ProcStats.threadTicks(pid);
         double cpu0 = ProcStats.cpuSeconds(pid);
         double sys0 = ProcStats.systemCpuSeconds(pid);
@@ -105,9 +113,12 @@ final class ThroughputRounds {
                 threads.put(name, Math.max(0, ticks - threads0.getOrDefault(name, 0L))));
         double nsdCpu = ProcStats.cpuSeconds(nsd.process().pid()) - nsd0;
         maxRss.accumulateAndGet(ProcStats.rssKib(pid), Math::max);
+        long[] cache1 = cache0 == null ? null : s.cache().read();
+        boolean counted = cache0 != null && cache1 != null;
         if (!s.process().isAlive()) {
             throw new IllegalStateException(s.name() + " died during round " + round + ":\n" + s.process().tail(30));
         }
-        return new Measurement(round, r, wall, cpu, sys, nsdCpu, maxRss.get(), threads);
+        return new Measurement(round, r, wall, cpu, sys, nsdCpu, maxRss.get(), threads,
+                counted ? cache1[0] - cache0[0] : -1, counted ? cache1[1] - cache0[1] : -1);
     }
 }
