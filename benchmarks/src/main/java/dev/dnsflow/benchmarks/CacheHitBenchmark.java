@@ -90,7 +90,7 @@ public class CacheHitBenchmark {
         }
         CachedAnswer entry = cache.get(probe);
         long now = cache.now();
-        ByteBuf out = entry.write(alloc, query, 0x4242, entry.ttlLeft(now));
+        ByteBuf out = entry.write(alloc, query, parsed[i], entry.ttlLeft(now));
         int size = out.readableBytes();
         out.release();
         return size;
