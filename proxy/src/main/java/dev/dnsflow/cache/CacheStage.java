@@ -9,7 +9,6 @@ import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.OptView;
 import dev.dnsflow.wire.Responses;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import java.util.List;
 
 /**
@@ -104,7 +103,7 @@ final class CacheStage implements Stage {
     private void serveHit(Exchange exchange, CachedAnswer entry, int left, CacheMark.Result result) {
         metrics.hit(entry.kind());
         mark(exchange, result, left);
-        exchange.respond(entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), left),
+        exchange.respond(entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), left),
                 Outcome.ANSWERED);
     }
 
@@ -135,7 +134,7 @@ final class CacheStage implements Stage {
                 metrics.hit(entry.kind());
                 mark(exchange, CacheMark.Result.HIT, left);
                 response.release();
-                back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), left),
+                back.answer(exchange, entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), left),
                         Outcome.ANSWERED);
                 return;
             }
@@ -145,7 +144,7 @@ final class CacheStage implements Stage {
                 metrics.servedStale();
                 mark(exchange, CacheMark.Result.STALE, ttl);
                 response.release();
-                back.answer(exchange, entry.write(ByteBufAllocator.DEFAULT, exchange.query(), exchange.parsed(), ttl),
+                back.answer(exchange, entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), ttl),
                         Outcome.ANSWERED);
                 return;
             }

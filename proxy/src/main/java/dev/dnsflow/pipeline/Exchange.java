@@ -20,6 +20,7 @@ import dev.dnsflow.wire.ParsedQuery;
 import dev.dnsflow.wire.ResponseReader;
 import dev.dnsflow.wire.Responses;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetAddress;
@@ -98,6 +99,14 @@ public final class Exchange {
             wire.query(query);
         }
         loop.opened(this);
+    }
+
+    /**
+     * The allocator of the channel the query came in on: an answer a stage writes itself (a cache hit) comes from the
+     * same pool as the reads (a pooled one for UDP, see {@code net.Transports}), not from Netty's default.
+     */
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
     }
 
     /**
