@@ -72,7 +72,7 @@ final class CacheStage implements Stage {
         }
         metrics.miss();
         if (exchange.loop().recording()) {
-            exchange.extend(CacheMark.KEY, CacheMark.MISS);
+            exchange.facts().extend(CacheMark.KEY, CacheMark.MISS);
         }
         next.serve(exchange);
     }
@@ -181,7 +181,7 @@ final class CacheStage implements Stage {
 
     private static void mark(Exchange exchange, CacheMark.Result result, int ttlLeft) {
         if (exchange.loop().recording()) {
-            exchange.extend(CacheMark.KEY, new CacheMark(result, ttlLeft));
+            exchange.facts().extend(CacheMark.KEY, new CacheMark(result, ttlLeft));
         }
     }
 }

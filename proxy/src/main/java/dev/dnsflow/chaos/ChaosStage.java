@@ -45,7 +45,7 @@ public final class ChaosStage implements Stage {
         }
         count(rule);
         long delay = rule.delayNanos();
-        exchange.markChaos(new ChaosMark(rule.name(), rule.action().text(), delay / 1000));
+        exchange.facts().markChaos(new ChaosMark(rule.name(), rule.action().text(), delay / 1000));
         switch (rule.action()) {
             case DROP -> exchange.dropRecorded("chaos", Outcome.CHAOS_DROP);
             case RCODE -> exchange.respondError(rule.rcode(), Outcome.CHAOS_RCODE);
@@ -58,7 +58,7 @@ public final class ChaosStage implements Stage {
     /** The answer of a query a rule marked on the way in: held back (delay-response) or lost (upstream-drop). */
     @Override
     public void answer(Exchange exchange, ByteBuf response, Outcome outcome, Back back) {
-        ChaosMark mark = exchange.chaos();
+        ChaosMark mark = exchange.facts().chaos();
         if (mark == null) {
             back.answer(exchange, response, outcome);
         } else if (mark.action().equals(ChaosAction.DELAY_RESPONSE.text())) {

@@ -63,7 +63,7 @@ public final class ContextStage implements Stage {
             // The bytes go upstream stripped; the flow still reports the query as it arrived (parsed()).
             exchange.forwardedOpt(found.opt());
             if (found.origin() != null) {
-                exchange.origin(found.origin(), found.address());
+                exchange.facts().origin(found.origin(), found.address());
             }
             if (found.handOffSeen()) {
                 if (!trusted(deliveringHop(exchange))) {
@@ -72,8 +72,8 @@ public final class ContextStage implements Stage {
                     // The node's dnsflow as CoreDNS saw its client, kept for the sidecar's join (before the pod replaces it).
                     Origin hop = hopOrigin(exchange);
                     // The pod behind the node's dnsflow: more precise than a PROXY header or rewrite naming the node.
-                    exchange.replaceOrigin(found.handOffOrigin(), found.handOffAddress());
-                    exchange.extend(Via.KEY, hop == null ? found.via() : found.via().withHop(hop.ip(), hop.port()));
+                    exchange.facts().replaceOrigin(found.handOffOrigin(), found.handOffAddress());
+                    exchange.facts().extend(Via.KEY, hop == null ? found.via() : found.via().withHop(hop.ip(), hop.port()));
                 } else {
                     count(handOffMalformed);
                 }
@@ -93,7 +93,7 @@ public final class ContextStage implements Stage {
 
     /** The origin that names the delivering hop (rewrite {@code {client_ip}} or PROXY v2), or null. */
     private static Origin hopOrigin(Exchange exchange) {
-        Origin o = exchange.origin();
+        Origin o = exchange.facts().origin();
         return o != null && ("edns0-local".equals(o.source()) || "proxy-v2".equals(o.source())) ? o : null;
     }
 

@@ -207,7 +207,7 @@ final class Forwarder {
         Transport was = f.attemptTransport;
         attemptTimers.remove(f.attemptTimer);
         if (f.exchange.wire() != null) {
-            f.exchange.wire().answer(f.exchange.attempts().size(), reply);
+            f.exchange.wire().answer(f.exchange.facts().attempts().size(), reply);
         }
         f.settle(truncated ? AttemptOutcome.TRUNCATED : AttemptOutcome.ANSWERED, now);
         if (truncated && was == Transport.UDP && options.tcpOnTruncation()

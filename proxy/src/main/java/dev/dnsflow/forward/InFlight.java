@@ -52,12 +52,12 @@ final class InFlight {
         carrier.release(wireId, this);
         carrier = null;
         upstream.metrics().settled();
-        exchange.addAttempt(new Attempt(upstream.label(), attemptTransport, wireId, WallClock.epochNanos(sentNanos),
+        exchange.facts().addAttempt(new Attempt(upstream.label(), attemptTransport, wireId, WallClock.epochNanos(sentNanos),
                 (now - sentNanos) / 1_000, outcome));
     }
 
     /** Records an attempt that never got on the wire (no ID free, no socket). */
     void failedToStart(Upstream upstream, Transport transport, long now) {
-        exchange.addAttempt(new Attempt(upstream.label(), transport, -1, WallClock.epochNanos(now), 0, AttemptOutcome.ERROR));
+        exchange.facts().addAttempt(new Attempt(upstream.label(), transport, -1, WallClock.epochNanos(now), 0, AttemptOutcome.ERROR));
     }
 }

@@ -71,7 +71,7 @@ public final class HandOffStage implements Stage {
             return;
         }
         // The pod: the packet's sender, or a trusted PROXY v2 header's origin; never what the query claims.
-        Origin origin = exchange.origin();
+        Origin origin = exchange.facts().origin();
         boolean proxied = origin != null && "proxy-v2".equals(origin.source());
         byte[] ip = proxied ? exchange.clientAddress().getAddress() : exchange.client().getAddress().getAddress();
         int port = proxied ? origin.port() : exchange.client().getPort();

@@ -1,13 +1,8 @@
 package dev.dnsflow.pipeline;
 
-import dev.dnsflow.flow.Attempt;
-import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.Endpoint;
-import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.Flow;
-import dev.dnsflow.flow.FlowExtension;
 import dev.dnsflow.flow.FlowResponse;
-import dev.dnsflow.flow.Origin;
 import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.Transport;
@@ -25,14 +20,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One client query on its way through the pipeline: the raw bytes (owned until the answer is sent),
- * what was parsed from them, the attempts made, and how to answer. Lives on one event loop.
+ * what was parsed from them, what the stages learn for its flow ({@link FlowFacts}), and how to answer. Lives on one event loop.
  * Answering completes it exactly once: the answer is sent, the flow recorded, the query released.
  */
 public final class Exchange {
@@ -51,11 +44,8 @@ public final class Exchange {
     private OptView forwardedOpt;
     private final long receivedNanos;
     private final Listener listener;
-    private List<Attempt> attempts = List.of();
     private State state = State.OPEN;
-    private ChaosMark chaos;
-    private Origin origin;
-    private InetAddress originAddress;
+    private FlowFacts facts = new FlowFacts();
     private String name;
     private WireCapture wire;
     /** The flow's ID once a stage needed it before the answer (the hand-off sends it upstream). */
@@ -63,7 +53,6 @@ public final class Exchange {
     /** A stage added an OPT the client did not send: its answer must go back without one (RFC 6891 7). */
     private boolean optAdded;
     /** What stages add to the flow (see {@link FlowExtension}). */
-    private Extensions extensions = Extensions.NONE;
     /** Set by the pipeline that serves it; null for an exchange answered outside one. */
     Pipeline pipeline;
     /** How far into the pipeline the exchange went: an answer goes back from here. */
@@ -121,8 +110,7 @@ public final class Exchange {
         e.detached = true;
         e.wire = null;
         e.forwardedOpt = forwardedOpt;
-        e.origin = origin;
-        e.originAddress = originAddress;
+        e.facts = facts.originOnly();
         e.pipeline = pipeline;
         return e;
     }
@@ -186,15 +174,9 @@ public final class Exchange {
         return state != State.OPEN;
     }
 
-    public void addAttempt(Attempt attempt) {
-        if (attempts.isEmpty()) {
-            attempts = new ArrayList<>(2);
-        }
-        attempts.add(attempt);
-    }
-
-    public List<Attempt> attempts() {
-        return attempts;
+    /** What the stages learn for the flow: who asked, the attempts, marks and the capabilities' parts. */
+    public FlowFacts facts() {
+        return facts;
     }
 
     /** Answers with an error written by dnsflow (header and question echoed). */
@@ -412,45 +394,10 @@ public final class Exchange {
         }
     }
 
-    /** Adds a capability's part to the flow (null removes it). */
-    public <T> void extend(FlowExtension<T> key, T value) {
-        extensions = extensions.with(key, value);
-    }
-
-    /**
-     * Records who really asked, over any origin already known: for a source that names the client more
-     * precisely than the earlier ones (the hand-off names the pod behind the node's dnsflow, which a PROXY
-     * header or CoreDNS's rewrite can only name as the node).
-     */
-    public void replaceOrigin(Origin origin, InetAddress address) {
-        this.origin = origin;
-        this.originAddress = address;
-    }
-
-    /** Records who really asked (client context); the first source to say so wins. */
-    public void origin(Origin origin, InetAddress address) {
-        if (this.origin == null) {
-            this.origin = origin;
-            this.originAddress = address;
-        }
-    }
-
-    public Origin origin() {
-        return origin;
-    }
-
     /** The real client when known from client context, else the packet's sender. */
     public InetAddress clientAddress() {
-        return originAddress != null ? originAddress : client.getAddress();
-    }
-
-    /** Marks the exchange as touched by a chaos rule; the flow will say so. */
-    public void markChaos(ChaosMark mark) {
-        this.chaos = mark;
-    }
-
-    public ChaosMark chaos() {
-        return chaos;
+        InetAddress origin = facts.originAddress();
+        return origin != null ? origin : client.getAddress();
     }
 
     /** @param recording whether anything wants the flow (asked once per exchange, so metrics and flow agree) */
@@ -469,7 +416,8 @@ public final class Exchange {
     private void record(FlowResponse summary, Outcome outcome, long now) {
         loop.record(new Flow(flowId(), WallClock.epochNanos(receivedNanos),
                 new Endpoint(loop.addressText(client.getAddress()), client.getPort(), transport),
-                queryInfo(), attempts, summary, (now - receivedNanos) / 1_000, outcome, chaos, origin, extensions), wire);
+                queryInfo(), facts.attempts(), summary, (now - receivedNanos) / 1_000, outcome, facts.chaos(), facts.origin(),
+                facts.extensions()), wire);
     }
 
     private QueryInfo queryInfo() {

@@ -82,7 +82,7 @@ final class QueryIntake {
                long now, Exchange.Listener listener, ProxyV2.Header proxied) {
         Exchange exchange = new Exchange(loop, channel, client, transport, query, parsed, now, listener);
         if (proxied != null && proxied.origin() != null) {
-            exchange.origin(proxied.origin(), proxied.address());
+            exchange.facts().origin(proxied.origin(), proxied.address());
         }
         pipeline.serve(exchange);
     }
