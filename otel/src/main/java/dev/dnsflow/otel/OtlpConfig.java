@@ -1,0 +1,157 @@
+package dev.dnsflow.otel;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The OTLP exporter and the resource, as the OpenTelemetry SDK's autoconfiguration reads them from the standard
+ * variables ({@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}, {@code _HEADERS}, {@code _PROTOCOL}, {@code _TIMEOUT},
+ * {@code OTEL_SERVICE_NAME}, {@code OTEL_RESOURCE_ATTRIBUTES}, …): none of them is parsed here. The SDK's tracer
+ * is not used (spans come from flows, with their own IDs and times: {@link FlowSpans}); only the exporter it
+ * configured and the resource are kept.
+ *
+ * <p>What dnsflow adds: {@code --otlp-endpoint} (meaning what {@code OTEL_EXPORTER_OTLP_ENDPOINT} means, and
+ * winning over both variables), {@code service.name=dnsflow} unless named otherwise, {@code service.version},
+ * {@code host.name}, and the pod's own {@code k8s.pod.name}, {@code k8s.namespace.name}, {@code k8s.node.name}
+ * from the downward API's {@code POD_NAME}, {@code POD_NAMESPACE}, {@code NODE_NAME} (the manifests set them),
+ * each unless {@code OTEL_RESOURCE_ATTRIBUTES} sets it.
+ */
+final class OtlpConfig {
+    private static final String SDK_DEFAULT_SERVICE = "unknown_service:java";
+    /** Beyond the exporter's own timeout (its retries included), how long an export is waited for. */
+    private static final Duration MARGIN = Duration.ofSeconds(5);
+
+    /** The configured exporter, the resource and how long to wait for one export; {@link #close} shuts the SDK. */
+    record Configured(SpanExporter exporter, Resource resource, Duration exportWait, OpenTelemetrySdk sdk)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            sdk.close();
+        }
+    }
+
+    private OtlpConfig() {
+    }
+
+    /** Whether traces are asked for: {@code --otlp-endpoint} given, or either endpoint variable set. */
+    static boolean enabled(String endpointFlag, Map<String, String> env) {
+        return !endpointFlag.isBlank() || !env.getOrDefault("OTEL_EXPORTER_OTLP_ENDPOINT", "").isBlank()
+                || !env.getOrDefault("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").isBlank();
+    }
+
+    /**
+     * @param env          the process environment (tests pass their own; the process's own variables are read by the
+     *                     SDK too, and win, as the specification says of the environment)
+     * @param endpointFlag {@code --otlp-endpoint}, or blank
+     * @return null when the SDK is disabled ({@code OTEL_SDK_DISABLED=true})
+     */
+    static Configured configure(Map<String, String> env, String endpointFlag, String version) {
+        AtomicReference<SpanExporter> exporter = new AtomicReference<>();
+        AtomicReference<Resource> resource = new AtomicReference<>();
+        AtomicReference<Duration> timeout = new AtomicReference<>(Duration.ofSeconds(10));
+        AutoConfiguredOpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
+                .disableShutdownHook() // the proxy closes the sink, which flushes, then this
+                .addPropertiesSupplier(() -> properties(env))
+                .addPropertiesCustomizer(config -> overrides(config, endpointFlag))
+                .addResourceCustomizer((r, config) -> {
+                    Resource ours = withDefaults(r, env, version);
+                    resource.set(ours);
+                    return ours;
+                })
+                .addSpanExporterCustomizer((e, config) -> {
+                    exporter.set(e);
+                    timeout.set(config.getDuration("otel.exporter.otlp.traces.timeout",
+                            config.getDuration("otel.exporter.otlp.timeout", Duration.ofSeconds(10))));
+                    // The SDK's own span pipeline never sees a span; the exporter is ours (OtlpSink) to use and shut.
+                    return SpanExporter.composite();
+                })
+                .build();
+        if (exporter.get() == null) {
+            sdk.getOpenTelemetrySdk().close();
+            return null;
+        }
+        return new Configured(exporter.get(), resource.get(), timeout.get().plus(MARGIN), sdk.getOpenTelemetrySdk());
+    }
+
+    /**
+     * The {@code OTEL_*} variables of {@code env} under their property names ({@code otel.exporter.otlp.endpoint}),
+     * over dnsflow's defaults: http/protobuf, which the specification makes the default (the Java SDK's
+     * autoconfiguration still defaults to grpc).
+     */
+    static Map<String, String> properties(Map<String, String> env) {
+        Map<String, String> out = new HashMap<>();
+        out.put("otel.exporter.otlp.protocol", "http/protobuf");
+        env.forEach((name, value) -> {
+            if (name.startsWith("OTEL_")) {
+                out.put(name.toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            }
+        });
+        return out;
+    }
+
+    /** Traces only, over OTLP; metrics and logs stay with Prometheus and the flow log. */
+    private static Map<String, String> overrides(ConfigProperties config, String endpointFlag) {
+        Map<String, String> out = new HashMap<>();
+        out.put("otel.traces.exporter", "otlp");
+        out.put("otel.metrics.exporter", "none");
+        out.put("otel.logs.exporter", "none");
+        out.put("otel.traces.sampler", "always_off"); // the SDK's tracer is never used; flows are sampled by Sampling
+        if (!endpointFlag.isBlank()) {
+            // --otlp-endpoint is a base URL like OTEL_EXPORTER_OTLP_ENDPOINT, and wins over the traces variable too.
+            String protocol = config.getString("otel.exporter.otlp.traces.protocol",
+                    config.getString("otel.exporter.otlp.protocol", "http/protobuf"));
+            String base = endpointFlag.strip();
+            out.put("otel.exporter.otlp.endpoint", base);
+            out.put("otel.exporter.otlp.traces.endpoint", "grpc".equals(protocol) ? base
+                    : (base.endsWith("/") ? base : base + "/") + "v1/traces");
+        }
+        return out;
+    }
+
+    private static Resource withDefaults(Resource configured, Map<String, String> env, String version) {
+        AttributesBuilder ours = Attributes.builder().put("service.name", "dnsflow").put("service.version", version);
+        String host = host(env);
+        if (host != null) {
+            ours.put("host.name", host);
+        }
+        putIfSet(ours, "k8s.pod.name", env.get("POD_NAME"));
+        putIfSet(ours, "k8s.namespace.name", env.get("POD_NAMESPACE"));
+        putIfSet(ours, "k8s.node.name", env.get("NODE_NAME"));
+        Resource merged = Resource.create(ours.build()).merge(configured); // what the variables say wins
+        if (SDK_DEFAULT_SERVICE.equals(merged.getAttribute(AttributeKey.stringKey("service.name")))) {
+            merged = merged.merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "dnsflow")));
+        }
+        return merged;
+    }
+
+    private static void putIfSet(AttributesBuilder b, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            b.put(key, value.strip());
+        }
+    }
+
+    private static String host(Map<String, String> env) {
+        String fromEnv = env.get("HOSTNAME");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv.strip();
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.dnsflow.otel;
+
+import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowSink;
+import dev.dnsflow.metrics.ProxyMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * {@code --otlp-endpoint}: flows as traces. {@link #accept} runs on the recorder's thread and never blocks: it
+ * decides whether the flow is sampled ({@link Sampling}, from the trace ID) and offers it to a bounded queue
+ * ({@link #QUEUE_FLOWS}); a full queue drops the flow, counted in {@code dnsflow_flows_dropped_total{sink="otlp"}}.
+ * One thread of its own turns queued flows into spans ({@link FlowSpans}) and hands them to the OTLP exporter in
+ * batches of up to {@link #BATCH_SPANS}, waiting for each (at most the exporter's timeout plus a margin), so a slow
+ * or absent collector holds back only this queue, never forwarding, and memory stays bounded by the queue.
+ * A failed export is counted in {@code dnsflow_otlp_export_errors_total{reason}} and its flows as dropped; the
+ * exporter itself retries 429/502/503/504 (honouring Retry-After) within its timeout.
+ */
+final class OtlpSink implements FlowSink {
+    static final String NAME = "otlp";
+    static final int QUEUE_FLOWS = 4096;
+    static final int BATCH_SPANS = 512;
+    /** How long the thread waits for more flows before exporting a partial batch. */
+    static final long LINGER_MILLIS = 200;
+    private static final Logger LOG = Logger.getLogger(OtlpSink.class.getName());
+
+    private record Queued(Flow flow, long[] traceId) {
+    }
+
+    private final SpanExporter exporter;
+    private final FlowSpans spans;
+    private final Sampling sampling;
+    private final ProxyMetrics metrics;
+    private final Duration exportWait;
+    private final BlockingQueue<Queued> queue;
+    private final Counter exported;
+    private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean closing;
+    private volatile long lastWarning;
+
+    /**
+     * @param exportWait how long one export may take before it is given up and counted as {@code timeout}: the
+     *                   exporter's own timeout plus a margin
+     */
+    OtlpSink(SpanExporter exporter, FlowSpans spans, Sampling sampling, ProxyMetrics metrics, Duration exportWait,
+             int queueFlows) {
+        this.exporter = exporter;
+        this.spans = spans;
+        this.sampling = sampling;
+        this.metrics = metrics;
+        this.exportWait = exportWait;
+        this.queue = new ArrayBlockingQueue<>(queueFlows);
+        MeterRegistry registry = metrics.registry();
+        metrics.flowSink(NAME);
+        exported = Counter.builder("dnsflow.otlp.spans.exported").description("Spans the OTLP collector accepted")
+                .register(registry);
+        Gauge.builder("dnsflow.otlp.queue", queue, BlockingQueue::size)
+                .description("Flows waiting for the OTLP exporter (at most " + queueFlows + ")").register(registry);
+        thread = new Thread(this::run, "dnsflow-otlp");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean nonBlocking() {
+        return true;
+    }
+
+    @Override
+    public void accept(Flow flow) {
+        long[] traceId = TraceIds.traceId(flow);
+        if (!sampling.keep(flow, traceId[1])) {
+            return;
+        }
+        if (closing || !queue.offer(new Queued(flow, traceId))) {
+            metrics.flowDropped(NAME);
+        }
+    }
+
+    /** Exports what is queued (for at most the export wait), then stops the thread and the exporter. */
+    @Override
+    public void close() {
+        closing = true; // the thread sees it within LINGER_MILLIS; an interrupt would cut short the flush's exports
+        try {
+            thread.join(exportWait.toMillis() * 2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        metrics.flowDropped(NAME, queue.size()); // what the flush had no time for
+        queue.clear();
+        exporter.shutdown().join(exportWait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void run() {
+        List<Queued> flows = new ArrayList<>();
+        List<SpanData> batch = new ArrayList<>(BATCH_SPANS + 16);
+        while (true) {
+            if (!closing) {
+                try {
+                    Queued first = queue.poll(LINGER_MILLIS, TimeUnit.MILLISECONDS);
+                    if (first != null) {
+                        flows.add(first);
+                    }
+                } catch (InterruptedException e) {
+                    return; // nobody interrupts this thread but the JVM going down
+                }
+            }
+            queue.drainTo(flows, BATCH_SPANS - flows.size());
+            if (flows.isEmpty()) {
+                if (closing) {
+                    return;
+                }
+                continue;
+            }
+            int sent = 0;
+            for (Queued q : flows) {
+                batch.addAll(spans.spans(q.flow(), q.traceId()));
+                sent++;
+                if (batch.size() >= BATCH_SPANS) {
+                    export(batch, sent);
+                    batch.clear();
+                    sent = 0;
+                }
+            }
+            if (!batch.isEmpty()) {
+                export(batch, sent);
+                batch.clear();
+            }
+            flows.clear();
+        }
+    }
+
+    private void export(List<SpanData> batch, int flowCount) {
+        CompletableResultCode result;
+        try {
+            result = exporter.export(List.copyOf(batch)).join(exportWait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            failed(ExportErrors.reason(e), flowCount, e);
+            return;
+        }
+        if (result.isSuccess()) {
+            exported.increment(batch.size());
+        } else {
+            failed(result.isDone() ? ExportErrors.reason(result.getFailureThrowable()) : ExportErrors.TIMEOUT, flowCount,
+                    result.getFailureThrowable());
+        }
+    }
+
+    private void failed(String reason, int flowCount, Throwable why) {
+        errors.computeIfAbsent(reason, r -> Counter.builder("dnsflow.otlp.export.errors").tag("reason", r)
+                .description("OTLP exports that failed, by reason (HTTP status, timeout, connection)")
+                .register(metrics.registry())).increment();
+        metrics.flowDropped(NAME, flowCount);
+        long now = System.nanoTime();
+        if (now - lastWarning > TimeUnit.SECONDS.toNanos(60) || lastWarning == 0) { // once a minute at most
+            lastWarning = now;
+            LOG.warning("OTLP export failed (" + reason + (why == null ? "" : ": " + why) + "); " + flowCount
+                    + " flows lost, counted in dnsflow_flows_dropped_total{sink=\"otlp\"} and "
+                    + "dnsflow_otlp_export_errors_total; warning at most once a minute");
+        }
+    }
+}
