@@ -214,7 +214,7 @@ class FlowTracesTest {
         String endpoint = collector.endpoint();
         collector.close();
         OtlpConfig.Configured otlp = OtlpConfig.configure(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint,
-                "OTEL_JAVA_EXPORTER_OTLP_RETRY_ENABLED", "false"), "", "test");
+                "OTEL_JAVA_EXPORTER_OTLP_RETRY_DISABLED", "true"), "", "test");
         OtlpSink sink = new OtlpSink(otlp.exporter(), new FlowSpans(otlp.resource(),
                 io.opentelemetry.sdk.common.InstrumentationScopeInfo.create("dev.dnsflow")),
                 new Sampling(1.0, 100_000), metrics, Duration.ofSeconds(10), 64);
