@@ -24,7 +24,7 @@ class ArchitectureTest {
     @Test
     void k8sImportsNothingFromTheApplicationOrOpenTelemetry() {
         noClasses().should().dependOnClassesThat().resideInAnyPackage("dev.dnsflow.cli..", "dev.dnsflow.sidecar..",
-                        "picocli..", "io.opentelemetry..")
+                        "picocli..", "io.opentelemetry..", "dev.dnsflow.otel..")
                 .because("the application (sidecar/: Main, the commands, the sidecar) wires k8s's enrichment into the"
                         + " engine, never the reverse; k8s and the OpenTelemetry export each implement the engine's"
                         + " interfaces side by side, and only the application combines them")

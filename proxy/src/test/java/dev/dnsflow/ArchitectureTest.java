@@ -45,9 +45,10 @@ class ArchitectureTest {
     @Test
     void theEngineImportsNothingFromTheApplicationOrItsCommandLine() {
         noClasses().should().dependOnClassesThat().resideInAnyPackage("picocli..", "dev.dnsflow.cli..",
-                        "dev.dnsflow.corefile..", "dev.dnsflow.demo..", "dev.dnsflow.sidecar..", "dev.dnsflow.k8s..")
-                .because("the command line, the Corefile tooling, the demo and the sidecar (sidecar/) and the Kubernetes"
-                        + " module (k8s/) are built on the engine, never the reverse: the engine is configured through"
+                        "dev.dnsflow.corefile..", "dev.dnsflow.demo..", "dev.dnsflow.sidecar..", "dev.dnsflow.k8s..",
+                        "dev.dnsflow.otel..")
+                .because("the command line, the Corefile tooling, the demo and the sidecar (sidecar/), the Kubernetes"
+                        + " module (k8s/) and the OpenTelemetry export (otel/) are built on the engine, never the reverse: the engine is configured through"
                         + " ProxyConfig and can be embedded, tested and benchmarked without them")
                 .check(engine);
     }
