@@ -35,6 +35,8 @@ final class OtlpSink implements FlowSink {
     static final int BATCH_SPANS = 512;
     /** How long the thread waits for more flows before exporting a partial batch. */
     static final long LINGER_MILLIS = 200;
+    /** At close, how long what is queued may take to export. */
+    static final long FLUSH_MILLIS = 5000;
     private static final Logger LOG = Logger.getLogger(OtlpSink.class.getName());
 
     private record Queued(Flow flow, long[] traceId) {
@@ -50,6 +52,8 @@ final class OtlpSink implements FlowSink {
     private final Map<String, Counter> errors = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean closing;
+    /** Set once the flush at close has had its time: the thread exports nothing more. */
+    private volatile boolean stopped;
     private volatile long lastWarning;
 
     /**
@@ -96,24 +100,36 @@ final class OtlpSink implements FlowSink {
         }
     }
 
-    /** Exports what is queued (for at most the export wait), then stops the thread and the exporter. */
+    /**
+     * Exports what is queued for at most {@link #FLUSH_MILLIS}, then stops the thread and the exporter (which cancels
+     * an export under way). Every flow is counted by whoever takes it off the queue, so none is counted twice.
+     */
     @Override
     public void close() {
         closing = true; // the thread sees it within LINGER_MILLIS; an interrupt would cut short the flush's exports
+        join(FLUSH_MILLIS);
+        stopped = true;
+        exporter.shutdown().join(1, TimeUnit.SECONDS);
+        join(1000);
+        List<Queued> left = new ArrayList<>();
+        queue.drainTo(left);
+        if (!left.isEmpty()) {
+            metrics.flowDropped(NAME, left.size()); // what the flush had no time for
+        }
+    }
+
+    private void join(long millis) {
         try {
-            thread.join(exportWait.toMillis() * 2);
+            thread.join(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        metrics.flowDropped(NAME, queue.size()); // what the flush had no time for
-        queue.clear();
-        exporter.shutdown().join(exportWait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void run() {
         List<Queued> flows = new ArrayList<>();
         List<SpanData> batch = new ArrayList<>(BATCH_SPANS + 16);
-        while (true) {
+        while (!stopped) {
             if (!closing) {
                 try {
                     Queued first = queue.poll(LINGER_MILLIS, TimeUnit.MILLISECONDS);
@@ -133,7 +149,12 @@ final class OtlpSink implements FlowSink {
             }
             int sent = 0;
             for (Queued q : flows) {
-                batch.addAll(spans.spans(q.flow(), q.traceId()));
+                try {
+                    batch.addAll(spans.spans(q.flow(), q.traceId()));
+                } catch (RuntimeException e) { // a flow the mapping did not foresee: lose it, not the thread
+                    lost(1, "a flow could not be made into spans", e);
+                    continue;
+                }
                 sent++;
                 if (batch.size() >= BATCH_SPANS) {
                     export(batch, sent);
@@ -169,13 +190,17 @@ final class OtlpSink implements FlowSink {
         errors.computeIfAbsent(reason, r -> Counter.builder("dnsflow.otlp.export.errors").tag("reason", r)
                 .description("OTLP exports that failed, by reason (HTTP status, timeout, connection)")
                 .register(metrics.registry())).increment();
+        lost(flowCount, "OTLP export failed (" + reason + ")", why);
+    }
+
+    /** Counts lost flows and says so, at most once a minute. */
+    private void lost(int flowCount, String what, Throwable why) {
         metrics.flowDropped(NAME, flowCount);
         long now = System.nanoTime();
-        if (now - lastWarning > TimeUnit.SECONDS.toNanos(60) || lastWarning == 0) { // once a minute at most
+        if (lastWarning == 0 || now - lastWarning > TimeUnit.SECONDS.toNanos(60)) {
             lastWarning = now;
-            LOG.warning("OTLP export failed (" + reason + (why == null ? "" : ": " + why) + "); " + flowCount
-                    + " flows lost, counted in dnsflow_flows_dropped_total{sink=\"otlp\"} and "
-                    + "dnsflow_otlp_export_errors_total; warning at most once a minute");
+            LOG.warning(what + (why == null ? "" : ": " + why) + "; " + flowCount + " flow(s) lost, counted in "
+                    + "dnsflow_flows_dropped_total{sink=\"otlp\"}; warning at most once a minute");
         }
     }
 }
