@@ -87,7 +87,11 @@ final class Collector implements AutoCloseable {
         for (LoggedRequest r : requests()) {
             ExportTraceServiceRequest request;
             try {
-                request = ExportTraceServiceRequest.parseFrom(r.getBody());
+                byte[] body = r.getBody();
+                if (r.getUrl().endsWith("TraceService/Export")) { // gRPC: a compressed flag and a 4-byte length first
+                    body = java.util.Arrays.copyOfRange(body, 5, body.length);
+                }
+                request = ExportTraceServiceRequest.parseFrom(body);
             } catch (InvalidProtocolBufferException e) {
                 throw new AssertionError("not an OTLP trace export: " + r.getUrl(), e);
             }

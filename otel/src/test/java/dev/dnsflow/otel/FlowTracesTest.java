@@ -79,6 +79,27 @@ class FlowTracesTest {
     }
 
     @Test
+    void thePodThatAskedIsNamedWithTheK8sAttributesOfItsWorkload() {
+        dev.dnsflow.flow.K8sRef pod = new dev.dnsflow.flow.K8sRef(dev.dnsflow.flow.K8sRef.POD, "shop", "web-7d9f-abcde",
+                "Deployment", "web", "worker-2");
+        dev.dnsflow.flow.K8sRef dns = new dev.dnsflow.flow.K8sRef(dev.dnsflow.flow.K8sRef.SERVICE, "kube-system", "kube-dns",
+                null, null, null);
+        Flow named = Flows.answered("N").withNames(new dev.dnsflow.flow.K8sNames(null, pod, List.of(dns)));
+
+        List<Collector.Received> spans = export(1.0, named);
+
+        Collector.Received server = spans.stream().filter(s -> s.span().getKind() == Span.SpanKind.SPAN_KIND_SERVER)
+                .findFirst().orElseThrow();
+        assertThat(server.string("k8s.pod.name")).isEqualTo("web-7d9f-abcde");
+        assertThat(server.string("k8s.namespace.name")).isEqualTo("shop");
+        assertThat(server.string("k8s.node.name")).isEqualTo("worker-2");
+        assertThat(server.string("k8s.deployment.name")).isEqualTo("web");
+        Collector.Received client = spans.stream().filter(s -> s.span().getKind() == Span.SpanKind.SPAN_KIND_CLIENT)
+                .findFirst().orElseThrow();
+        assertThat(client.string("dnsflow.upstream.k8s.service.name")).isEqualTo("kube-dns");
+    }
+
+    @Test
     void nxdomainIsAnAnswerNotAnError() {
         Collector.Received server = export(1.0, Flows.nxdomain("F2")).stream()
                 .filter(s -> s.span().getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();

@@ -65,6 +65,15 @@ class OtlpConfigTest {
     }
 
     @Test
+    void grpcIsTheProtocolVariablesOtherChoiceAndTakesTheEndpointAsItIs() {
+        List<Collector.Received> spans = exportOne(Map.of("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc",
+                "OTEL_JAVA_EXPORTER_OTLP_RETRY_DISABLED", "true"), collector.endpoint());
+
+        assertThat(onlyRequest().getUrl()).isEqualTo("/opentelemetry.proto.collector.trace.v1.TraceService/Export");
+        assertThat(spans.get(0).name()).isEqualTo("DNS A example.com.");
+    }
+
+    @Test
     void headersReachTheCollector() {
         exportOne(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint(),
                 "OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20s3cret,x-tenant=dns"), "");
