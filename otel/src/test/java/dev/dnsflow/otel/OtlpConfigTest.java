@@ -118,6 +118,29 @@ class OtlpConfigTest {
         }
     }
 
+    private static DnsProxy start(Map<String, String> env, java.util.function.Consumer<String> notice) {
+        return DnsProxy.start(ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0),
+                List.of(new InetSocketAddress("127.0.0.1", 9))).eventLoops(1).build(), ProxyMetrics.prometheus(),
+                List.of(new OtlpPlugin(env, notice)));
+    }
+
+    @Test
+    void aVariableTheSdkCannotUseStopsTheStartNamingIt() {
+        assertThatThrownBy(() -> start(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint(),
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"), n -> { }))
+                .hasMessageContaining("OpenTelemetry export").hasMessageContaining("http/json");
+    }
+
+    @Test
+    void otelSdkDisabledTurnsTracesOffWithANotice() {
+        List<String> notices = new java.util.ArrayList<>();
+        try (DnsProxy proxy = start(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint(), "OTEL_SDK_DISABLED", "true"),
+                notices::add)) {
+            assertThat(proxy.metrics().scrape()).doesNotContain("sink=\"otlp\"");
+        }
+        assertThat(notices).containsExactly("traces off: OTEL_SDK_DISABLED is set");
+    }
+
     @Test
     void aSampleRatioOutOfRangeIsRefusedNamingTheFlag() {
         assertThatThrownBy(() -> OtlpPlugin.SAMPLE.valueOf("1.5")).hasMessageContaining("--otlp-sample")
