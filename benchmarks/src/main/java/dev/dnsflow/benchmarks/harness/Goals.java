@@ -39,6 +39,17 @@ final class Goals {
         if (d.measured(Setup.FLOW_LOG)) {
             goals.addAll(evaluate(d, Setup.FLOW_LOG, "recording on + JSON flow log"));
         }
+        if (d.measured(Setup.FLOW_ON)) {
+            if (d.measured(Setup.OTLP_SAMPLED)) {
+                goals.add(ratio(d, "recording on + OTLP traces at sample 0.01 / recording on, qps", Setup.OTLP_SAMPLED,
+                        Setup.FLOW_ON, 0.95));
+            }
+            if (d.measured(Setup.OTLP_ALL)) {
+                double r = d.ratio(Setup.OTLP_ALL, Setup.FLOW_ON);
+                goals.add(new Goal("recording on + OTLP traces at sample 1.0 (every flow) / recording on, qps", "none",
+                        Double.isNaN(r) ? "-" : String.format("%.2f×", r), null, true));
+            }
+        }
         if (d.measured(Setup.NODELOCAL_CACHE)) {
             if (d.measured(Setup.DNSDIST_CACHE)) {
                 goals.add(ratio(d, "dnsflow nodelocal (cache on, recording on) / dnsdist packet cache, cache-hit mix, qps",

@@ -124,7 +124,15 @@ public final class Harness {
             OUT.printf("mock API server ready in %.1f s: %s%n", (System.nanoTime() - c0) / 1e9, MockCluster.describe());
         }
         List<String> command = o.dnsflowJvm == null ? List.of(launcher.toString()) : jvmCommand(o.dnsflowJvm);
-        List<Setup> setups = start(o, tools, command, peers, nsd, cluster);
+        Map<String, OtlpReceiver> otlp = new LinkedHashMap<>();
+        for (String name : List.of(Setup.OTLP_ALL, Setup.OTLP_SAMPLED)) {
+            if (o.setups.contains(name)) {
+                OtlpReceiver receiver = OtlpReceiver.start();
+                closeAfterChildren.add(receiver);
+                otlp.put(name, receiver);
+            }
+        }
+        List<Setup> setups = start(o, tools, command, peers, nsd, cluster, otlp);
         List<Setup> main = List.copyOf(setups);
         List<Setup> variants = new ArrayList<>();
         for (Map.Entry<String, String> v : o.jvmVariants.entrySet()) {
@@ -162,6 +170,8 @@ public final class Harness {
             peakRss.put(s.name(), ProcStats.hwmKib(s.process().pid()));
         }
         ChildProcess.stopAll();
+        otlp.forEach((name, r) -> OUT.printf("%s exported %,d OTLP requests, %,.1f MiB, to the discarding receiver%n",
+                name, r.requests(), r.bytes() / 1048576.0));
 
         RunData data = new RunData(o, date, (System.nanoTime() - t0) / 60e9, machine, Machine.loadAverage(), versions,
                 setups, dnsperfCommand, throughput, peakRss, rate, rateBasis, latency, variants);
@@ -198,7 +208,7 @@ public final class Harness {
     }
 
     private static List<Setup> start(Options o, Map<String, Path> tools, List<String> launcher, Peers peers, Setup nsd,
-                                     MockCluster cluster) throws InterruptedException {
+                                     MockCluster cluster, Map<String, OtlpReceiver> otlp) throws InterruptedException {
         List<Setup> setups = new ArrayList<>();
         for (String name : o.setups) {
             setups.add(switch (name) {
@@ -207,6 +217,10 @@ public final class Harness {
                 case Setup.NAMES_ON -> peers.startDnsflowWithNames(launcher, nsd.address(), o.dnsflowJavaOpts, cluster);
                 case Setup.FLOW_LOG -> peers.startDnsflow(launcher, name, nsd.address(), Setup.Recording.RING_AND_LOG,
                         o.dnsflowJavaOpts);
+                case Setup.OTLP_ALL -> peers.startDnsflowWithOtlp(launcher, name, nsd.address(), o.dnsflowJavaOpts,
+                        otlp.get(name), "1.0");
+                case Setup.OTLP_SAMPLED -> peers.startDnsflowWithOtlp(launcher, name, nsd.address(), o.dnsflowJavaOpts,
+                        otlp.get(name), "0.01");
                 case Setup.FLOW_OFF -> peers.startDnsflow(launcher, name, nsd.address(), Setup.Recording.OFF, o.dnsflowJavaOpts);
                 case Setup.DNSDIST -> peers.startDnsdist(tools.get("dnsdist"), name, nsd.address(), false);
                 case Setup.DNSDIST_TUNED -> peers.startDnsdist(tools.get("dnsdist"), name, nsd.address(), true);

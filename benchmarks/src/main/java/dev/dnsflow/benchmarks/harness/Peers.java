@@ -246,7 +246,7 @@ final class Peers {
         ChildProcess p = ChildProcess.start(name, cmd, Map.of("DNSFLOW_JAVA_OPTS", javaOpts), dir, dir.resolve("dnsflow.out"));
         String args = String.join(" ", cmd.subList(first, cmd.size()))
                 .replace("127.0.0.1:" + port, "127.0.0.1:PORT").replace("127.0.0.1:" + upstream.getPort(), "127.0.0.1:NSD_PORT")
-                .replace("127.0.0.1:" + admin, "127.0.0.1:ADMIN_PORT");
+                .replace("127.0.0.1:" + admin, "127.0.0.1:ADMIN_PORT").replaceAll("http://127\\.0\\.0\\.1:\\d+", "http://127.0.0.1:OTLP_PORT");
         String flags = launcher.size() > 1 ? "`" + String.join(" ", launcher.subList(0, first - 2)) + " -jar dnsflow.jar`, no launcher"
                 : javaOpts.isBlank() ? "the launcher's JVM flags" : "DNSFLOW_JAVA_OPTS=`" + javaOpts + "`";
         Setup.CacheCounters counters = () -> AdminMetrics.cacheCounters(AdminMetrics.fetch(admin));
@@ -282,8 +282,33 @@ final class Peers {
         return startDnsflow(launcher, Setup.NAMES_ON, upstream, Setup.Recording.RING, javaOpts, cluster);
     }
 
+    /**
+     * Recording on, plus every flow's trace exported over OTLP to {@code receiver} at {@code sample}. Returned once the
+     * receiver got an export, when every flow is exported ({@code sample} 1), so the measured runs do export.
+     */
+    Setup startDnsflowWithOtlp(List<String> launcher, String name, InetSocketAddress upstream, String javaOpts,
+                               OtlpReceiver receiver, String sample) throws InterruptedException {
+        Setup setup = startDnsflow(launcher, name, upstream, Setup.Recording.RING, javaOpts, null,
+                List.of("--otlp-endpoint", receiver.endpoint(), "--otlp-sample", sample));
+        long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
+        while (Double.parseDouble(sample) >= 1 && receiver.requests() == 0) {
+            if (System.currentTimeMillis() > deadline || !setup.process().isAlive()) {
+                throw new IllegalStateException(name + ": no OTLP export reached the receiver within "
+                        + START_TIMEOUT_MS / 1000 + " s; see " + setup.process());
+            }
+            Tools.waitForDns(setup.address(), START_TIMEOUT_MS, setup.process());
+            Thread.sleep(200);
+        }
+        return setup;
+    }
+
     private Setup startDnsflow(List<String> launcher, String name, InetSocketAddress upstream, Setup.Recording recording,
                                String javaOpts, MockCluster cluster) throws InterruptedException {
+        return startDnsflow(launcher, name, upstream, recording, javaOpts, cluster, List.of());
+    }
+
+    private Setup startDnsflow(List<String> launcher, String name, InetSocketAddress upstream, Setup.Recording recording,
+                               String javaOpts, MockCluster cluster, List<String> extra) throws InterruptedException {
         Path dir = dir(name);
         int port = Tools.freePort();
         List<String> cmd = new ArrayList<>(launcher);
@@ -301,10 +326,11 @@ final class Peers {
             cmd.addAll(List.of("--kubernetes", "on", "--kubeconfig", cluster.kubeconfig().toString()));
             env.putAll(MockCluster.podEnv());
         }
+        cmd.addAll(extra);
         ChildProcess p = ChildProcess.start(name, cmd, env, dir, dir.resolve("dnsflow.out"));
         String args = String.join(" ", cmd.subList(first, cmd.size())).replace(root.toString(), "$TMP")
                 .replace("127.0.0.1:" + port, "127.0.0.1:PORT").replace("127.0.0.1:" + upstream.getPort(), "127.0.0.1:NSD_PORT")
-                .replace("127.0.0.1:" + admin, "127.0.0.1:ADMIN_PORT");
+                .replace("127.0.0.1:" + admin, "127.0.0.1:ADMIN_PORT").replaceAll("http://127\\.0\\.0\\.1:\\d+", "http://127.0.0.1:OTLP_PORT");
         String flags = launcher.size() > 1 ? "`" + String.join(" ", launcher.subList(0, first - 2)) + " -jar dnsflow.jar`, no launcher"
                 : javaOpts.isBlank() ? "the launcher's JVM flags" : "DNSFLOW_JAVA_OPTS=`" + javaOpts + "`";
         String names = cluster == null ? "" : "; as pod " + MockCluster.podEnv().get("POD_NAMESPACE") + "/"

@@ -87,7 +87,9 @@ final class ReportWriter {
                 + "the latency generator): ").append(o.mix.describe()).append(". No EDNS.\n");
         md.append("- All processes run on this machine, on loopback, and share its cores: dnsperf, NSD and the proxy "
                 + "compete for CPU, so absolute numbers are low; compare ratios from one interleaved run only.\n");
-        md.append("- Each proxy is started once and stays up for the whole run; NSD serves every setup.\n\n");
+        md.append("- Each proxy is started once and stays up for the whole run; NSD serves every setup.\n");
+        md.append("- The OTLP setups export to a receiver in the harness's JVM that accepts every request and discards it "
+                + "(its CPU is not charged to dnsflow).\n\n");
         md.append("## Machine and versions\n\n");
         Machine m = d.machine();
         md.append("- ").append(m.nproc()).append(" CPUs (`nproc`), ").append(m.cpuModel()).append(", ")
@@ -95,8 +97,8 @@ final class ReportWriter {
         md.append("- load average at start ").append(m.loadAtStart()).append(", at end ").append(d.loadAtEnd())
                 .append(" (other work shared the machine)\n");
         d.versions().forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
-        md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-names-on, dnsflow-rec-on+log, dnsflow-rec-off, "
-                + "dnsflow-nodelocal-cache): ").append(o.dnsflowFlags()).append('\n');
+        md.append("- dnsflow JVM flags (dnsflow-rec-on, dnsflow-names-on, dnsflow-rec-on+log, dnsflow-otlp-1.0, "
+                + "dnsflow-otlp-0.01, dnsflow-rec-off, dnsflow-nodelocal-cache): ").append(o.dnsflowFlags()).append('\n');
         o.jvmVariants.forEach((label, opts) -> md.append("- variant dnsflow-rec-on[").append(label).append("]: ")
                 .append(opts.isBlank() ? "none (the ./dnsflow launcher's own flags)" : "`DNSFLOW_JAVA_OPTS=\"" + opts + "\"`").append('\n'));
         md.append("\n## JMH (the per-query work, piece by piece)\n\n```sh\n").append(BUILD)
@@ -144,7 +146,8 @@ final class ReportWriter {
             {Setup.FLOW_LOG, Setup.DNSDIST_TUNED}, {Setup.FLOW_OFF, Setup.DNSDIST}, {Setup.FLOW_OFF, Setup.DNSDIST_TUNED},
             {Setup.FLOW_ON, Setup.FLOW_OFF}, {Setup.FLOW_LOG, Setup.FLOW_OFF}, {Setup.FLOW_ON, Setup.DIRECT},
             {Setup.DNSDIST, Setup.DIRECT}, {Setup.DNSDIST_TUNED, Setup.DIRECT}, {Setup.NAMES_ON, Setup.FLOW_ON},
-            {Setup.NAMES_ON, Setup.FLOW_OFF}, {Setup.NAMES_ON, Setup.DNSDIST},
+            {Setup.NAMES_ON, Setup.FLOW_OFF}, {Setup.NAMES_ON, Setup.DNSDIST}, {Setup.OTLP_ALL, Setup.FLOW_ON},
+            {Setup.OTLP_SAMPLED, Setup.FLOW_ON}, {Setup.OTLP_SAMPLED, Setup.DNSDIST},
             {Setup.NODELOCAL_CACHE, Setup.DNSDIST_CACHE}, {Setup.NODELOCAL_CACHE, Setup.UNBOUND_CACHE},
             {Setup.UNBOUND_CACHE, Setup.DNSDIST_CACHE}, {Setup.NODELOCAL_CACHE, Setup.DIRECT},
             {Setup.DNSDIST_CACHE, Setup.DIRECT}, {Setup.UNBOUND_CACHE, Setup.DIRECT}, {Setup.DNSDIST_CACHE, Setup.DNSDIST_TUNED}};

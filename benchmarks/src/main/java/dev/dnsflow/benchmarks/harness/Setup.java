@@ -21,8 +21,13 @@ record Setup(String name, InetSocketAddress address, ChildProcess process, Strin
     static final String DNSDIST_TUNED = "dnsdist-tuned";
     /** Recording on, naming every flow's pods from an API server holding 10 000 pods ({@link MockCluster}). */
     static final String NAMES_ON = "dnsflow-names-on";
+    /** Recording on, every flow exported as a trace over OTLP ({@code --otlp-sample 1.0}) to a receiver that discards it. */
+    static final String OTLP_ALL = "dnsflow-otlp-1.0";
+    /** The same, keeping 1 % of ordinary flows (failed and slow ones are always kept). */
+    static final String OTLP_SAMPLED = "dnsflow-otlp-0.01";
     /** Every setup measured by default, in the order each round measures them; {@code --setups} picks some (NSD direct always). */
-    static final List<String> ALL = List.of(DIRECT, FLOW_ON, NAMES_ON, FLOW_LOG, FLOW_OFF, DNSDIST, DNSDIST_TUNED);
+    static final List<String> ALL = List.of(DIRECT, FLOW_ON, NAMES_ON, FLOW_LOG, OTLP_ALL, OTLP_SAMPLED, FLOW_OFF, DNSDIST,
+            DNSDIST_TUNED);
 
     /** {@code dnsflow nodelocal} as users run it (its cache on with the template's sizes, recording on), admin API up. */
     static final String NODELOCAL_CACHE = "dnsflow-nodelocal-cache";
