@@ -48,15 +48,16 @@ import org.xbill.DNS.Rcode;
 
 /**
  * The whole chain with real software on loopback, each dnsflow started as a user starts it (its own JVM, the
- * {@code dnsflow} command line): dig → {@code dnsflow nodelocal} (its cluster zone {@code example.com} to dnsdist)
- * → dnsdist (in CoreDNS's place: like CoreDNS's forward it passes the client's OPT options on, and sends its
+ * {@code dnsflow} command line): dig → {@code dnsflow nodelocal} (its cluster zone {@code example.com} to dnsdist over
+ * TCP, as NodeLocal's {@code force_tcp}) → dnsdist (in CoreDNS's place: like CoreDNS's forward it passes the client's OPT options on, and sends its
  * dnstap to the sidecar) → {@code dnsflow sidecar} → NSD.
  *
  * <p>The sidecar's flow names dig (address, port, ID) as the pod and nodelocal's flow ({@code via.nodelocal.flow}),
  * and is joined with dnsdist's dnstap ({@code coredns}); the hand-off's options never reach NSD (seen in the
  * sidecar's own dnstap, {@code --dnstap}); and {@code diagnose} over both admin APIs says where a query died: a
  * chaos drop at nodelocal ({@code dropped_at_nodelocal}), a drop rule in dnsdist
- * ({@code lost_between_nodelocal_and_coredns}), an answer lost upstream of the sidecar (its chaos
+ * ({@code lost_between_nodelocal_and_coredns}; over TCP dnsdist closes the connection, so nodelocal's attempts fail
+ * rather than time out), an answer lost upstream of the sidecar (its chaos
  * {@code upstream-drop}: {@code chaos}, never one of the node hop's verdicts), a second query answered from
  * nodelocal's cache ({@code answered_from_node_cache}).
  */
@@ -113,7 +114,8 @@ class HandOffPeersTest {
         Peers.waitForDns(sidecar, START, sidecarProcess.process(), sidecarProcess::output);
         awaitFile(dnstapIn, sidecarProcess);
 
-        // CoreDNS's stand-in: the drop rule before the dnstap actions, so dnsdist neither answers nor logs it.
+        // CoreDNS's stand-in: the drop rule before the dnstap actions, so dnsdist neither answers nor logs it. Over TCP
+        // (nodelocal's force_tcp) dnsdist 1.7 answers a connection's queries in order and closes it on a drop.
         dnsdist = DnsdistServer.forwardingTo(sidecar)
                 .lua("addAction(QNameRule(\"" + atDnsdist + "\"), DropAction())")
                 .dnstap(dnstapIn, "dnsdist-coredns").start();
@@ -123,7 +125,7 @@ class HandOffPeersTest {
         int nodelocalAdminPort = Peers.freePort();
         nodelocalAdmin = "http://127.0.0.1:" + nodelocalAdminPort;
         nodelocalProcess = dnsflow("nodelocal", "--listen", text(nodelocal),
-                "--zone", "example.com=" + text(dnsdist.address()), "--upstream", text(nsd.address()),
+                "--zone", "example.com=" + text(dnsdist.address()) + "/tcp", "--upstream", text(nsd.address()),
                 "--node-name", "worker-1", "--admin", "127.0.0.1:" + nodelocalAdminPort, "--health", "off",
                 "--metrics", "off", "--threads", "1", "--flow-buffer", "1000",
                 "--timeout", "1200ms", "--deadline", "2000ms", "--max-fails", "1000",
@@ -310,7 +312,7 @@ class HandOffPeersTest {
             Thread.sleep(50);
         }
         assertThat(atTheNode.attempts()).hasSizeGreaterThanOrEqualTo(1);
-        assertThat(flows(sidecarAdmin, upstream)).hasSize(atTheNode.attempts().size())
+        assertThat(flows(sidecarAdmin, upstream)).as("node flow %s", atTheNode).hasSize(atTheNode.attempts().size())
                 .allSatisfy(f -> assertThat(f.get(Via.KEY).flow()).isEqualTo(atTheNode.id()));
         JsonNode d = diagnose(upstream, 1);
         assertThat(d.path("verdict").asText()).as(d.toString()).isEqualTo("chaos");
