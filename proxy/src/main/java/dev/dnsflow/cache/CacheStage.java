@@ -14,7 +14,9 @@ import java.util.List;
 /**
  * On the way in: a fresh entry answers the query (client's ID, the question's case, TTLs less the time in
  * cache, RD/AD and OPT for this client); when it is due for prefetch, a detached copy of the query also goes
- * upstream in the background to refresh it (nobody waits for it). On the way back: a storable answer is
+ * upstream in the background to refresh it (nobody waits for it; it is a flow of its own, cache result
+ * {@code prefetch} with the upstream attempts, beside the client's {@code prefetch} flow answered from the entry). On
+ * the way back: a storable answer is
  * stored; a refresh whose answer is not storable (a failure, REFUSED, FORMERR, TC…) leaves the entry as it
  * was. A
  * failure (every attempt failed, or the upstream's SERVFAIL) is answered from an entry stored meanwhile by
@@ -91,6 +93,7 @@ final class CacheStage implements Stage {
             return;
         }
         refresh.whenDone(() -> entry.endPrefetch(refresh));
+        mark(refresh, CacheMark.Result.PREFETCH, left); // the refresh's own flow: the one with the upstream attempts
         metrics.prefetched();
         serveHit(exchange, entry, left, CacheMark.Result.PREFETCH);
         try {

@@ -17,7 +17,8 @@
  * AD only for clients that sent DO or AD, an OPT of its own (UDP 1232, DO echoed, no options) only if the
  * client sent one, and every TTL set to the entry's TTL left (whole seconds in cache subtracted, never
  * rising); it makes no upstream attempt. Prefetch: the query that finds a popular entry near expiry is answered
- * from it at once, and a detached copy of the query goes upstream in the background; only a storable answer
+ * from it at once, and a detached copy of the query goes upstream in the background (a flow of its own, also
+ * {@code prefetch}, with the attempts); only a storable answer
  * replaces the entry. Serve-stale (RFC 8767, like CoreDNS {@code verify}, not
  * {@code immediate}): when every attempt failed (or the upstream said SERVFAIL) an entry expired less than
  * DURATION ago answers, with TTL 30 s (at most its part's cap).

@@ -27,7 +27,7 @@ public record CacheMark(Result result, long ttlLeft) {
         MISS,
         /**
          * In cache, popular and near expiry: answered from the entry, which a copy of the query refreshes in the
-         * background.
+         * background. Both are flows marked so: the client's (no attempts) and the refresh's own (its attempts).
          */
         PREFETCH,
         /** Every upstream attempt failed; answered from an expired entry (RFC 8767). */

@@ -248,6 +248,8 @@ final class Forwarder {
         u.metrics().timeout();
         if (f.carrier instanceof UdpUpstreamSocket s) {
             s.pool.timedOut(s, now);
+        } else if (f.carrier != null) {
+            f.carrier.timedOut();
         }
         f.settle(AttemptOutcome.TIMEOUT, now);
         nextAttempt(f, now);

@@ -19,6 +19,12 @@ import java.util.List;
  * each connection has its own ID space, queries sent before the connection is up wait for it, and
  * when it fails or closes every attempt on it fails at once so the forwarder can retry elsewhere.
  * Closed after it has been idle for a while.
+ *
+ * <p>An attempt that times out retires its connection: later queries (the retry among them) go on a new one, and
+ * the old one closes once its other attempts are answered or given up. A server may answer a connection's queries
+ * in order (dnsdist without {@code maxInFlight}, for one), and then a query it never answers holds back every
+ * query pipelined behind it: the retries would all be lost the same way. CoreDNS's forward, which takes a
+ * connection per query, never meets this.
  */
 final class TcpUpstream {
     private final Forwarder forwarder;
@@ -72,6 +78,8 @@ final class TcpUpstream {
         final Channel channel;
         boolean connected;
         boolean closed;
+        /** An attempt on it timed out: no new queries; closed once the last one is settled. */
+        boolean retired;
         long lastUsed;
 
         Connection() {
@@ -108,6 +116,17 @@ final class TcpUpstream {
         @Override
         public void release(int id, InFlight owner) {
             ids.release(id, owner);
+            if (retired && ids.inUse() == 0 && !closed) {
+                channel.close();
+            }
+        }
+
+        @Override
+        public void timedOut() {
+            retired = true;
+            if (current == this) {
+                current = null;
+            }
         }
 
         @Override

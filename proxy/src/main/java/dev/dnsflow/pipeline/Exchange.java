@@ -62,7 +62,7 @@ public final class Exchange {
     private ScheduledFuture<?> pendingTimer;
     /** Run once the exchange ends, however (see {@link #whenDone}). */
     private Runnable onDone;
-    /** A copy with no client (see {@link #detachedCopy}): its answer goes nowhere, and it makes no flow or metrics. */
+    /** A copy with no client (see {@link #detachedCopy}): its answer goes nowhere, and it counts in no metrics. */
     private boolean detached;
 
     /** Open until answered; answering while the answer is on its way back through the stages; then done. */
@@ -101,7 +101,9 @@ public final class Exchange {
     /**
      * A copy of this exchange's query as it stands now (rewritten by the stages so far, OPT as forwarded), with no
      * client: served through the rest of the same pipeline, its answer passes back through the stages and is then
-     * released, not sent; it records no flow and counts in no metrics (the cache refreshes an entry with it).
+     * released, not sent; it counts in no metrics (the cache refreshes an entry with it). It records a flow of its
+     * own, with its own ID and this exchange's client (whose query caused it): its upstream attempts are real
+     * traffic, and a stage may already have sent its flow ID on (the hand-off's {@code via.nodelocal.flow}).
      */
     public Exchange detachedCopy() {
         ByteBuf copy = channel.alloc().buffer(query.readableBytes());
@@ -282,13 +284,16 @@ public final class Exchange {
             return;
         }
         state = State.DONE;
+        int questionEnd = parsed.hasQuestion() ? parsed.questionEnd() : DnsHeader.SIZE;
         if (detached) {
+            boolean recording = loop.recording();
+            FlowResponse summary = recording
+                    ? ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes())) : null;
             response.release();
-            finish(false, null, outcome, 0);
+            finish(recording, summary, outcome, System.nanoTime());
             return;
         }
         DnsHeader.setId(response, parsed.id());
-        int questionEnd = parsed.hasQuestion() ? parsed.questionEnd() : DnsHeader.SIZE;
         // Truncate by the size the query was forwarded with, not the received one (as before the parse
         // became immutable): 512 when the context stage removed CoreDNS's rewrite OPT, whose 4096 was
         // CoreDNS's addition, and the upstream was asked without EDNS.
@@ -338,7 +343,7 @@ public final class Exchange {
         if (!detached) {
             loop.metrics().drop(reason, now - receivedNanos);
         }
-        finish(loop.recording() && !detached, null, outcome, now);
+        finish(loop.recording(), null, outcome, now);
     }
 
     /**

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dnsflow.context.ContextCodes;
+import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.forward.ForwardOptions;
 import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.plan.Flags;
@@ -245,11 +247,20 @@ class CacheTest {
         long asked = System.nanoTime();
         assertThat(ttl(ask(Wire.query("hot.example.com.", Type.A, 4)))).as("answered from the entry").isEqualTo(3);
         assertThat(System.nanoTime() - asked).as("without waiting for the upstream").isLessThan(250_000_000L);
-        Flow prefetch = last();
-        assertThat(prefetch.get(CacheMark.KEY)).isEqualTo(new CacheMark(CacheMark.Result.PREFETCH, 3));
-        assertThat(prefetch.attempts()).as("the refresh is not the client's").isEmpty();
         awaitRefreshed("hot.example.com.");
         assertThat(upstreamSaw("hot.example.com.")).isEqualTo(2);
+        Flow prefetch = awaitFlow(f -> f.query().id() == 4 && f.attempts().isEmpty());
+        assertThat(prefetch.get(CacheMark.KEY)).isEqualTo(new CacheMark(CacheMark.Result.PREFETCH, 3));
+        assertThat(prefetch.attempts()).as("the refresh is not the client's").isEmpty();
+        // The refresh is a flow of its own: it went upstream, and its ID is the one any later hop was told.
+        Flow refresh = awaitFlow(f -> "hot.example.com.".equals(f.query().name()) && !f.attempts().isEmpty()
+                && f.get(CacheMark.KEY) != null && f.get(CacheMark.KEY).result() == CacheMark.Result.PREFETCH);
+        assertThat(refresh.id()).isNotEqualTo(prefetch.id());
+        assertThat(refresh.get(CacheMark.KEY)).isEqualTo(new CacheMark(CacheMark.Result.PREFETCH, 3));
+        assertThat(refresh.attempts()).singleElement().satisfies(a -> assertThat(a.outcome()).isEqualTo(AttemptOutcome.ANSWERED));
+        assertThat(refresh.outcome()).isEqualTo(Outcome.ANSWERED);
+        assertThat(refresh.response().rcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(refresh.client().ip()).as("the client whose query caused it").isEqualTo(prefetch.client().ip());
 
         advance(2_000); // past the old entry's expiry: the refreshed one answers
         assertThat(ttl(ask(Wire.query("hot.example.com.", Type.A, 5)))).isEqualTo(28);
@@ -445,7 +456,7 @@ class CacheTest {
         }));
         advance(20_000); // 10 s left of 30: due
         Message answer = ask(Wire.query("refused.example.com.", Type.A, 2));
-        assertThat(last().get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.PREFETCH);
+        assertThat(awaitFlow(f -> f.query().id() == 2).get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.PREFETCH);
         assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(ttl(answer)).isEqualTo(10);
         awaitRefreshed("refused.example.com.");
@@ -548,6 +559,19 @@ class CacheTest {
 
     private Message ask(Message query) {
         return DnsClient.udp(proxy.address(), query.toWire(), 3000);
+    }
+
+    /** The newest flow matching {@code which}, waited for: a background refresh's flow comes when its answer does. */
+    private Flow awaitFlow(java.util.function.Predicate<Flow> which) throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            proxy.recorder().drain(2000);
+            List<Flow> found = proxy.ring().newest(1, which);
+            if (!found.isEmpty()) {
+                return found.get(0);
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no such flow among " + proxy.ring().newest(20, f -> true));
     }
 
     private Flow last() {

@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
             "Verdicts, in the order they are reported when several apply:",
             "  dropped_at_nodelocal nodelocal (--hand-off) never sent the query on: chaos there, no attempt",
             "  lost_between_nodelocal_and_coredns",
-            "                       nodelocal's attempts timed out and no dnsflow behind CoreDNS got them",
+            "                       nodelocal's attempts timed out or failed and no dnsflow behind CoreDNS got them",
             "  chaos                a chaos rule dropped, delayed or answered the queries (on purpose)",
             "  dropped_at_coredns   CoreDNS got the pod's query, never answered, never asked dnsflow (sidecar)",
             "  lost_before_dnsflow  CoreDNS forwarded, dnsflow never received (sidecar)",

@@ -23,8 +23,8 @@ import org.xbill.DNS.Type;
  * <li>{@code dropped_at_nodelocal}: the node's dnsflow (nodelocal, {@code --hand-off}) never sent the queries on
  *     (a chaos rule there, or no attempt at all). First, before chaos: the message names the rule, and where the
  *     query died is what two hops make hard to see ({@link TwoHops}).</li>
- * <li>{@code lost_between_nodelocal_and_coredns}: nodelocal's attempts timed out and no dnsflow behind CoreDNS got
- *     them (linked by the hand-off's flow ID).</li>
+ * <li>{@code lost_between_nodelocal_and_coredns}: nodelocal's attempts timed out or failed (a closed connection)
+ *     and no dnsflow behind CoreDNS got them (linked by the hand-off's flow ID).</li>
  * <li>{@code chaos}: a chaos rule touched the queries. The fault is injected on purpose and explains the
  *     symptoms it causes (a drop looks like a lost query, upstream-drop like a lossy upstream), so nobody
  *     should chase it as a real outage.</li>

@@ -22,8 +22,9 @@ import java.util.TreeSet;
  * the two are linked by that ID, so a node flow no CoreDNS-side flow names never got there. Pure, like {@link Verdicts}.
  * <ul>
  * <li>{@code dropped_at_nodelocal}: the node's flow has no answer and never went on (no attempt, or a chaos drop).</li>
- * <li>{@code lost_between_nodelocal_and_coredns}: the node's attempts timed out and no CoreDNS-side flow carries its
- *     ID (only said when the CoreDNS side is being read at all).</li>
+ * <li>{@code lost_between_nodelocal_and_coredns}: the node's attempts timed out or failed (a connection closed or
+ *     refused: how a drop shows over TCP, NodeLocal's {@code force_tcp}) and no CoreDNS-side flow carries its ID (only
+ *     said when the CoreDNS side is being read at all).</li>
  * <li>{@code answered_from_node_cache}: the node answered from its cache ({@code "cache":{"result":"hit"}}).</li>
  * </ul>
  */
@@ -98,6 +99,7 @@ final class TwoHops {
         int dropped = 0;
         int lost = 0;
         int timeouts = 0;
+        int failures = 0;
         int hits = 0;
         Set<String> droppedNodes = new TreeSet<>();
         Set<String> lostNodes = new TreeSet<>();
@@ -127,14 +129,18 @@ final class TwoHops {
                 continue;
             }
             int timedOut = 0;
+            int failed = 0;
             for (Attempt a : f.attempts()) {
                 if (a.outcome() == AttemptOutcome.TIMEOUT) {
                     timedOut++;
+                } else if (a.outcome() == AttemptOutcome.ERROR) {
+                    failed++; // over TCP (NodeLocal's force_tcp) a drop shows as a closed connection, not a timeout
                 }
             }
-            if (corednsSide && timedOut > 0) {
+            if (corednsSide && timedOut + failed > 0) {
                 lost++;
                 timeouts += timedOut;
+                failures += failed;
                 lostNodes.add(node);
             }
         }
@@ -145,7 +151,7 @@ final class TwoHops {
         }
         if (lost > 0) {
             out.add(new Finding(Verdict.LOST_BETWEEN_NODELOCAL_AND_COREDNS, "nodelocal on " + nodes(lostNodes) + " sent " + lost
-                    + " queries to CoreDNS (" + timeouts + " attempts timed out) that no dnsflow behind CoreDNS received — lost"
+                    + " queries to CoreDNS (" + attempts(timeouts, failures) + ") that no dnsflow behind CoreDNS received — lost"
                     + " between nodelocal and CoreDNS, or dropped by CoreDNS itself"));
         }
         if (hits > 0) {
@@ -161,6 +167,12 @@ final class TwoHops {
     private static boolean chaosAfterForwarding(Flow f) {
         String action = f.chaos().action();
         return "upstream-drop".equals(action) || "delay-response".equals(action);
+    }
+
+    /** {@code 2 attempts timed out}, {@code 1 attempts failed (connection closed or refused)}, or both. */
+    private static String attempts(int timeouts, int failures) {
+        String failed = failures + " attempts failed (connection closed or refused)";
+        return failures == 0 ? timeouts + " attempts timed out" : timeouts == 0 ? failed : timeouts + " attempts timed out, " + failed;
     }
 
     private static String nodes(Set<String> nodes) {

@@ -134,6 +134,20 @@ class TwoHopsTest {
         assertThat(r.verdict().message()).startsWith("nodelocal on node worker-1 sent 1 queries to CoreDNS (2 attempts timed out)");
     }
 
+    /** NodeLocal forwards over TCP (force_tcp): a drop by CoreDNS (or dnsdist in its place) closes the connection. */
+    @Test
+    void nodeAttemptsWhoseConnectionFailedAndThatNoFlowBehindCorednsNamesAreLostBetweenTheHops() throws Exception {
+        Flow closed = atNode("n16", Outcome.SERVFAIL, new FlowResponse(Rcode.SERVFAIL, 0, 0, false, new byte[0]), null, null,
+                attempt(AttemptOutcome.ERROR), attempt(AttemptOutcome.ERROR), attempt(AttemptOutcome.TIMEOUT));
+        Flow reached = atNode("n17", Outcome.ANSWERED, ok(), null, null, attempt(AttemptOutcome.ANSWERED));
+
+        Diagnosis.Result r = diagnose(false, closed, reached, behindCoredns("n17"));
+
+        assertThat(r.verdict().verdict().code()).isEqualTo("lost_between_nodelocal_and_coredns");
+        assertThat(r.verdict().message()).startsWith("nodelocal on node worker-1 sent 1 queries to CoreDNS (1 attempts timed out, "
+                + "2 attempts failed (connection closed or refused))");
+    }
+
     @Test
     void withoutTheCorednsSideANodeTimeoutIsNotCalledLostBetweenTheHops() throws Exception {
         Flow lost = atNode("n5", Outcome.SERVFAIL, new FlowResponse(Rcode.SERVFAIL, 0, 0, false, new byte[0]), null, null,

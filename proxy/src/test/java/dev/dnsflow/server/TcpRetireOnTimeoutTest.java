@@ -1,0 +1,57 @@
+package dev.dnsflow.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dnsflow.forward.ForwardOptions;
+import dev.dnsflow.forward.ForwardZone;
+import dev.dnsflow.testing.DnsClient;
+import dev.dnsflow.testing.ScriptedUpstream;
+import dev.dnsflow.testing.Wire;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+/**
+ * A TCP upstream that serves a connection's queries in order (dnsdist 1.7 by default) and never answers one of
+ * them: every later query pipelined on that connection is stuck behind it. An attempt that times out retires its
+ * connection, so the retry and the queries after it go on a new one and are answered. Before, they rode the stuck
+ * connection and all timed out: nodelocal's retries to CoreDNS's stand-in over TCP never reached it.
+ */
+class TcpRetireOnTimeoutTest {
+
+    @Test
+    void aTimedOutTcpAttemptRetiresItsConnectionSoLaterQueriesAreAnswered() throws Exception {
+        Set<InetSocketAddress> stuck = ConcurrentHashMap.newKeySet();
+        try (ScriptedUpstream up = ScriptedUpstream.start((q, reply) -> {
+            if (q.message().getQuestion().getName().toString().startsWith("lost.")) {
+                stuck.add(q.from()); // never answered: this connection is stuck from now on
+            } else if (!stuck.contains(q.from())) {
+                reply.send(Wire.answer(q.message(), "192.0.2.7"));
+            }
+        })) {
+            ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(Duration.ofMillis(150), Duration.ofMillis(1500))
+                    .maxAttempts(3).health(1000, Duration.ofSeconds(30)).build();
+            ProxyConfig config = ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(up.address()))
+                    .eventLoops(1).forward(forward)
+                    .zones(List.of(new ForwardZone("cluster.local", List.of(up.address()), true))).build();
+            try (DnsProxy proxy = DnsProxy.start(config)) {
+                Message lost = DnsClient.udp(proxy.address(), Wire.query("lost.cluster.local.", Type.A, 1).toWire(), 3000);
+                assertThat(lost.getRcode()).isEqualTo(Rcode.SERVFAIL);
+                List<ScriptedUpstream.Received> tries = up.received().stream()
+                        .filter(r -> r.message().getQuestion().getName().toString().startsWith("lost.")).toList();
+                assertThat(tries).as("every attempt went out, over TCP").hasSize(3).allSatisfy(r -> assertThat(r.tcp()).isTrue());
+                assertThat(tries).extracting(ScriptedUpstream.Received::from).as("each retry on a new connection")
+                        .doesNotHaveDuplicates();
+
+                Message next = DnsClient.udp(proxy.address(), Wire.query("next.cluster.local.", Type.A, 2).toWire(), 3000);
+                assertThat(next.getRcode()).as("not stuck behind the unanswered query").isEqualTo(Rcode.NOERROR);
+            }
+        }
+    }
+}
