@@ -473,7 +473,9 @@ class CacheTest {
                 reply.send(answer(q.message(), 300));
             }
         });
-        start(Map.of(), fastTimeouts());
+        // the second query's attempts must outlast the first's late answer even on a loaded machine: a 1 s deadline
+        start(Map.of(), b -> b.forward(ForwardOptions.defaults().toBuilder()
+                .timeouts(Duration.ofMillis(250), Duration.ofMillis(1000)).build()));
         java.util.concurrent.CompletableFuture<Message> first = java.util.concurrent.CompletableFuture.supplyAsync(
                 () -> ask(Wire.query("race.example.com.", Type.A, 1)));
         while (upstreamSaw("race.example.com.") == 0) {
