@@ -102,9 +102,7 @@ final class CacheStage implements Stage {
 
     private void serveHit(Exchange exchange, CachedAnswer entry, int left, CacheMark.Result result) {
         metrics.hit(entry.kind());
-        mark(exchange, result, left);
-        exchange.respond(entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), left),
-                Outcome.ANSWERED);
+        exchange.respond(answerFrom(exchange, entry, result, left), Outcome.ANSWERED);
     }
 
     @Override
@@ -132,20 +130,16 @@ final class CacheStage implements Stage {
             if (entry.fresh(now)) { // stored by another query while this one was upstream: a hit after all
                 int left = entry.ttlLeft(now);
                 metrics.hit(entry.kind());
-                mark(exchange, CacheMark.Result.HIT, left);
                 response.release();
-                back.answer(exchange, entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), left),
-                        Outcome.ANSWERED);
+                back.answer(exchange, answerFrom(exchange, entry, CacheMark.Result.HIT, left), Outcome.ANSWERED);
                 return;
             }
             if (entry.servableStale(now, staleNanos)) {
                 int ttl = Math.min(CacheOptions.STALE_ANSWER_TTL, (entry.kind() == CachedAnswer.Kind.SUCCESS
                         ? cache.options().success() : cache.options().denial()).ttlCap());
                 metrics.servedStale();
-                mark(exchange, CacheMark.Result.STALE, ttl);
                 response.release();
-                back.answer(exchange, entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), ttl),
-                        Outcome.ANSWERED);
+                back.answer(exchange, answerFrom(exchange, entry, CacheMark.Result.STALE, ttl), Outcome.ANSWERED);
                 return;
             }
         }
@@ -179,9 +173,16 @@ final class CacheStage implements Stage {
         return false;
     }
 
-    private static void mark(Exchange exchange, CacheMark.Result result, int ttlLeft) {
+    /**
+     * The entry's answer for the exchange's client, every TTL {@code ttl}; when the flow is recorded, marked
+     * {@code result} and with the entry's addresses, so the flow's summary needs no parse of the answer.
+     */
+    private static ByteBuf answerFrom(Exchange exchange, CachedAnswer entry, CacheMark.Result result, int ttl) {
+        ByteBuf answer = entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), ttl);
         if (exchange.loop().recording()) {
-            exchange.facts().extend(CacheMark.KEY, new CacheMark(result, ttlLeft));
+            exchange.facts().extend(CacheMark.KEY, new CacheMark(result, ttl));
+            exchange.facts().knownAddresses(answer, entry.addresses());
         }
+        return answer;
     }
 }

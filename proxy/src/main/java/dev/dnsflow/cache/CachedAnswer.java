@@ -3,6 +3,7 @@ package dev.dnsflow.cache;
 import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.Names;
 import dev.dnsflow.wire.ParsedQuery;
+import dev.dnsflow.wire.ResponseReader;
 import dev.dnsflow.wire.Responses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -63,6 +64,8 @@ public final class CachedAnswer {
 
     private final byte[] message;
     private final int[] ttlOffsets;
+    /** The answer section's A/AAAA addresses as a flow keeps them ({@link ResponseReader#addresses}), read once. */
+    private final byte[] addresses;
     private final int nameEnd;
     private final Kind kind;
     private final long storedNanos;
@@ -77,6 +80,7 @@ public final class CachedAnswer {
     private CachedAnswer(byte[] message, int[] ttlOffsets, int nameEnd, Kind kind, long storedNanos, int ttl) {
         this.message = message;
         this.ttlOffsets = ttlOffsets;
+        this.addresses = ResponseReader.addresses(Unpooled.wrappedBuffer(message), nameEnd + 4);
         this.nameEnd = nameEnd;
         this.kind = kind;
         this.storedNanos = storedNanos;
@@ -288,7 +292,7 @@ public final class CachedAnswer {
 
     /** What the entry weighs in its part's byte budget: its bytes and the heap around them. */
     int weight() {
-        return message.length + ttlOffsets.length * 4 + ENTRY_OVERHEAD;
+        return message.length + ttlOffsets.length * 4 + addresses.length + ENTRY_OVERHEAD;
     }
 
     /**
@@ -325,6 +329,15 @@ public final class CachedAnswer {
             out.setShort(10, DnsHeader.arCount(out) + 1);
         }
         return out;
+    }
+
+    /**
+     * The A/AAAA addresses of the answer section, as {@link dev.dnsflow.flow.FlowResponse#rawAddresses} holds them:
+     * the same for every hit (TTLs, ID and case are not among them), so a hit's flow summary reuses them unparsed.
+     * Shared: never to be changed.
+     */
+    public byte[] addresses() {
+        return addresses;
     }
 
     /** Counts a hit for popularity: a gap of {@code windowNanos} or more starts the count again (CoreDNS's freq). */

@@ -12,7 +12,6 @@ import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.Names;
 import dev.dnsflow.wire.OptView;
 import dev.dnsflow.wire.ParsedQuery;
-import dev.dnsflow.wire.ResponseReader;
 import dev.dnsflow.wire.Responses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -296,8 +295,7 @@ public final class Exchange {
             Responses.truncate(response, questionEnd);
         }
         boolean recording = loop.recording();
-        FlowResponse summary = recording
-                ? ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes())) : null;
+        FlowResponse summary = recording ? facts.summary(response, questionEnd) : null;
         long now = System.nanoTime();
         loop.metrics().response(outcome, DnsHeader.rcode(response), now - receivedNanos);
         if (wire != null) {
