@@ -54,19 +54,22 @@ public final class CacheKey {
         if (n < 1 || n > MAX_NAME) {
             return false;
         }
+        // One bulk copy, then the bytes in the array: byte by byte, each read of a pooled buffer checks bounds and
+        // its reference count, which made up most of a lookup (CacheHitBenchmark.lookupOnly).
+        query.getBytes(from, name, 0, n);
         int h = 1;
-        int label = from; // next length byte
+        int label = 0; // next length byte
         for (int i = 0; i < n; i++) {
-            int b = query.getUnsignedByte(from + i);
-            if (from + i == label) {
+            int b = name[i] & 0xFF;
+            if (i == label) {
                 if ((b & 0xC0) != 0) {
                     return false; // a pointer in the question: not worth keying
                 }
                 label += b + 1;
             } else if (b >= 'A' && b <= 'Z') {
                 b += 'a' - 'A';
+                name[i] = (byte) b;
             }
-            name[i] = (byte) b;
             h = 31 * h + b;
         }
         length = n;
