@@ -3,6 +3,7 @@ package dev.dnsflow.benchmarks;
 import dev.dnsflow.cache.CacheKey;
 import dev.dnsflow.cache.CacheOptions;
 import dev.dnsflow.cache.CachedAnswer;
+import dev.dnsflow.cache.FrontIndex;
 import dev.dnsflow.cache.ResponseCache;
 import dev.dnsflow.wire.ParsedQuery;
 import dev.dnsflow.wire.QueryParser;
@@ -47,15 +48,26 @@ public class CacheHitBenchmark {
      */
     private final ByteBufAllocator alloc = new PooledByteBufAllocator(true);
     private final CacheKey probe = CacheKey.probe();
+    /** How a hit is looked up: Caffeine alone, or the loop's {@link FrontIndex} before it (as the stage does). */
+    @Param({"caffeine", "front"})
+    public String lookup;
     private ResponseCache cache;
+    private FrontIndex front;
     private ByteBuf[] queries;
     private ParsedQuery[] parsed;
     private int next;
+    private int[] shuffled;
 
     @Setup
     public void setUp() {
         cache = new ResponseCache(CacheOptions.defaults().withParts(new CacheOptions.Part(NAMES, 3600),
                 new CacheOptions.Part(NAMES, 5)), null, System::nanoTime);
+        front = lookup.equals("front") ? new FrontIndex(cache) : null;
+        java.util.Random random = new java.util.Random(15);
+        shuffled = new int[100_000];
+        for (int i = 0; i < shuffled.length; i++) {
+            shuffled[i] = random.nextInt(1_000);
+        }
         queries = new ByteBuf[NAMES];
         parsed = new ParsedQuery[NAMES];
         for (int i = 0; i < NAMES; i++) {
@@ -78,6 +90,14 @@ public class CacheHitBenchmark {
         return hit(0);
     }
 
+    /** The harness's cache-hit mix: 1 000 names in a shuffled order, over and over. */
+    @Benchmark
+    public int hitAmong1000NamesShuffled() {
+        int i = next;
+        next = i + 1 == shuffled.length ? 0 : i + 1;
+        return hit(shuffled[i]);
+    }
+
     @Benchmark
     public int hitAmong10000Names() {
         int i = next;
@@ -85,11 +105,10 @@ public class CacheHitBenchmark {
         return hit(i);
     }
 
-    /** The lookup alone: probe refilled, Caffeine asked. */
+    /** The lookup alone: probe refilled, the entry found. */
     @Benchmark
     public Object lookupOnly() {
-        probe.set(queries[0], parsed[0]);
-        return cache.get(probe);
+        return lookup(0);
     }
 
     /**
@@ -130,11 +149,11 @@ public class CacheHitBenchmark {
         if (!probe.set(queries[i], parsed[i])) {
             throw new IllegalStateException();
         }
-        return cache.get(probe);
+        return front != null ? front.get(probe, cache.now()) : cache.get(probe);
     }
 
     /** {@code LABEL.default.svc.cluster.local. A} with OPT (EDNS 1232). */
-    private static byte[] query(String label, boolean upper) {
+    static byte[] query(String label, boolean upper) {
         ByteBuf b = Unpooled.buffer();
         b.writeShort(0x1234).writeShort(0x0120).writeShort(1).writeShort(0).writeShort(0).writeShort(1);
         name(b, upper ? label.toUpperCase() : label);
@@ -144,7 +163,7 @@ public class CacheHitBenchmark {
     }
 
     /** Its answer: two A records (compressed owner) and OPT, TTL 30. */
-    private static byte[] answer(String label) {
+    static byte[] answer(String label) {
         ByteBuf b = Unpooled.buffer();
         b.writeShort(0x1234).writeShort(0x8580).writeShort(1).writeShort(2).writeShort(0).writeShort(1);
         name(b, label);
@@ -153,6 +172,17 @@ public class CacheHitBenchmark {
             b.writeShort(0xC00C).writeShort(1).writeShort(1).writeInt(30).writeShort(4).writeBytes(new byte[] {10, 0, 0, (byte) i});
         }
         b.writeByte(0).writeShort(41).writeShort(1232).writeInt(0).writeShort(0);
+        return bytes(b);
+    }
+
+    /** Its NXDOMAIN: no answers, a SOA (root owner and names) in authority, TTL and MINIMUM 30. */
+    static byte[] nxdomain(String label) {
+        ByteBuf b = Unpooled.buffer();
+        b.writeShort(0x1234).writeShort(0x8583).writeShort(1).writeShort(0).writeShort(1).writeShort(0);
+        name(b, label);
+        b.writeShort(1).writeShort(1);
+        b.writeByte(0).writeShort(6).writeShort(1).writeInt(30).writeShort(22).writeByte(0).writeByte(0)
+                .writeInt(1).writeInt(3600).writeInt(600).writeInt(86400).writeInt(30);
         return bytes(b);
     }
 

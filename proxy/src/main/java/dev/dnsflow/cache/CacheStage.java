@@ -31,6 +31,8 @@ final class CacheStage implements Stage {
     private final long staleNanos;
     /** One probe key per event loop: a lookup allocates nothing. */
     private final CacheKey[] probes;
+    /** One front to the cache per event loop, for fresh hits. */
+    private final FrontIndex[] fronts;
 
     CacheStage(ResponseCache cache, CacheMetrics metrics, List<LoopContext> loops) {
         this.cache = cache;
@@ -39,8 +41,10 @@ final class CacheStage implements Stage {
         this.prefetchWindowNanos = prefetch == null ? 0 : prefetch.window().toNanos();
         this.staleNanos = cache.options().serveStale().toNanos();
         this.probes = new CacheKey[loops.size()];
+        this.fronts = new FrontIndex[loops.size()];
         for (int i = 0; i < probes.length; i++) {
             probes[i] = CacheKey.probe();
+            fronts[i] = new FrontIndex(cache);
         }
     }
 
@@ -57,7 +61,7 @@ final class CacheStage implements Stage {
             return;
         }
         long now = cache.now();
-        CachedAnswer entry = cache.get(key);
+        CachedAnswer entry = fronts[exchange.loop().index()].get(key, now);
         if (entry != null && entry.fresh(now)) {
             int left = entry.ttlLeft(now);
             if (prefetch != null) {

@@ -62,6 +62,8 @@ public final class CachedAnswer {
         }
     }
 
+    /** The key the entry is stored under (a stored copy, never a probe). */
+    private final CacheKey key;
     private final byte[] message;
     private final int[] ttlOffsets;
     /** The answer section's A/AAAA addresses as a flow keeps them ({@link ResponseReader#addresses}), read once. */
@@ -71,13 +73,17 @@ public final class CachedAnswer {
     private final long storedNanos;
     private final int ttl;
     private final long expiresNanos;
+    /** Set once the cache no longer holds the entry (evicted, expired, replaced): a {@link FrontIndex} then drops it. */
+    private volatile boolean retired;
     /** The exchange upstream refreshing this entry (prefetch), or null. */
     private volatile Object prefetcher;
     /** Popularity for prefetch; updated by every loop without a lock: approximate on purpose. */
     private int hits;
     private long lastHitNanos;
 
-    private CachedAnswer(byte[] message, int[] ttlOffsets, int nameEnd, Kind kind, long storedNanos, int ttl) {
+    private CachedAnswer(CacheKey key, byte[] message, int[] ttlOffsets, int nameEnd, Kind kind, long storedNanos,
+                         int ttl) {
+        this.key = key;
         this.message = message;
         this.ttlOffsets = ttlOffsets;
         this.addresses = ResponseReader.addresses(Unpooled.wrappedBuffer(message), nameEnd + 4);
@@ -90,7 +96,7 @@ public final class CachedAnswer {
 
     /**
      * The entry {@code response} (from its reader index to its writer index, left untouched) makes for {@code key}
-     * at {@code now}, or null when it is not to be cached.
+     * (the stored copy, which the entry keeps) at {@code now}, or null when it is not to be cached.
      */
     static CachedAnswer of(CacheKey key, ByteBuf response, long now, CacheOptions options) {
         int size = response.readableBytes();
@@ -197,7 +203,7 @@ public final class CachedAnswer {
         }
         stored[0] = 0;
         stored[1] = 0;
-        return new CachedAnswer(stored, count == records ? offsets : Arrays.copyOf(offsets, count), nameEnd, kind, now,
+        return new CachedAnswer(key, stored, count == records ? offsets : Arrays.copyOf(offsets, count), nameEnd, kind, now,
                 part.clamp(ttl));
     }
 
@@ -255,6 +261,19 @@ public final class CachedAnswer {
             }
         }
         return true;
+    }
+
+    CacheKey key() {
+        return key;
+    }
+
+    /** The cache let the entry go: it may still answer a query already holding it, but no new one finds it. */
+    void retire() {
+        retired = true;
+    }
+
+    boolean retired() {
+        return retired;
     }
 
     public Kind kind() {
