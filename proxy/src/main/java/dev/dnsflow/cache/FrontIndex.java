@@ -11,6 +11,12 @@ package dev.dnsflow.cache;
  */
 public final class FrontIndex {
     static final int SLOTS = 4096;
+    /**
+     * The heaviest entry a slot takes ({@link CachedAnswer#weight}): a slot may hold an entry Caffeine has let go
+     * until the slot is read again, so the front keeps at most {@code SLOTS * MAX_WEIGHT} (4 MiB) per loop beyond
+     * the cache's byte budget. Typical answers (a few records) weigh about 500.
+     */
+    static final int MAX_WEIGHT = 1024;
     /** One front hit in this many (a power of two) still reads through Caffeine. */
     static final int SAMPLE = 8;
 
@@ -42,9 +48,19 @@ public final class FrontIndex {
             }
         }
         CachedAnswer found = cache.get(probe);
-        if (found != null) {
+        if (found != null && found.weight() <= MAX_WEIGHT) {
             slots[slot] = found;
         }
         return found;
+    }
+
+    /** Whether a slot holds {@code entry} (tests). */
+    boolean holds(CachedAnswer entry) {
+        for (CachedAnswer e : slots) {
+            if (e == entry) {
+                return true;
+            }
+        }
+        return false;
     }
 }

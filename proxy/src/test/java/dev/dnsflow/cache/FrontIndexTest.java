@@ -64,6 +64,23 @@ class FrontIndexTest {
     }
 
     @Test
+    void aHeavyEntryIsLeftToTheCache() {
+        Message answer = Wire.answer(query);
+        for (int i = 0; i < 80; i++) {
+            answer.addRecord(Wire.answer(query, "192.0.2." + (i + 1)).getSection(org.xbill.DNS.Section.ANSWER).get(0),
+                    org.xbill.DNS.Section.ANSWER);
+        }
+        CachedAnswer heavy = cache.store(key, Unpooled.wrappedBuffer(answer.toWire()));
+        assertThat(heavy.weight()).isGreaterThan(FrontIndex.MAX_WEIGHT);
+
+        assertThat(front.get(key, clock.get())).isSameAs(heavy);
+        assertThat(front.holds(heavy)).as("a slot could keep it alive after Caffeine lets it go").isFalse();
+        CachedAnswer light = store(300);
+        assertThat(front.get(key, clock.get())).isSameAs(light);
+        assertThat(front.holds(light)).isTrue();
+    }
+
+    @Test
     void aNameNotCachedIsNotFound() {
         store(300);
         assertThat(front.get(key(Wire.query("other.example.com.", Type.A, 1)), clock.get())).isNull();
