@@ -179,13 +179,17 @@ final class CacheStage implements Stage {
 
     /**
      * The entry's answer for the exchange's client, every TTL {@code ttl}; when the flow is recorded, marked
-     * {@code result} and with the entry's addresses, so the flow's summary needs no parse of the answer.
+     * {@code result} and with the entry's addresses (and name, for a name asked in lower case), so the flow's
+     * summary and query need no parse of the answer or the query.
      */
-    private static ByteBuf answerFrom(Exchange exchange, CachedAnswer entry, CacheMark.Result result, int ttl) {
+    private ByteBuf answerFrom(Exchange exchange, CachedAnswer entry, CacheMark.Result result, int ttl) {
         ByteBuf answer = entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), ttl);
         if (exchange.loop().recording()) {
             exchange.facts().extend(CacheMark.KEY, new CacheMark(result, ttl));
             exchange.facts().knownAddresses(answer, entry.addresses());
+            if (!probes[exchange.loop().index()].folded()) { // the probe still holds this query's name
+                exchange.knownName(entry.nameText());
+            }
         }
         return answer;
     }

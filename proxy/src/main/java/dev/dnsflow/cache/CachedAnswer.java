@@ -73,6 +73,8 @@ public final class CachedAnswer {
     private final long storedNanos;
     private final int ttl;
     private final long expiresNanos;
+    /** The key's name as text, made on the first recorded hit that can use it ({@link #nameText}). */
+    private String nameText;
     /** Set once the cache no longer holds the entry (evicted, expired, replaced): a {@link FrontIndex} then drops it. */
     private volatile boolean retired;
     /** The exchange upstream refreshing this entry (prefetch), or null. */
@@ -265,6 +267,19 @@ public final class CachedAnswer {
 
     CacheKey key() {
         return key;
+    }
+
+    /**
+     * The question's name as a flow shows it for a query asking it in lower case (most do), made once: such a
+     * hit's flow takes it instead of decoding the query's name again. Racy on purpose: two loops may both make it.
+     */
+    String nameText() {
+        String text = nameText;
+        if (text == null) {
+            text = key.text();
+            nameText = text;
+        }
+        return text;
     }
 
     /** The cache let the entry go: it may still answer a query already holding it, but no new one finds it. */

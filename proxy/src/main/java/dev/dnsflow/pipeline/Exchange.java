@@ -155,6 +155,13 @@ public final class Exchange {
         this.forwardedOpt = opt;
     }
 
+    /** The question's name as {@link #name} would decode it, which a stage already has (the cache, made once). */
+    public void knownName(String text) {
+        if (name == null) {
+            name = text;
+        }
+    }
+
     /** The question's name in presentation form ({@code example.com.}), decoded once; null without one. */
     public String name() {
         if (name == null && parsed.hasQuestion()) {

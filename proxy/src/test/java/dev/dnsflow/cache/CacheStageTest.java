@@ -108,6 +108,26 @@ class CacheStageTest {
     }
 
     @Test
+    void aHitsFlowNamesTheQuestionAsAskedTakingTheEntrysTextOnlyForALowerCaseName() {
+        ResponseCache cache = new ResponseCache(CacheOptions.defaults(), null, clock::get);
+        Message query = Wire.query("name.example.com.", Type.A, 1);
+        store(cache, query, Wire.answer(query, "192.0.2.1"));
+        Pipeline pipeline = new Pipeline(List.of(new CacheStage(cache, new CacheMetrics(new SimpleMeterRegistry()),
+                List.of(loop)), unreachable()));
+        ByteBuf q = Wire.buf(query);
+        CachedAnswer entry = cache.get(CacheKey.of(q, parse(q)));
+
+        pipeline.serve(exchange(Wire.query("name.example.com.", Type.A, 2)));
+        Flow lower = sentAndRecorded(parse(q).questionEnd());
+        flows.clear();
+        pipeline.serve(exchange(Wire.query("Name.EXAMPLE.com.", Type.A, 3)));
+        Flow mixed = sentAndRecorded(parse(q).questionEnd());
+
+        assertThat(lower.query().name()).isEqualTo("name.example.com.").isSameAs(entry.nameText());
+        assertThat(mixed.query().name()).isEqualTo("Name.EXAMPLE.com.");
+    }
+
+    @Test
     void aHitCutOnItsWayBackIsSummarisedAsItWasSent() {
         ResponseCache cache = new ResponseCache(CacheOptions.defaults(), null, clock::get);
         Message query = Wire.query("cut.example.com.", Type.A, 1);
