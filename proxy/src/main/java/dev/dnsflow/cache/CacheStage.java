@@ -33,6 +33,8 @@ final class CacheStage implements Stage {
     private final long staleNanos;
     /** One probe key per event loop: a lookup allocates nothing. */
     private final CacheKey[] probes;
+    /** One front to the cache per event loop, for fresh hits. */
+    private final FrontIndex[] fronts;
 
     CacheStage(ResponseCache cache, CacheMetrics metrics, List<LoopContext> loops) {
         this.cache = cache;
@@ -41,8 +43,10 @@ final class CacheStage implements Stage {
         this.prefetchWindowNanos = prefetch == null ? 0 : prefetch.window().toNanos();
         this.staleNanos = cache.options().serveStale().toNanos();
         this.probes = new CacheKey[loops.size()];
+        this.fronts = new FrontIndex[loops.size()];
         for (int i = 0; i < probes.length; i++) {
             probes[i] = CacheKey.probe();
+            fronts[i] = new FrontIndex(cache);
         }
     }
 
@@ -59,7 +63,7 @@ final class CacheStage implements Stage {
             return;
         }
         long now = cache.now();
-        CachedAnswer entry = cache.get(key);
+        CachedAnswer entry = fronts[exchange.loop().index()].get(key, now);
         if (entry != null && entry.fresh(now)) {
             int left = entry.ttlLeft(now);
             if (prefetch != null) {
@@ -105,9 +109,7 @@ final class CacheStage implements Stage {
 
     private void serveHit(Exchange exchange, CachedAnswer entry, int left, CacheMark.Result result) {
         metrics.hit(entry.kind());
-        mark(exchange, result, left);
-        exchange.respond(entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), left),
-                Outcome.ANSWERED);
+        exchange.respond(answerFrom(exchange, entry, result, left), Outcome.ANSWERED);
     }
 
     @Override
@@ -135,20 +137,16 @@ final class CacheStage implements Stage {
             if (entry.fresh(now)) { // stored by another query while this one was upstream: a hit after all
                 int left = entry.ttlLeft(now);
                 metrics.hit(entry.kind());
-                mark(exchange, CacheMark.Result.HIT, left);
                 response.release();
-                back.answer(exchange, entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), left),
-                        Outcome.ANSWERED);
+                back.answer(exchange, answerFrom(exchange, entry, CacheMark.Result.HIT, left), Outcome.ANSWERED);
                 return;
             }
             if (entry.servableStale(now, staleNanos)) {
                 int ttl = Math.min(CacheOptions.STALE_ANSWER_TTL, (entry.kind() == CachedAnswer.Kind.SUCCESS
                         ? cache.options().success() : cache.options().denial()).ttlCap());
                 metrics.servedStale();
-                mark(exchange, CacheMark.Result.STALE, ttl);
                 response.release();
-                back.answer(exchange, entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), ttl),
-                        Outcome.ANSWERED);
+                back.answer(exchange, answerFrom(exchange, entry, CacheMark.Result.STALE, ttl), Outcome.ANSWERED);
                 return;
             }
         }
@@ -182,9 +180,20 @@ final class CacheStage implements Stage {
         return false;
     }
 
-    private static void mark(Exchange exchange, CacheMark.Result result, int ttlLeft) {
+    /**
+     * The entry's answer for the exchange's client, every TTL {@code ttl}; when the flow is recorded, marked
+     * {@code result} and with the entry's addresses (and name, for a name asked in lower case), so the flow's
+     * summary and query need no parse of the answer or the query.
+     */
+    private ByteBuf answerFrom(Exchange exchange, CachedAnswer entry, CacheMark.Result result, int ttl) {
+        ByteBuf answer = entry.write(exchange.alloc(), exchange.query(), exchange.parsed(), ttl);
         if (exchange.loop().recording()) {
-            exchange.facts().extend(CacheMark.KEY, new CacheMark(result, ttlLeft));
+            exchange.facts().extend(CacheMark.KEY, new CacheMark(result, ttl));
+            exchange.facts().knownAddresses(answer, entry.addresses());
+            if (!probes[exchange.loop().index()].folded()) { // the probe still holds this query's name
+                exchange.knownName(entry.nameText());
+            }
         }
+        return answer;
     }
 }

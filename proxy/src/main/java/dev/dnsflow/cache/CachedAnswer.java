@@ -3,6 +3,7 @@ package dev.dnsflow.cache;
 import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.Names;
 import dev.dnsflow.wire.ParsedQuery;
+import dev.dnsflow.wire.ResponseReader;
 import dev.dnsflow.wire.Responses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -42,11 +43,6 @@ public final class CachedAnswer {
     /** The smallest record: a root owner and the fixed 10 bytes. */
     private static final int MIN_RECORD = 11;
     private static final int TYPE_OPT = 41;
-    private static final int TYPE_CNAME = 5;
-    private static final int TYPE_PTR = 12;
-    private static final int TYPE_MX = 15;
-    private static final int TYPE_SRV = 33;
-    private static final int TYPE_DNAME = 39;
     private static final int TYPE_SOA = 6;
     private static final int TYPE_NS = 2;
     private static final AtomicReferenceFieldUpdater<CachedAnswer, Object> PREFETCHER =
@@ -61,22 +57,33 @@ public final class CachedAnswer {
         }
     }
 
+    /** The key the entry is stored under (a stored copy, never a probe). */
+    private final CacheKey key;
     private final byte[] message;
     private final int[] ttlOffsets;
+    /** The answer section's A/AAAA addresses as a flow keeps them ({@link ResponseReader#addresses}), read once. */
+    private final byte[] addresses;
     private final int nameEnd;
     private final Kind kind;
     private final long storedNanos;
     private final int ttl;
     private final long expiresNanos;
+    /** The key's name as text, made on the first recorded hit that can use it ({@link #nameText}). */
+    private String nameText;
+    /** Set once the cache no longer holds the entry (evicted, expired, replaced): a {@link FrontIndex} then drops it. */
+    private volatile boolean retired;
     /** The exchange upstream refreshing this entry (prefetch), or null. */
     private volatile Object prefetcher;
     /** Popularity for prefetch; updated by every loop without a lock: approximate on purpose. */
     private int hits;
     private long lastHitNanos;
 
-    private CachedAnswer(byte[] message, int[] ttlOffsets, int nameEnd, Kind kind, long storedNanos, int ttl) {
+    private CachedAnswer(CacheKey key, byte[] message, int[] ttlOffsets, int nameEnd, Kind kind, long storedNanos,
+                         int ttl) {
+        this.key = key;
         this.message = message;
         this.ttlOffsets = ttlOffsets;
+        this.addresses = ResponseReader.addresses(Unpooled.wrappedBuffer(message), nameEnd + 4);
         this.nameEnd = nameEnd;
         this.kind = kind;
         this.storedNanos = storedNanos;
@@ -86,7 +93,7 @@ public final class CachedAnswer {
 
     /**
      * The entry {@code response} (from its reader index to its writer index, left untouched) makes for {@code key}
-     * at {@code now}, or null when it is not to be cached.
+     * (the stored copy, which the entry keeps) at {@code now}, or null when it is not to be cached.
      */
     static CachedAnswer of(CacheKey key, ByteBuf response, long now, CacheOptions options) {
         int size = response.readableBytes();
@@ -155,7 +162,7 @@ public final class CachedAnswer {
             }
             pos = next;
         }
-        if (optStart >= 0 && optEnd < size && pointsPast(m, nameEnd + 4, records, optStart, size)) {
+        if (optStart >= 0 && optEnd < size && Compression.pointsPast(m, nameEnd + 4, records, optStart, size)) {
             return null; // a name after the OPT compressed against bytes that move when it goes: not worth rewriting
         }
         Kind kind;
@@ -193,64 +200,34 @@ public final class CachedAnswer {
         }
         stored[0] = 0;
         stored[1] = 0;
-        return new CachedAnswer(stored, count == records ? offsets : Arrays.copyOf(offsets, count), nameEnd, kind, now,
+        return new CachedAnswer(key, stored, count == records ? offsets : Arrays.copyOf(offsets, count), nameEnd, kind, now,
                 part.clamp(ttl));
     }
 
-    /**
-     * Whether any name in the {@code records} from {@code pos} (owners, and the names in the rdata of the types
-     * RFC 3597 lets be compressed, with SRV) reaches through a compression pointer at or past {@code bound}.
-     */
-    private static boolean pointsPast(ByteBuf m, int pos, int records, int bound, int size) {
-        for (int i = 0; i < records; i++) {
-            if (pointsPast(m, pos, bound, size)) {
-                return true;
-            }
-            int end = Names.skip(m, 0, pos, size);
-            int type = m.getUnsignedShort(end);
-            int rdata = end + 10;
-            int next = rdata + m.getUnsignedShort(end + 8);
-            int name = switch (type) {
-                case TYPE_NS, TYPE_CNAME, TYPE_PTR, TYPE_DNAME, TYPE_SOA -> rdata;
-                case TYPE_MX -> rdata + 2;
-                case TYPE_SRV -> rdata + 6;
-                default -> -1;
-            };
-            if (name >= 0 && name < next && pointsPast(m, name, bound, size)) {
-                return true;
-            }
-            if (type == TYPE_SOA && name < next) {
-                int second = Names.skip(m, 0, name, next);
-                if (second == Names.INVALID || second < next && pointsPast(m, second, bound, size)) {
-                    return true;
-                }
-            }
-            pos = next;
-        }
-        return false;
+    CacheKey key() {
+        return key;
     }
 
-    /** Whether the name at {@code pos} follows a pointer to {@code bound} or beyond (unreadable names: true). */
-    private static boolean pointsPast(ByteBuf m, int pos, int bound, int size) {
-        for (int hops = 0; hops < 64 && pos < size; ) {
-            int len = m.getUnsignedByte(pos);
-            if (len == 0) {
-                return false;
-            }
-            if ((len & 0xC0) == 0xC0) {
-                if (pos + 1 >= size) {
-                    return true;
-                }
-                pos = ((len & 0x3F) << 8) | m.getUnsignedByte(pos + 1);
-                if (pos >= bound) {
-                    return true;
-                }
-                hops++;
-            } else {
-                pos += len + 1;
-            }
+    /**
+     * The question's name as a flow shows it for a query asking it in lower case (most do), made once: such a
+     * hit's flow takes it instead of decoding the query's name again. Racy on purpose: two loops may both make it.
+     */
+    String nameText() {
+        String text = nameText;
+        if (text == null) {
+            text = key.text();
+            nameText = text;
         }
-        return true;
+        return text;
+    }
+
+    /** The cache let the entry go: it may still answer a query already holding it, but no new one finds it. */
+    void retire() {
+        retired = true;
+    }
+
+    boolean retired() {
+        return retired;
     }
 
     public Kind kind() {
@@ -288,7 +265,7 @@ public final class CachedAnswer {
 
     /** What the entry weighs in its part's byte budget: its bytes and the heap around them. */
     int weight() {
-        return message.length + ttlOffsets.length * 4 + ENTRY_OVERHEAD;
+        return message.length + ttlOffsets.length * 4 + addresses.length + ENTRY_OVERHEAD;
     }
 
     /**
@@ -325,6 +302,15 @@ public final class CachedAnswer {
             out.setShort(10, DnsHeader.arCount(out) + 1);
         }
         return out;
+    }
+
+    /**
+     * The A/AAAA addresses of the answer section, as {@link dev.dnsflow.flow.FlowResponse#rawAddresses} holds them:
+     * the same for every hit (TTLs, ID and case are not among them), so a hit's flow summary reuses them unparsed.
+     * Shared: never to be changed.
+     */
+    public byte[] addresses() {
+        return addresses;
     }
 
     /** Counts a hit for popularity: a gap of {@code windowNanos} or more starts the count again (CoreDNS's freq). */

@@ -67,6 +67,13 @@ public final class ResponseCache {
                         metrics.evicted();
                     }
                 })
+                // Every way out (evicted, expired, replaced, invalidated), on the calling thread: a FrontIndex
+                // holding the entry finds it retired on its next read.
+                .removalListener((CacheKey k, CachedAnswer v, RemovalCause cause) -> {
+                    if (v != null) {
+                        v.retire();
+                    }
+                })
                 .build();
     }
 
@@ -99,7 +106,8 @@ public final class ResponseCache {
      * replacing whatever the key had in either part; returns the new entry, or null when nothing was stored.
      */
     public CachedAnswer store(CacheKey key, ByteBuf response) {
-        CachedAnswer entry = CachedAnswer.of(key, response, now(), options);
+        CacheKey stored = key.copy();
+        CachedAnswer entry = CachedAnswer.of(stored, response, now(), options);
         if (entry == null) {
             return null;
         }
@@ -107,7 +115,6 @@ public final class ResponseCache {
         if (previous != null) {
             entry.inherit(previous);
         }
-        CacheKey stored = key.copy();
         if (entry.kind() == CachedAnswer.Kind.SUCCESS) {
             denial.invalidate(stored);
             success.put(stored, entry);

@@ -12,7 +12,6 @@ import dev.dnsflow.wire.DnsHeader;
 import dev.dnsflow.wire.Names;
 import dev.dnsflow.wire.OptView;
 import dev.dnsflow.wire.ParsedQuery;
-import dev.dnsflow.wire.ResponseReader;
 import dev.dnsflow.wire.Responses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -158,6 +157,13 @@ public final class Exchange {
         this.forwardedOpt = opt;
     }
 
+    /** The question's name as {@link #name} would decode it, which a stage already has (the cache, made once). */
+    public void knownName(String text) {
+        if (name == null) {
+            name = text;
+        }
+    }
+
     /** The question's name in presentation form ({@code example.com.}), decoded once; null without one. */
     public String name() {
         if (name == null && parsed.hasQuestion()) {
@@ -301,8 +307,7 @@ public final class Exchange {
             Responses.truncate(response, questionEnd);
         }
         boolean recording = loop.recording();
-        FlowResponse summary = recording
-                ? ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes())) : null;
+        FlowResponse summary = recording ? facts.summary(response, questionEnd) : null;
         long now = System.nanoTime();
         loop.metrics().response(outcome, DnsHeader.rcode(response), now - receivedNanos);
         if (wire != null) {

@@ -4,7 +4,11 @@ import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.Extensions;
 import dev.dnsflow.flow.FlowExtension;
+import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.flow.Origin;
+import dev.dnsflow.wire.DnsHeader;
+import dev.dnsflow.wire.ResponseReader;
+import io.netty.buffer.ByteBuf;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +24,10 @@ public final class FlowFacts {
     private Origin origin;
     private InetAddress originAddress;
     private Extensions extensions = Extensions.NONE;
+    /** An answer whose addresses a stage already knows ({@link #knownAddresses}), the count they were read at, and them. */
+    private ByteBuf known;
+    private int knownAnswers;
+    private byte[] knownAddresses;
 
     public void addAttempt(Attempt attempt) {
         if (attempts.isEmpty()) {
@@ -75,6 +83,26 @@ public final class FlowFacts {
 
     Extensions extensions() {
         return extensions;
+    }
+
+    /**
+     * Says that {@code answer}, about to be given, carries {@code addresses} in its answer section
+     * ({@link ResponseReader#addresses}, read when the cache stored it), so its flow's summary needs no parse. It
+     * holds while that same buffer goes out with the same answer count: stages on the way back change an answer
+     * in place only by cutting sections (truncation, minimal responses, OPT), never the answer records themselves.
+     */
+    public void knownAddresses(ByteBuf answer, byte[] addresses) {
+        known = answer;
+        knownAnswers = DnsHeader.anCount(answer);
+        knownAddresses = addresses;
+    }
+
+    /** The flow's summary of {@code response} as sent (see {@link #knownAddresses}). */
+    FlowResponse summary(ByteBuf response, int questionEnd) {
+        if (response == known && DnsHeader.anCount(response) == knownAnswers) {
+            return ResponseReader.summarize(response, knownAddresses);
+        }
+        return ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes()));
     }
 
     /** The origin only, for a copy of the query that goes on without this exchange's flow (the cache's refresh). */

@@ -24,6 +24,22 @@ public final class ResponseReader {
                 addresses(m, base, base + questionEnd, limit, answers));
     }
 
+    /**
+     * The A/AAAA addresses of {@code m}'s answer section, as {@link FlowResponse#rawAddresses} holds them: read once
+     * when an answer is kept (the cache), so that each time it is sent {@link #summarize(ByteBuf, byte[])} needs
+     * no parse. The array is shared by every summary made from it and never changed.
+     */
+    public static byte[] addresses(ByteBuf m, int questionEnd) {
+        int base = m.readerIndex();
+        return addresses(m, base, base + questionEnd, m.writerIndex(), DnsHeader.anCount(m));
+    }
+
+    /** The summary of {@code m}, whose answer section's {@link #addresses} are already known: header reads only. */
+    public static FlowResponse summarize(ByteBuf m, byte[] addresses) {
+        return new FlowResponse(DnsHeader.rcode(m), DnsHeader.anCount(m), m.readableBytes(), DnsHeader.isTruncated(m),
+                addresses);
+    }
+
     private static byte[] addresses(ByteBuf m, int base, int offset, int limit, int answers) {
         byte[] out = NONE;
         int used = 0;

@@ -3,6 +3,8 @@ package dev.dnsflow.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dnsflow.flow.Flow;
+import dev.dnsflow.flow.FlowJson;
+import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.metrics.ProxyMetrics;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.pipeline.Exchange;
@@ -12,6 +14,8 @@ import dev.dnsflow.pipeline.Stage;
 import dev.dnsflow.testing.Wire;
 import dev.dnsflow.wire.ParsedQuery;
 import dev.dnsflow.wire.QueryParser;
+import dev.dnsflow.wire.ResponseReader;
+import dev.dnsflow.wire.Responses;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -23,7 +27,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /** The cache stage in a pipeline of its own, where a test can end an exchange in ways a live proxy rarely does. */
@@ -74,6 +83,125 @@ class CacheStageTest {
             ReferenceCountUtil.release(out);
         }
         assertThat(answered).as("both clients answered from the entry, not waiting for the refresh").isEqualTo(2);
+    }
+
+    @Test
+    void aHitsFlowSummaryFromTheEntryIsTheOneAFreshParseOfTheAnswerSentGives() throws Exception {
+        ResponseCache cache = new ResponseCache(CacheOptions.defaults(), null, clock::get);
+        Message query = Wire.ednsQuery("www.example.com.", Type.A, 7, 1232, true);
+        Message answer = Wire.answer(query, "192.0.2.1", "192.0.2.2");
+        answer.addRecord(new CNAMERecord(Name.fromString("www.example.com."), DClass.IN, 60,
+                Name.fromString("alias.example.com.")), Section.ANSWER);
+        answer.addRecord(new AAAARecord(Name.fromString("www.example.com."), DClass.IN, 60,
+                java.net.InetAddress.getByName("2001:db8::1")), Section.ANSWER);
+        store(cache, query, answer);
+        Pipeline pipeline = new Pipeline(List.of(new CacheStage(cache, new CacheMetrics(new SimpleMeterRegistry()),
+                List.of(loop)), unreachable()));
+
+        pipeline.serve(exchange(Wire.ednsQuery("WWW.Example.COM.", Type.A, 8, 1232, true)));
+
+        Flow flow = sentAndRecorded(parse(Wire.buf(query)).questionEnd());
+        assertThat(flow.response().addresses()).containsExactly("192.0.2.1", "192.0.2.2", "2001:db8::1");
+        ByteBuf q = Wire.buf(query);
+        assertThat(flow.response().rawAddresses()).as("the entry's, not parsed again")
+                .isSameAs(cache.get(CacheKey.of(q, parse(q))).addresses());
+    }
+
+    @Test
+    void aHitsFlowNamesTheQuestionAsAskedTakingTheEntrysTextOnlyForALowerCaseName() {
+        ResponseCache cache = new ResponseCache(CacheOptions.defaults(), null, clock::get);
+        Message query = Wire.query("name.example.com.", Type.A, 1);
+        store(cache, query, Wire.answer(query, "192.0.2.1"));
+        Pipeline pipeline = new Pipeline(List.of(new CacheStage(cache, new CacheMetrics(new SimpleMeterRegistry()),
+                List.of(loop)), unreachable()));
+        ByteBuf q = Wire.buf(query);
+        CachedAnswer entry = cache.get(CacheKey.of(q, parse(q)));
+
+        pipeline.serve(exchange(Wire.query("name.example.com.", Type.A, 2)));
+        Flow lower = sentAndRecorded(parse(q).questionEnd());
+        flows.clear();
+        pipeline.serve(exchange(Wire.query("Name.EXAMPLE.com.", Type.A, 3)));
+        Flow mixed = sentAndRecorded(parse(q).questionEnd());
+
+        assertThat(lower.query().name()).isEqualTo("name.example.com.").isSameAs(entry.nameText());
+        assertThat(mixed.query().name()).isEqualTo("Name.EXAMPLE.com.");
+    }
+
+    @Test
+    void aHitCutOnItsWayBackIsSummarisedAsItWasSent() {
+        ResponseCache cache = new ResponseCache(CacheOptions.defaults(), null, clock::get);
+        Message query = Wire.query("cut.example.com.", Type.A, 1);
+        store(cache, query, Wire.answer(query, "192.0.2.1"));
+        Stage cutting = new Stage() {
+            @Override
+            public String name() {
+                return "cutting";
+            }
+
+            @Override
+            public void serve(Exchange exchange, Next next) {
+                next.serve(exchange);
+            }
+
+            @Override
+            public void answer(Exchange exchange, ByteBuf response, dev.dnsflow.flow.Outcome outcome, Back back) {
+                Responses.truncate(response, exchange.parsed().questionEnd());
+                back.answer(exchange, response, outcome);
+            }
+        };
+        Pipeline pipeline = new Pipeline(List.of(cutting, new CacheStage(cache,
+                new CacheMetrics(new SimpleMeterRegistry()), List.of(loop)), unreachable()));
+
+        pipeline.serve(exchange(query));
+
+        Flow flow = sentAndRecorded(parse(Wire.buf(query)).questionEnd());
+        assertThat(flow.response().truncated()).isTrue();
+        assertThat(flow.response().answers()).isZero();
+        assertThat(flow.response().addresses()).isEmpty();
+    }
+
+    private static void store(ResponseCache cache, Message query, Message answer) {
+        ByteBuf q = Wire.buf(query);
+        assertThat(cache.store(CacheKey.of(q, parse(q)), Unpooled.wrappedBuffer(answer.toWire()))).isNotNull();
+    }
+
+    private static Stage unreachable() {
+        return new Stage() {
+            @Override
+            public String name() {
+                return "upstream";
+            }
+
+            @Override
+            public void serve(Exchange exchange, Next next) {
+                throw new AssertionError("a hit went upstream");
+            }
+        };
+    }
+
+    /**
+     * The one answer sent and the one flow recorded, whose summary must be what parsing the answer sent gives, to
+     * the byte in JSON.
+     */
+    private Flow sentAndRecorded(int questionEnd) {
+        loop.flusher().flush();
+        ByteBuf sent = channel.readOutbound();
+        try {
+            assertThat(flows).hasSize(1);
+            Flow flow = flows.get(0);
+            assertThat(flow.get(dev.dnsflow.flow.CacheMark.KEY).result()).isEqualTo(dev.dnsflow.flow.CacheMark.Result.HIT);
+            FlowResponse fresh = ResponseReader.summarize(sent, questionEnd);
+            FlowResponse got = flow.response();
+            assertThat(List.of(got.rcode(), got.answers(), got.size(), got.truncated()))
+                    .isEqualTo(List.of(fresh.rcode(), fresh.answers(), fresh.size(), fresh.truncated()));
+            assertThat(got.rawAddresses()).isEqualTo(fresh.rawAddresses());
+            Flow reparsed = new Flow(flow.id(), flow.timeEpochNanos(), flow.client(), flow.query(), flow.attempts(), fresh,
+                    flow.durationMicros(), flow.outcome(), flow.chaos(), flow.origin(), flow.names(), flow.extensions());
+            assertThat(FlowJson.toJson(flow)).isEqualTo(FlowJson.toJson(reparsed));
+            return flow;
+        } finally {
+            sent.release();
+        }
     }
 
     private Exchange exchange(Message query) {

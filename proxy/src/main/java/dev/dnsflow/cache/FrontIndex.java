@@ -1,0 +1,66 @@
+package dev.dnsflow.cache;
+
+/**
+ * One event loop's way to fresh hits: a small direct-mapped table of the entries the loop found lately, read before
+ * the {@link ResponseCache}. Caffeine still holds every entry and alone decides what stays (W-TinyLFU): a slot only
+ * points at an entry Caffeine holds, and an entry Caffeine lets go is {@linkplain CachedAnswer#retire retired}, so
+ * the slot no longer answers. Caffeine is still asked on one front hit in {@link #SAMPLE}, drawn at random, so its frequency
+ * sketch and access order go on seeing which names are popular (each in proportion, as all hits are sampled alike);
+ * what the front saves is Caffeine's read bookkeeping on the others, the larger part of a hit's lookup
+ * (CacheHitBenchmark). Not thread-safe: one per loop.
+ */
+public final class FrontIndex {
+    static final int SLOTS = 4096;
+    /**
+     * The heaviest entry a slot takes ({@link CachedAnswer#weight}): a slot may hold an entry Caffeine has let go
+     * until the slot is read again, so the front keeps at most {@code SLOTS * MAX_WEIGHT} (4 MiB) per loop beyond
+     * the cache's byte budget. Typical answers (a few records) weigh about 500.
+     */
+    static final int MAX_WEIGHT = 1024;
+    /** One front hit in this many (a power of two) still reads through Caffeine. */
+    static final int SAMPLE = 8;
+
+    private final ResponseCache cache;
+    private final CachedAnswer[] slots = new CachedAnswer[SLOTS];
+    /** Picks the front hits that still go through Caffeine: at random, so no name's hits fall in step with it. */
+    private int random = 0x9E3779B9;
+
+    public FrontIndex(ResponseCache cache) {
+        this.cache = cache;
+    }
+
+    /**
+     * The entry for {@code probe} as {@link ResponseCache#get} has it, except that an entry the front holds is only
+     * given while fresh at {@code now}; a stale one (serve-stale) comes from the cache itself.
+     */
+    public CachedAnswer get(CacheKey probe, long now) {
+        int h = probe.hashCode();
+        int slot = (h ^ h >>> 16) & (SLOTS - 1);
+        CachedAnswer e = slots[slot];
+        if (e != null && !e.retired() && e.fresh(now) && e.key().equals(probe)) {
+            int r = random;
+            r ^= r << 13;
+            r ^= r >>> 17;
+            r ^= r << 5; // xorshift
+            random = r;
+            if ((r & (SAMPLE - 1)) != 0) {
+                return e;
+            }
+        }
+        CachedAnswer found = cache.get(probe);
+        if (found != null && found.weight() <= MAX_WEIGHT) {
+            slots[slot] = found;
+        }
+        return found;
+    }
+
+    /** Whether a slot holds {@code entry} (tests). */
+    boolean holds(CachedAnswer entry) {
+        for (CachedAnswer e : slots) {
+            if (e == entry) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
