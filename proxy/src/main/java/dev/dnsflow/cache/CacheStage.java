@@ -97,7 +97,9 @@ final class CacheStage implements Stage {
             return;
         }
         refresh.whenDone(() -> entry.endPrefetch(refresh));
-        mark(refresh, CacheMark.Result.PREFETCH, left); // the refresh's own flow: the one with the upstream attempts
+        if (refresh.loop().recording()) { // the refresh's own flow: the one with the upstream attempts
+            refresh.facts().extend(CacheMark.KEY, new CacheMark(CacheMark.Result.PREFETCH, left));
+        }
         metrics.prefetched();
         serveHit(exchange, entry, left, CacheMark.Result.PREFETCH);
         try {

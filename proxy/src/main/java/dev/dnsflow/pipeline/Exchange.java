@@ -293,8 +293,7 @@ public final class Exchange {
         int questionEnd = parsed.hasQuestion() ? parsed.questionEnd() : DnsHeader.SIZE;
         if (detached) {
             boolean recording = loop.recording();
-            FlowResponse summary = recording
-                    ? ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes())) : null;
+            FlowResponse summary = recording ? facts.summary(response, questionEnd) : null;
             response.release();
             finish(recording, summary, outcome, System.nanoTime());
             return;
