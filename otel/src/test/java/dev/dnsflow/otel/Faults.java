@@ -70,6 +70,15 @@ final class Faults {
                 result.answered()).isEqualTo(run.flowsToSinks(result.answered()));
     }
 
+    /** The posts of one batch came at least Retry-After (1 s) apart, less the clock's grain. */
+    static void retriesWaitedForRetryAfter(List<ServeEvent> posts) {
+        for (int i = 1; i < posts.size(); i++) {
+            long gap = posts.get(i).getRequest().getLoggedDate().getTime()
+                    - posts.get(i - 1).getRequest().getLoggedDate().getTime();
+            assertThat(gap).as("post %d of the batch, after Retry-After: 1", i + 1).isGreaterThanOrEqualTo(900);
+        }
+    }
+
     /** The bodies the collector received, each with the statuses it answered them with, in order. */
     static Map<ByteBuffer, List<ServeEvent>> byBody(Collector collector) {
         List<ServeEvent> events = new ArrayList<>(collector.server().getAllServeEvents());

@@ -8,18 +8,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.dnsflow.testing.Eventually;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The collector answers with an HTTP error while a client queries a real proxy as fast as it gets answers: 503
- * with Retry-After for good (retried, then counted drops), 429 with Retry-After for a while (retried until it
- * clears: the batch arrives), 413 (not retried: counted drops). DNS never notices ({@link Faults#dnsDidNotNotice}).
+ * The collector answers with an HTTP error while a client queries a real proxy as fast as it gets answers: 503 or
+ * 429 with Retry-After for a while (retried until it clears: the batch arrives), 413 (not retried: counted drops).
+ * For good: {@link OtlpRetryAfterTest}. DNS never notices ({@link Faults#dnsDidNotNotice}).
  */
 class OtlpFaultsTest {
     private static UnderLoad.Result baseline;
@@ -48,44 +49,14 @@ class OtlpFaultsTest {
         assertThat(UnderLoad.sample(baselineScrape, "dnsflow_otlp_queue")).isNotNaN();
     }
 
-    @Test
-    void a503WithRetryAfterForGoodIsRetriedThenCountedAsDrops() throws Exception {
-        collector.server().resetAll();
-        collector.server().stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503).withHeader("Retry-After", "1")));
-        // 6 s: room for the SDK's 5 attempts 1 s apart. A timeout that runs out while the exporter waits for
-        // Retry-After ends the export as a timeout, not as 503 (OkHttp's call timeout cancels the waiting call).
-        try (UnderLoad run = new UnderLoad(collector.endpoint(), Map.of("OTEL_EXPORTER_OTLP_TIMEOUT", "6000"))) {
-            UnderLoad.Result result = run.load(Faults.LOAD);
-
-            Faults.dnsDidNotNotice(result, baseline);
-            Eventually.await(() -> run.count("dnsflow.otlp.export.errors", "reason", "503") >= 1, Duration.ofSeconds(20),
-                    "an export given up with 503");
-            String scrape = run.scrape();
-            assertThat(UnderLoad.sample(scrape, "dnsflow_otlp_export_errors_total{reason=\"503\"}")).isPositive();
-            assertThat(UnderLoad.sample(scrape, "dnsflow_flows_dropped_total{sink=\"otlp\"}")).isPositive();
-            Map<ByteBuffer, List<ServeEvent>> batches = Faults.byBody(collector);
-            assertThat(collector.requests().size()).as("retried: more posts than batches").isGreaterThan(batches.size());
-            List<ServeEvent> first = batches.values().iterator().next();
-            assertThat(first).as("the first batch, posted again (up to the SDK's 5 attempts) within the 6 s timeout").hasSizeGreaterThanOrEqualTo(2);
-            for (int i = 1; i < first.size(); i++) {
-                long gap = first.get(i).getRequest().getLoggedDate().getTime()
-                        - first.get(i - 1).getRequest().getLoggedDate().getTime();
-                assertThat(gap).as("a retry waits for Retry-After (1 s), less the clock's grain").isGreaterThanOrEqualTo(900);
-            }
-
-            run.close();
-            assertThat(run.count("dnsflow.otlp.spans.exported")).isZero();
-            Faults.everyFlowAccountedFor(run, result);
-        }
-    }
-
-    @Test
-    void a429WithRetryAfterThatClearsEndsInRetriesAndTheBatchArrives() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(ints = {503, 429})
+    void aStatusWithRetryAfterThatClearsEndsInRetriesAndTheBatchArrives(int status) throws Exception {
         collector.server().resetAll();
         collector.server().stubFor(any(anyUrl()).inScenario("busy").whenScenarioStateIs(STARTED)
-                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")).willSetStateTo("still busy"));
+                .willReturn(aResponse().withStatus(status).withHeader("Retry-After", "1")).willSetStateTo("still busy"));
         collector.server().stubFor(any(anyUrl()).inScenario("busy").whenScenarioStateIs("still busy")
-                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "1")).willSetStateTo("fine"));
+                .willReturn(aResponse().withStatus(status).withHeader("Retry-After", "1")).willSetStateTo("fine"));
         collector.server().stubFor(any(anyUrl()).inScenario("busy").whenScenarioStateIs("fine")
                 .willReturn(aResponse().withStatus(200)));
         try (UnderLoad run = new UnderLoad(collector.endpoint(), Map.of())) {
@@ -96,10 +67,12 @@ class OtlpFaultsTest {
                     "the batch exported once the collector takes it");
             List<ServeEvent> first = Faults.byBody(collector).values().iterator().next();
             assertThat(first).extracting(e -> e.getResponse().getStatus()).as("the same batch, posted again")
-                    .containsExactly(429, 429, 200);
+                    .containsExactly(status, status, 200);
+            Faults.retriesWaitedForRetryAfter(first);
 
             run.close();
-            assertThat(run.count("dnsflow.otlp.export.errors", "reason", "429")).as("retried, not failed").isZero();
+            assertThat(run.count("dnsflow.otlp.export.errors", "reason", Integer.toString(status)))
+                    .as("retried, not failed").isZero();
             Faults.everyFlowAccountedFor(run, result);
         }
     }
