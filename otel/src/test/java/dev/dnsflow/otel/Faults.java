@@ -15,7 +15,7 @@ import dev.dnsflow.testing.Eventually;
 /** What every fault test asserts: DNS did not notice, memory stayed bounded, and every flow is accounted for. */
 final class Faults {
     /** How long the client sends queries under each fault. */
-    static final Duration LOAD = Duration.ofMillis(2500);
+    static final Duration LOAD = Duration.ofMillis(2000);
 
     private static UnderLoad.Result baseline;
     private static String baselineScrape;
@@ -54,8 +54,8 @@ final class Faults {
         assertThat(run.answered()).as(both).isPositive();
         assertThat(run.lost()).as("no query lost: " + both).isZero();
         assertThat(run.medianMillis()).as("median latency: " + both)
-                .isLessThanOrEqualTo(Math.max(4 * baseline.medianMillis(), baseline.medianMillis() + 5));
-        assertThat(run.qps()).as("rate: " + both).isGreaterThanOrEqualTo(baseline.qps() / 4);
+                .isLessThanOrEqualTo(Math.max(5 * baseline.medianMillis(), baseline.medianMillis() + 10));
+        assertThat(run.qps()).as("rate: " + both).isGreaterThanOrEqualTo(baseline.qps() / 5);
         assertThat(run.maxQueue()).as("bounded memory: " + both).isLessThanOrEqualTo(OtlpSink.QUEUE_FLOWS);
     }
 
