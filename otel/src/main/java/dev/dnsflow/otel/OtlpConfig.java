@@ -88,7 +88,8 @@ final class OtlpConfig {
             sdk.getOpenTelemetrySdk().close();
             return null;
         }
-        return new Configured(exporter.get(), attempts, resource.get(), timeout.get().plus(MARGIN), sdk.getOpenTelemetrySdk());
+        return new Configured(exporter.get(), attempts, resource.get(), timeout.get().plus(MARGIN),
+                sdk.getOpenTelemetrySdk());
     }
 
     /**
