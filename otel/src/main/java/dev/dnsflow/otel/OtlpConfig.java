@@ -3,9 +3,12 @@ package dev.dnsflow.otel;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.InetAddress;
@@ -35,8 +38,8 @@ final class OtlpConfig {
     private static final Duration MARGIN = Duration.ofSeconds(5);
 
     /** The configured exporter, the resource and how long to wait for one export; {@link #close} shuts the SDK. */
-    record Configured(SpanExporter exporter, Resource resource, Duration exportWait, OpenTelemetrySdk sdk)
-            implements AutoCloseable {
+    record Configured(SpanExporter exporter, ExportErrors.Attempts attempts, Resource resource, Duration exportWait,
+                      OpenTelemetrySdk sdk) implements AutoCloseable {
         @Override
         public void close() {
             sdk.close();
@@ -60,6 +63,7 @@ final class OtlpConfig {
      */
     static Configured configure(Map<String, String> env, String endpointFlag, String version) {
         AtomicReference<SpanExporter> exporter = new AtomicReference<>();
+        ExportErrors.Attempts attempts = new ExportErrors.Attempts();
         AtomicReference<Resource> resource = new AtomicReference<>();
         AtomicReference<Duration> timeout = new AtomicReference<>(Duration.ofSeconds(10));
         AutoConfiguredOpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
@@ -72,7 +76,8 @@ final class OtlpConfig {
                     return ours;
                 })
                 .addSpanExporterCustomizer((e, config) -> {
-                    exporter.set(e);
+                    exporter.set(config.getBoolean("otel.java.exporter.otlp.retry.disabled", false) ? e
+                            : watchingAttempts(e, attempts));
                     timeout.set(config.getDuration("otel.exporter.otlp.traces.timeout",
                             config.getDuration("otel.exporter.otlp.timeout", Duration.ofSeconds(10))));
                     // The SDK's own span pipeline never sees a span; the exporter is ours (OtlpSink) to use and shut.
@@ -83,7 +88,27 @@ final class OtlpConfig {
             sdk.getOpenTelemetrySdk().close();
             return null;
         }
-        return new Configured(exporter.get(), resource.get(), timeout.get().plus(MARGIN), sdk.getOpenTelemetrySdk());
+        return new Configured(exporter.get(), attempts, resource.get(), timeout.get().plus(MARGIN),
+                sdk.getOpenTelemetrySdk());
+    }
+
+    /**
+     * The same exporter, with the SDK's default retry policy whose exception predicate keeps each attempt's I/O
+     * failure ({@link ExportErrors.Attempts}), so an export the timeout ends is still counted as {@code connection}
+     * when the collector refused or reset every attempt. The configured one is shut.
+     */
+    private static SpanExporter watchingAttempts(SpanExporter configured, ExportErrors.Attempts attempts) {
+        RetryPolicy retry = RetryPolicy.getDefault().toBuilder().setRetryExceptionPredicate(attempts).build();
+        SpanExporter ours;
+        if (configured instanceof OtlpHttpSpanExporter http) {
+            ours = http.toBuilder().setRetryPolicy(retry).build();
+        } else if (configured instanceof OtlpGrpcSpanExporter grpc) {
+            ours = grpc.toBuilder().setRetryPolicy(retry).build();
+        } else {
+            return configured; // not an OTLP exporter we know: its failures keep the reason they give
+        }
+        configured.shutdown();
+        return ours;
     }
 
     /**

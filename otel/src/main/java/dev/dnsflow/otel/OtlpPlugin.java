@@ -85,7 +85,8 @@ public final class OtlpPlugin implements Plugin {
         plan.closeWhenStopped(otlp);
         FlowSpans spans = new FlowSpans(otlp.resource(),
                 InstrumentationScopeInfo.builder("dev.dnsflow").setVersion(DnsProxy.version()).build());
-        plan.sink(new OtlpSink(otlp.exporter(), spans, sampling, plan.metrics(), otlp.exportWait(), OtlpSink.QUEUE_FLOWS));
+        plan.sink(new OtlpSink(otlp.exporter(), otlp.attempts(), spans, sampling, plan.metrics(), otlp.exportWait(),
+                OtlpSink.QUEUE_FLOWS));
     }
 
     static double ratio(String text) {

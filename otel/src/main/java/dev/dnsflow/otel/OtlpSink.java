@@ -43,6 +43,7 @@ final class OtlpSink implements FlowSink {
     }
 
     private final SpanExporter exporter;
+    private final ExportErrors.Attempts attempts;
     private final FlowSpans spans;
     private final Sampling sampling;
     private final ProxyMetrics metrics;
@@ -62,7 +63,14 @@ final class OtlpSink implements FlowSink {
      */
     OtlpSink(SpanExporter exporter, FlowSpans spans, Sampling sampling, ProxyMetrics metrics, Duration exportWait,
              int queueFlows) {
+        this(exporter, new ExportErrors.Attempts(), spans, sampling, metrics, exportWait, queueFlows);
+    }
+
+    /** @param attempts the exporter's retry predicate ({@link OtlpConfig}), which sees why each attempt failed */
+    OtlpSink(SpanExporter exporter, ExportErrors.Attempts attempts, FlowSpans spans, Sampling sampling,
+             ProxyMetrics metrics, Duration exportWait, int queueFlows) {
         this.exporter = exporter;
+        this.attempts = attempts;
         this.spans = spans;
         this.sampling = sampling;
         this.metrics = metrics;
@@ -74,6 +82,9 @@ final class OtlpSink implements FlowSink {
                 .register(registry);
         Gauge.builder("dnsflow.otlp.queue", queue, BlockingQueue::size)
                 .description("Flows waiting for the OTLP exporter (at most " + queueFlows + ")").register(registry);
+        for (String reason : ExportErrors.AT_ZERO) {
+            errorCounter(reason); // at 0, so alerts see the series before the first failure
+        }
         thread = new Thread(this::run, "dnsflow-otlp");
         thread.setDaemon(true);
         thread.start();
@@ -172,6 +183,7 @@ final class OtlpSink implements FlowSink {
 
     private void export(List<SpanData> batch, int flowCount) {
         CompletableResultCode result;
+        attempts.reset();
         try {
             result = exporter.export(List.copyOf(batch)).join(exportWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
@@ -180,17 +192,25 @@ final class OtlpSink implements FlowSink {
         }
         if (result.isSuccess()) {
             exported.increment(batch.size());
+        } else if (stopped || !result.isDone()) {
+            // Not done in time, or cancelled by close() once the flush had its time: how it then fails (socket
+            // closed, cancelled, no reason) says nothing about the collector.
+            failed(ExportErrors.TIMEOUT, flowCount, result.getFailureThrowable());
         } else {
-            failed(result.isDone() ? ExportErrors.reason(result.getFailureThrowable()) : ExportErrors.TIMEOUT, flowCount,
+            failed(ExportErrors.reason(result.getFailureThrowable(), attempts.last()), flowCount,
                     result.getFailureThrowable());
         }
     }
 
     private void failed(String reason, int flowCount, Throwable why) {
-        errors.computeIfAbsent(reason, r -> Counter.builder("dnsflow.otlp.export.errors").tag("reason", r)
-                .description("OTLP exports that failed, by reason (HTTP status, timeout, connection)")
-                .register(metrics.registry())).increment();
+        errorCounter(reason).increment();
         lost(flowCount, "OTLP export failed (" + reason + ")", why);
+    }
+
+    private Counter errorCounter(String reason) {
+        return errors.computeIfAbsent(reason, r -> Counter.builder("dnsflow.otlp.export.errors").tag("reason", r)
+                .description("OTLP exports that failed, by reason (HTTP status, timeout, connection)")
+                .register(metrics.registry()));
     }
 
     /** Counts lost flows and says so, at most once a minute. */
