@@ -33,8 +33,12 @@ final class OtlpSink implements FlowSink {
     static final String NAME = "otlp";
     static final int QUEUE_FLOWS = 4096;
     static final int BATCH_SPANS = 512;
+    /** Flows taken off the queue at a time (each makes one span and one per upstream attempt). */
+    static final int BATCH_FLOWS = BATCH_SPANS / 2;
     /** How long the thread waits for more flows before exporting a partial batch. */
-    static final long LINGER_MILLIS = 200;
+    static final long LINGER_MILLIS = 1000;
+    /** How often a waiting thread looks whether the sink is closing. */
+    static final long POLL_MILLIS = 200;
     /** At close, how long what is queued may take to export. */
     static final long FLUSH_MILLIS = 5000;
     private static final Logger LOG = Logger.getLogger(OtlpSink.class.getName());
@@ -56,6 +60,8 @@ final class OtlpSink implements FlowSink {
     /** Set once the flush at close has had its time: the thread exports nothing more. */
     private volatile boolean stopped;
     private volatile long lastWarning;
+    /** An export given up on while still running (see {@link #export}); only the thread touches it. */
+    private CompletableResultCode abandoned;
 
     /**
      * @param exportWait how long one export may take before it is given up and counted as {@code timeout}: the
@@ -141,17 +147,11 @@ final class OtlpSink implements FlowSink {
         List<Queued> flows = new ArrayList<>();
         List<SpanData> batch = new ArrayList<>(BATCH_SPANS + 16);
         while (!stopped) {
-            if (!closing) {
-                try {
-                    Queued first = queue.poll(LINGER_MILLIS, TimeUnit.MILLISECONDS);
-                    if (first != null) {
-                        flows.add(first);
-                    }
-                } catch (InterruptedException e) {
-                    return; // nobody interrupts this thread but the JVM going down
-                }
+            try {
+                collect(flows);
+            } catch (InterruptedException e) {
+                return; // nobody interrupts this thread but the JVM going down
             }
-            queue.drainTo(flows, BATCH_SPANS - flows.size());
             if (flows.isEmpty()) {
                 if (closing) {
                     return;
@@ -181,7 +181,43 @@ final class OtlpSink implements FlowSink {
         }
     }
 
+    /**
+     * Takes the next batch of flows off the queue: once a first one is there, it waits up to {@link #LINGER_MILLIS}
+     * for a batch's worth, as the SDK's batch processor does, so a quiet node sends one request a second rather than
+     * one per query. Closing ends the wait: the flush takes whatever is queued.
+     */
+    private void collect(List<Queued> flows) throws InterruptedException {
+        if (closing) {
+            queue.drainTo(flows, BATCH_FLOWS);
+            return;
+        }
+        Queued first = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        if (first == null) {
+            return;
+        }
+        flows.add(first);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+        while (true) {
+            queue.drainTo(flows, BATCH_FLOWS - flows.size());
+            long left = deadline - System.nanoTime();
+            if (flows.size() >= BATCH_FLOWS || left <= 0 || closing) {
+                return;
+            }
+            Queued next = queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)), TimeUnit.NANOSECONDS);
+            if (next != null) {
+                flows.add(next);
+            }
+        }
+    }
+
     private void export(List<SpanData> batch, int flowCount) {
+        if (abandoned != null && !abandoned.join(exportWait.toMillis(), TimeUnit.MILLISECONDS).isDone()) {
+            // The exporter ignores its own timeout (OTEL_EXPORTER_OTLP_TIMEOUT=0 means none): one request left
+            // hanging is all this sink keeps, so memory stays bounded; the batch is lost as a timeout.
+            failed(ExportErrors.TIMEOUT, flowCount, null);
+            return;
+        }
+        abandoned = null;
         CompletableResultCode result;
         attempts.reset();
         try {
@@ -193,6 +229,9 @@ final class OtlpSink implements FlowSink {
         if (result.isSuccess()) {
             exported.increment(batch.size());
         } else if (stopped || !result.isDone()) {
+            if (!result.isDone()) {
+                abandoned = result;
+            }
             // Not done in time, or cancelled by close() once the flush had its time: how it then fails (socket
             // closed, cancelled, no reason) says nothing about the collector.
             failed(ExportErrors.TIMEOUT, flowCount, result.getFailureThrowable());
