@@ -5,7 +5,10 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
+import io.opentelemetry.sdk.autoconfigure.internal.AutoConfigureUtil;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.InetAddress;
@@ -18,8 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The OTLP exporter and the resource, as the OpenTelemetry SDK's autoconfiguration reads them from the standard
- * variables ({@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}, {@code _HEADERS}, {@code _PROTOCOL}, {@code _TIMEOUT},
- * {@code OTEL_SERVICE_NAME}, {@code OTEL_RESOURCE_ATTRIBUTES}, …): none of them is parsed here. The SDK's tracer
+ * variables of the environment map the plugin was given, and from nothing else
+ * ({@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}, {@code _HEADERS}, {@code _PROTOCOL}, {@code _TIMEOUT}, {@code OTEL_SERVICE_NAME}, {@code OTEL_RESOURCE_ATTRIBUTES}, …): none of them is parsed here. The SDK's tracer
  * is not used (spans come from flows, with their own IDs and times: {@link FlowSpans}); only the exporter it
  * configured and the resource are kept.
  *
@@ -53,8 +56,10 @@ final class OtlpConfig {
     }
 
     /**
-     * @param env          the process environment (tests pass their own; the process's own variables are read by the
-     *                     SDK too, and win, as the specification says of the environment)
+     * @param env          the only source of configuration: production passes the process environment; the process's
+     *                     own variables and {@code -Dotel.*} system properties are not read (the SDK's
+     *                     autoconfiguration would lay them over {@code env}, so a test's result would depend on the
+     *                     shell it ran in)
      * @param endpointFlag {@code --otlp-endpoint}, or blank
      * @return null when the SDK is disabled ({@code OTEL_SDK_DISABLED=true})
      */
@@ -62,28 +67,37 @@ final class OtlpConfig {
         AtomicReference<SpanExporter> exporter = new AtomicReference<>();
         AtomicReference<Resource> resource = new AtomicReference<>();
         AtomicReference<Duration> timeout = new AtomicReference<>(Duration.ofSeconds(10));
-        AutoConfiguredOpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
+        ConfigProperties config = config(env, endpointFlag);
+        AutoConfiguredOpenTelemetrySdkBuilder builder = AutoConfiguredOpenTelemetrySdk.builder()
                 .disableShutdownHook() // the proxy closes the sink, which flushes, then this
-                .addPropertiesSupplier(() -> properties(env))
-                .addPropertiesCustomizer(config -> overrides(config, endpointFlag))
-                .addResourceCustomizer((r, config) -> {
+                .addResourceCustomizer((r, c) -> {
                     Resource ours = withDefaults(r, env, version);
                     resource.set(ours);
                     return ours;
                 })
-                .addSpanExporterCustomizer((e, config) -> {
+                .addSpanExporterCustomizer((e, c) -> {
                     exporter.set(e);
-                    timeout.set(config.getDuration("otel.exporter.otlp.traces.timeout",
-                            config.getDuration("otel.exporter.otlp.timeout", Duration.ofSeconds(10))));
+                    timeout.set(c.getDuration("otel.exporter.otlp.traces.timeout",
+                            c.getDuration("otel.exporter.otlp.timeout", Duration.ofSeconds(10))));
                     // The SDK's own span pipeline never sees a span; the exporter is ours (OtlpSink) to use and shut.
                     return SpanExporter.composite();
-                })
-                .build();
+                });
+        // The configuration the builder computed (System.getenv() and -Dotel.* over any supplied defaults) is
+        // replaced whole by ours. The builder's own setConfig is package-private; this is the SDK's public hook for it.
+        AutoConfigureUtil.setConfigPropertiesCustomizer(builder, computed -> config);
+        AutoConfiguredOpenTelemetrySdk sdk = builder.build();
         if (exporter.get() == null) {
             sdk.getOpenTelemetrySdk().close();
             return null;
         }
         return new Configured(exporter.get(), resource.get(), timeout.get().plus(MARGIN), sdk.getOpenTelemetrySdk());
+    }
+
+    /** Everything the SDK is configured with: {@code env}'s {@code OTEL_*} variables, then dnsflow's own settings. */
+    static ConfigProperties config(Map<String, String> env, String endpointFlag) {
+        Map<String, String> all = properties(env);
+        all.putAll(overrides(DefaultConfigProperties.createFromMap(all), endpointFlag));
+        return DefaultConfigProperties.createFromMap(all);
     }
 
     /**
