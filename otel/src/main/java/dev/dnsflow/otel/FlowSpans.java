@@ -1,7 +1,6 @@
 package dev.dnsflow.otel;
 
 import dev.dnsflow.flow.Attempt;
-import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.CorednsSide;
@@ -187,8 +186,7 @@ final class FlowSpans {
         if (names != null && names.upstream(index) != null) {
             k8s(names.upstream(index), a, "dnsflow.upstream.");
         }
-        boolean failed = at.outcome() != AttemptOutcome.ANSWERED && at.outcome() != AttemptOutcome.TRUNCATED;
-        StatusData status = failed ? StatusData.create(StatusCode.ERROR, at.outcome().json()) : StatusData.unset();
+        StatusData status = Sampling.attemptFailed(at.outcome()) ? StatusData.create(StatusCode.ERROR, at.outcome().json()) : StatusData.unset();
         long start = at.sentEpochNanos() > 0 ? at.sentEpochNanos() : flow.timeEpochNanos();
         return new FlowSpan(name(flow), SpanKind.CLIENT, self, server, status, start, start + at.rttMicros() * 1000,
                 a.build(), List.of(), resource, scope);
