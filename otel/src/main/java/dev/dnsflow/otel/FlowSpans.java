@@ -1,7 +1,6 @@
 package dev.dnsflow.otel;
 
 import dev.dnsflow.flow.Attempt;
-import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.ChaosMark;
 import dev.dnsflow.flow.CorednsSide;
@@ -50,10 +49,14 @@ final class FlowSpans {
     static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
     static final AttributeKey<String> FLOW_ID = AttributeKey.stringKey("dnsflow.flow_id");
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("dnsflow.outcome");
-    /** The three message IDs: the pod's own, the one dnsflow received, and the one(s) it sent upstream. */
+    /**
+     * The three message IDs: the pod's own, the one dnsflow received, and the ones it sent upstream (the SERVER span's
+     * list, {@code message_ids}) or the one an attempt sent (a CLIENT span's). A key has one type on every span:
+     * backends that type attributes by key would reject or drop one of the two otherwise.
+     */
     static final AttributeKey<Long> POD_ID = AttributeKey.longKey("dnsflow.message_id.pod");
     static final AttributeKey<Long> RECEIVED_ID = AttributeKey.longKey("dnsflow.message_id.received");
-    static final AttributeKey<List<Long>> SENT_IDS = AttributeKey.longArrayKey("dnsflow.message_id.sent");
+    static final AttributeKey<List<Long>> SENT_IDS = AttributeKey.longArrayKey("dnsflow.message_ids.sent");
     static final AttributeKey<Long> SENT_ID = AttributeKey.longKey("dnsflow.message_id.sent");
     static final AttributeKey<String> ATTEMPT_OUTCOME = AttributeKey.stringKey("dnsflow.attempt.outcome");
     static final AttributeKey<String> CACHE = AttributeKey.stringKey("dnsflow.cache.result");
@@ -183,8 +186,7 @@ final class FlowSpans {
         if (names != null && names.upstream(index) != null) {
             k8s(names.upstream(index), a, "dnsflow.upstream.");
         }
-        boolean failed = at.outcome() != AttemptOutcome.ANSWERED && at.outcome() != AttemptOutcome.TRUNCATED;
-        StatusData status = failed ? StatusData.create(StatusCode.ERROR, at.outcome().json()) : StatusData.unset();
+        StatusData status = Sampling.attemptFailed(at.outcome()) ? StatusData.create(StatusCode.ERROR, at.outcome().json()) : StatusData.unset();
         long start = at.sentEpochNanos() > 0 ? at.sentEpochNanos() : flow.timeEpochNanos();
         return new FlowSpan(name(flow), SpanKind.CLIENT, self, server, status, start, start + at.rttMicros() * 1000,
                 a.build(), List.of(), resource, scope);

@@ -7,7 +7,10 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
+import io.opentelemetry.sdk.autoconfigure.internal.AutoConfigureUtil;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -21,8 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The OTLP exporter and the resource, as the OpenTelemetry SDK's autoconfiguration reads them from the standard
- * variables ({@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}, {@code _HEADERS}, {@code _PROTOCOL}, {@code _TIMEOUT},
- * {@code OTEL_SERVICE_NAME}, {@code OTEL_RESOURCE_ATTRIBUTES}, …): none of them is parsed here. The SDK's tracer
+ * variables of the environment map the plugin was given, and from nothing else
+ * ({@code OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT}, {@code _HEADERS}, {@code _PROTOCOL}, {@code _TIMEOUT}, {@code OTEL_SERVICE_NAME}, {@code OTEL_RESOURCE_ATTRIBUTES}, …): none of them is parsed here. The SDK's tracer
  * is not used (spans come from flows, with their own IDs and times: {@link FlowSpans}); only the exporter it
  * configured and the resource are kept.
  *
@@ -56,8 +59,10 @@ final class OtlpConfig {
     }
 
     /**
-     * @param env          the process environment (tests pass their own; the process's own variables are read by the
-     *                     SDK too, and win, as the specification says of the environment)
+     * @param env          the only source of configuration: production passes the process environment; the process's
+     *                     own variables and {@code -Dotel.*} system properties are not read (the SDK's
+     *                     autoconfiguration would lay them over {@code env}, so a test's result would depend on the
+     *                     shell it ran in)
      * @param endpointFlag {@code --otlp-endpoint}, or blank
      * @return null when the SDK is disabled ({@code OTEL_SDK_DISABLED=true})
      */
@@ -66,24 +71,26 @@ final class OtlpConfig {
         ExportErrors.Attempts attempts = new ExportErrors.Attempts();
         AtomicReference<Resource> resource = new AtomicReference<>();
         AtomicReference<Duration> timeout = new AtomicReference<>(Duration.ofSeconds(10));
-        AutoConfiguredOpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
+        ConfigProperties config = config(env, endpointFlag);
+        AutoConfiguredOpenTelemetrySdkBuilder builder = AutoConfiguredOpenTelemetrySdk.builder()
                 .disableShutdownHook() // the proxy closes the sink, which flushes, then this
-                .addPropertiesSupplier(() -> properties(env))
-                .addPropertiesCustomizer(config -> overrides(config, endpointFlag))
-                .addResourceCustomizer((r, config) -> {
+                .addResourceCustomizer((r, c) -> {
                     Resource ours = withDefaults(r, env, version);
                     resource.set(ours);
                     return ours;
                 })
-                .addSpanExporterCustomizer((e, config) -> {
-                    exporter.set(config.getBoolean("otel.java.exporter.otlp.retry.disabled", false) ? e
+                .addSpanExporterCustomizer((e, c) -> {
+                    exporter.set(c.getBoolean("otel.java.exporter.otlp.retry.disabled", false) ? e
                             : watchingAttempts(e, attempts));
-                    timeout.set(config.getDuration("otel.exporter.otlp.traces.timeout",
-                            config.getDuration("otel.exporter.otlp.timeout", Duration.ofSeconds(10))));
+                    timeout.set(c.getDuration("otel.exporter.otlp.traces.timeout",
+                            c.getDuration("otel.exporter.otlp.timeout", Duration.ofSeconds(10))));
                     // The SDK's own span pipeline never sees a span; the exporter is ours (OtlpSink) to use and shut.
                     return SpanExporter.composite();
-                })
-                .build();
+                });
+        // The configuration the builder computed (System.getenv() and -Dotel.* over any supplied defaults) is
+        // replaced whole by ours. The builder's own setConfig is package-private; this is the SDK's public hook for it.
+        AutoConfigureUtil.setConfigPropertiesCustomizer(builder, computed -> config);
+        AutoConfiguredOpenTelemetrySdk sdk = builder.build();
         if (exporter.get() == null) {
             sdk.getOpenTelemetrySdk().close();
             return null;
@@ -109,6 +116,13 @@ final class OtlpConfig {
         }
         configured.shutdown();
         return ours;
+    }
+
+    /** Everything the SDK is configured with: {@code env}'s {@code OTEL_*} variables, then dnsflow's own settings. */
+    static ConfigProperties config(Map<String, String> env, String endpointFlag) {
+        Map<String, String> all = properties(env);
+        all.putAll(overrides(DefaultConfigProperties.createFromMap(all), endpointFlag));
+        return DefaultConfigProperties.createFromMap(all);
     }
 
     /**

@@ -40,19 +40,24 @@ record Sampling(double ratio, long slowMicros) {
 
     /**
      * No answer, an answer dnsflow wrote because something failed, SERVFAIL or REFUSED (from anyone), an attempt that
-     * timed out or failed, or a chaos rule's doing.
+     * failed ({@link #attemptFailed}: the attempts whose spans are ERROR), or a chaos rule's doing.
      */
     static boolean failed(Flow flow) {
         if (flow.chaos() != null || !answered(flow.outcome()) || flow.response() == null || badRcode(flow.response().rcode())) {
             return true;
         }
         for (Attempt a : flow.attempts()) {
-            if (a.outcome() == AttemptOutcome.TIMEOUT || a.outcome() == AttemptOutcome.ERROR) {
+            if (attemptFailed(a.outcome())) {
                 return true;
             }
         }
         CorednsSide coredns = flow.get(CorednsSide.KEY);
         return coredns != null && (coredns.respondedEpochNanos() == 0 || badRcode(coredns.rcode()));
+    }
+
+    /** Every attempt that got no usable answer: timed out, failed, or abandoned at shutdown. Its span is ERROR. */
+    static boolean attemptFailed(AttemptOutcome outcome) {
+        return outcome != AttemptOutcome.ANSWERED && outcome != AttemptOutcome.TRUNCATED;
     }
 
     static boolean answered(Outcome outcome) {

@@ -18,7 +18,8 @@ import java.util.Locale;
  * <p>The trace ID is the first 16 bytes of SHA-256 over a key, chosen in this order:
  * <ol>
  * <li>the flow came through a node's dnsflow ({@code via.nodelocal}): that node and its flow ID;</li>
- * <li>the flow is the node's own ({@code hand_off} mark): its node and its own flow ID — the same key;</li>
+ * <li>the flow is the node's own ({@code hand_off} mark): its node as the hand-off sent it (cut to 63 ASCII bytes,
+ * empty when left out: {@link HandOffMark#sentNode()}) and its own flow ID — the same key;</li>
  * <li>otherwise the pod's query: the asker's address and port (the origin when known, else the client), its
  * message ID, the question name (lower case) and type, and the second it arrived (CoreDNS's receipt when the
  * sidecar joined it, else dnsflow's).</li>
@@ -55,7 +56,7 @@ final class TraceIds {
         }
         HandOffMark mark = flow.get(HandOffMark.KEY);
         if (mark != null) {
-            return handedOff(mark.node(), flow.id());
+            return handedOff(mark.sentNode(), flow.id()); // what the hop behind CoreDNS read, not the full name
         }
         Origin o = flow.origin();
         boolean fromOrigin = o != null && o.ip() != null && o.port() > 0;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.metrics.ProxyMetrics;
+import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.time.Duration;
@@ -43,6 +44,20 @@ class FlowTracesTest {
     }
 
     @Test
+    void everyAttributeKeyHasOneTypeOnEverySpan() {
+        List<Collector.Received> spans = export(1.0, Flows.answered("F1"), Flows.retried("F2"), Flows.timedOut("F3"),
+                Flows.joined("F4"), Flows.chaosDropped("F5"), Flows.corednsDropped("F6"));
+
+        Map<String, java.util.Set<AnyValue.ValueCase>> types = new java.util.TreeMap<>();
+        for (Collector.Received s : spans) {
+            s.span().getAttributesList().forEach(kv -> types.computeIfAbsent(kv.getKey(), k -> new java.util.TreeSet<>())
+                    .add(kv.getValue().getValueCase()));
+        }
+        assertThat(types).containsKeys("dnsflow.message_id.sent", "dnsflow.message_ids.sent")
+                .allSatisfy((key, cases) -> assertThat(cases).as(key).hasSize(1));
+    }
+
+    @Test
     void anAnsweredFlowIsAServerSpanWithTheQuestionAndAnswersAndAClientSpanPerAttempt() {
         List<Collector.Received> spans = export(1.0, Flows.answered("F1"));
 
@@ -63,7 +78,8 @@ class FlowTracesTest {
         assertThat(server.number("client.port")).isEqualTo(40000);
         assertThat(server.string("network.transport")).isEqualTo("udp");
         assertThat(server.number("dnsflow.message_id.received")).isEqualTo(4242);
-        assertThat(server.attribute("dnsflow.message_id.sent").getArrayValue().getValues(0).getIntValue()).isEqualTo(777);
+        assertThat(server.attribute("dnsflow.message_ids.sent").getArrayValue().getValues(0).getIntValue()).isEqualTo(777);
+        assertThat(server.attribute("dnsflow.message_id.sent")).as("the attempts' scalar key").isNull();
         assertThat(server.string("dnsflow.outcome")).isEqualTo("answered");
         assertThat(server.span().getStatus().getCode()).isEqualTo(Status.StatusCode.STATUS_CODE_UNSET);
         assertThat(server.resourceString("service.name")).isEqualTo("dnsflow");

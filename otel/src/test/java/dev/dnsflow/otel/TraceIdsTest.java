@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dnsflow.flow.CorednsSide;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.Origin;
+import dev.dnsflow.handoff.HandOffCodes;
 import dev.dnsflow.handoff.HandOffMark;
+import dev.dnsflow.handoff.HandOffWire;
 import dev.dnsflow.handoff.Via;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +24,39 @@ class TraceIdsTest {
         assertThat(TraceIds.traceId(behind)).isEqualTo(TraceIds.traceId(atNode));
         assertThat(TraceIds.traceId(Flows.answered("01OTHERFLOW").with(Via.KEY, new Via("worker-2", "01NODEFLOW"))))
                 .as("another node's flow of the same ID").isNotEqualTo(TraceIds.traceId(atNode));
+    }
+
+    @Test
+    void theNodeKeysOnItsNameAsTheHandOffSentItWhenTheFullNameIsLongerOrNotAscii() {
+        String node = "wörker-" + "x".repeat(63); // 70 characters; the wire carries 63 ASCII bytes
+        Flow atNode = Flows.answered("01NODEFLOW").with(HandOffMark.KEY, new HandOffMark(node));
+        Flow behind = Flows.answered("01OTHERFLOW").with(Via.KEY, readBack(HandOffWire.nodeBytes(node), "01NODEFLOW"));
+
+        assertThat(behind.get(Via.KEY).node()).hasSize(HandOffWire.MAX_NODE);
+        assertThat(TraceIds.traceId(behind)).isEqualTo(TraceIds.traceId(atNode));
+    }
+
+    @Test
+    void aHandOffThatLeftTheNodeOutKeysBothHopsOnNoName() {
+        Flow atNode = Flows.answered("01NODEFLOW").with(HandOffMark.KEY, new HandOffMark("worker-1", false));
+        Flow behind = Flows.answered("01OTHERFLOW").with(Via.KEY, readBack(new byte[0], "01NODEFLOW"));
+
+        assertThat(behind.get(Via.KEY).node()).isNull();
+        assertThat(TraceIds.traceId(behind)).isEqualTo(TraceIds.traceId(atNode));
+    }
+
+    /** The hop behind CoreDNS's Via, from the hand-off's options as {@link HandOffWire.Reader} reads them. */
+    private static Via readBack(byte[] node, String flowId) {
+        HandOffCodes codes = HandOffCodes.DEFAULT;
+        HandOffWire.Reader reader = new HandOffWire.Reader(codes);
+        ByteBuf ip = Unpooled.wrappedBuffer(new byte[] {10, 0, 0, 9});
+        ByteBuf flow = Unpooled.copiedBuffer(flowId, StandardCharsets.US_ASCII);
+        ByteBuf name = Unpooled.wrappedBuffer(node);
+        reader.read(ip, codes.clientIp(), 0, 4);
+        reader.read(flow, codes.flow(), 0, flow.readableBytes());
+        reader.read(name, codes.node(), 0, node.length);
+        HandOffWire.HandOff h = reader.result();
+        return new Via(h.node(), h.flow());
     }
 
     @Test

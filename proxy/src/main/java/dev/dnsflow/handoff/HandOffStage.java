@@ -42,6 +42,8 @@ public final class HandOffStage implements Stage {
 
     private final HandOffCodes codes;
     private final byte[] node;
+    /** The flow's mark when the node name is left out, so both hops key its trace on the same (empty) name. */
+    private final HandOffMark nodeLeftOut;
     private final Counter skipped;
     private final HandOffZones zones;
     private final IntPredicate echoed;
@@ -54,6 +56,7 @@ public final class HandOffStage implements Stage {
     public HandOffStage(HandOffCodes codes, String node, Counter skipped, HandOffZones zones, IntPredicate context) {
         this.codes = codes;
         this.node = HandOffWire.nodeBytes(node);
+        this.nodeLeftOut = new HandOffMark(node == null || node.isEmpty() ? null : node, false);
         this.skipped = skipped;
         this.zones = zones;
         this.echoed = code -> codes.isHandOff(code) || context.test(code);
@@ -86,6 +89,7 @@ public final class HandOffStage implements Stage {
                 next.serve(exchange);
                 return;
             }
+            exchange.facts().extend(HandOffMark.KEY, nodeLeftOut);
         }
         ByteBuf m = exchange.growQuery(HandOffWire.growth(opt, HandOffWire.optionBytes(ip, flow, name)));
         if (!opt.edns()) {
