@@ -37,6 +37,16 @@ class TraceIdsTest {
     }
 
     @Test
+    void aNodeNameWithSpacesOrControlCharactersStillLinksBothHops() {
+        String node = "my node\t1"; // --node-name is free text; the reader refuses a hand-off with such bytes
+        Flow atNode = Flows.answered("01NODEFLOW").with(HandOffMark.KEY, new HandOffMark(node));
+        Flow behind = Flows.answered("01OTHERFLOW").with(Via.KEY, readBack(HandOffWire.nodeBytes(node), "01NODEFLOW"));
+
+        assertThat(behind.get(Via.KEY).node()).isEqualTo("my?node?1");
+        assertThat(TraceIds.traceId(behind)).isEqualTo(TraceIds.traceId(atNode));
+    }
+
+    @Test
     void aHandOffThatLeftTheNodeOutKeysBothHopsOnNoName() {
         Flow atNode = Flows.answered("01NODEFLOW").with(HandOffMark.KEY, new HandOffMark("worker-1", false));
         Flow behind = Flows.answered("01OTHERFLOW").with(Via.KEY, readBack(new byte[0], "01NODEFLOW"));

@@ -89,7 +89,13 @@ public final class HandOffWire {
     /** The node name as sent: ASCII, at most {@link #MAX_NODE} bytes. */
     public static byte[] nodeBytes(String node) {
         byte[] b = node == null ? new byte[0] : node.getBytes(StandardCharsets.US_ASCII);
-        return b.length <= MAX_NODE ? b : java.util.Arrays.copyOf(b, MAX_NODE);
+        b = b.length <= MAX_NODE ? b : java.util.Arrays.copyOf(b, MAX_NODE);
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] <= 0x20 || b[i] >= 0x7f) { // a space or control byte: the reader would reject the whole hand-off
+                b[i] = '?';
+            }
+        }
+        return b;
     }
 
     /**
