@@ -43,7 +43,11 @@ final class OtlpSink implements FlowSink {
     static final long FLUSH_MILLIS = 5000;
     private static final Logger LOG = Logger.getLogger(OtlpSink.class.getName());
 
+    /** A flow to export, with its trace ID when sampling needed it already (else null: the thread computes it). */
     private record Queued(Flow flow, long[] traceId) {
+        long[] traceIdOrCompute() {
+            return traceId != null ? traceId : TraceIds.traceId(flow);
+        }
     }
 
     private final SpanExporter exporter;
@@ -108,9 +112,13 @@ final class OtlpSink implements FlowSink {
 
     @Override
     public void accept(Flow flow) {
-        long[] traceId = TraceIds.traceId(flow);
-        if (!sampling.keep(flow, traceId[1])) {
-            return;
+        // The trace ID (a SHA-256) only when the ratio must decide: a kept flow's is made on the export thread.
+        long[] traceId = null;
+        if (!sampling.keptWhatever(flow)) {
+            traceId = TraceIds.traceId(flow);
+            if (!sampling.byTraceId(traceId[1])) {
+                return;
+            }
         }
         if (closing || !queue.offer(new Queued(flow, traceId))) {
             metrics.flowDropped(NAME);
@@ -161,7 +169,7 @@ final class OtlpSink implements FlowSink {
             int sent = 0;
             for (Queued q : flows) {
                 try {
-                    batch.addAll(spans.spans(q.flow(), q.traceId()));
+                    batch.addAll(spans.spans(q.flow(), q.traceIdOrCompute()));
                 } catch (RuntimeException e) { // a flow the mapping did not foresee: lose it, not the thread
                     lost(1, "a flow could not be made into spans", e);
                     continue;

@@ -22,7 +22,12 @@ record Sampling(double ratio, long slowMicros) {
     }
 
     boolean keep(Flow flow, long traceIdLow) {
-        return failed(flow) || slow(flow) || byTraceId(traceIdLow);
+        return keptWhatever(flow) || byTraceId(traceIdLow);
+    }
+
+    /** Whether the flow is kept whatever its trace ID: failed, slow, or every flow kept. */
+    boolean keptWhatever(Flow flow) {
+        return ratio >= 1 || failed(flow) || slow(flow);
     }
 
     boolean byTraceId(long traceIdLow) {
