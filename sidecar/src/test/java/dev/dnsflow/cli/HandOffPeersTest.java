@@ -19,6 +19,7 @@ import dev.dnsflow.peers.Peers;
 import dev.dnsflow.sidecar.FrameStreamsReceiver;
 import dev.dnsflow.sidecar.Main;
 import dev.dnsflow.testing.CliRun;
+import dev.dnsflow.testing.OtlpCollector;
 import dev.dnsflow.testing.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -59,7 +61,7 @@ import org.xbill.DNS.Rcode;
  * ({@code lost_between_nodelocal_and_coredns}; over TCP dnsdist closes the connection, so nodelocal's attempts fail
  * rather than time out), an answer lost upstream of the sidecar (its chaos
  * {@code upstream-drop}: {@code chaos}, never one of the node hop's verdicts), a second query answered from
- * nodelocal's cache ({@code answered_from_node_cache}).
+ * nodelocal's cache ({@code answered_from_node_cache}); and both export one query as one OpenTelemetry trace.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(120)
@@ -83,6 +85,8 @@ class HandOffPeersTest {
     /** What the sidecar sent NSD, byte for byte: its own dnstap's FORWARDER_QUERY messages. */
     private final List<Dnstap> taps = new CopyOnWriteArrayList<>();
     private Path dir;
+    /** Where both dnsflows export their traces ({@code --otlp-endpoint}). */
+    private OtlpCollector collector;
 
     @BeforeAll
     void start() throws Exception {
@@ -91,6 +95,8 @@ class HandOffPeersTest {
         NsdServer nsd = NsdServer.start();
         open.add(nsd);
         dir = Files.createTempDirectory("dnsflow-handoff-peers-");
+        collector = new OtlpCollector();
+        open.add(collector);
         Path sidecarTap = dir.resolve("sidecar-out.sock");
         open.add(new FrameStreamsReceiver("unix:" + sidecarTap, frame -> {
             try {
@@ -110,7 +116,8 @@ class HandOffPeersTest {
                 "--timeout", "200ms", "--deadline", "600ms", "--max-fails", "1000",
                 "--hand-off-from", "127.0.0.0/8", "--dnstap-listen", "unix:" + dnstapIn,
                 "--dnstap", "unix:" + sidecarTap, "--dnstap-identity", "coredns-side",
-                "--chaos-rule", "upstream-drop name=" + upstream + " rule=lost-upstream");
+                "--chaos-rule", "upstream-drop name=" + upstream + " rule=lost-upstream",
+                "--otlp-endpoint", collector.endpoint());
         Peers.waitForDns(sidecar, START, sidecarProcess.process(), sidecarProcess::output);
         awaitFile(dnstapIn, sidecarProcess);
 
@@ -129,7 +136,7 @@ class HandOffPeersTest {
                 "--node-name", "worker-1", "--admin", "127.0.0.1:" + nodelocalAdminPort, "--health", "off",
                 "--metrics", "off", "--threads", "1", "--flow-buffer", "1000",
                 "--timeout", "1200ms", "--deadline", "2000ms", "--max-fails", "1000",
-                "--chaos-rule", "drop name=" + atNode + " rule=drop-at-node");
+                "--chaos-rule", "drop name=" + atNode + " rule=drop-at-node", "--otlp-endpoint", collector.endpoint());
         Peers.waitForDns(nodelocal, START, nodelocalProcess.process(), nodelocalProcess::output);
 
         // The whole chain answers, and the sidecar is seen answering (diagnose needs its side read at all).
@@ -318,6 +325,40 @@ class HandOffPeersTest {
         assertThat(d.path("verdict").asText()).as(d.toString()).isEqualTo("chaos");
         assertThat(d.path("message").asText()).contains("lost-upstream");
         assertThat(d.toString()).doesNotContain("nodelocal");
+    }
+
+    @Test
+    void bothDnsflowProcessesExportDigsQueryAsOneTraceWithTheNodesSpanAtItsRoot() throws Exception {
+        String traced = "t" + ok;
+        assertThat(Dig.dig(nodelocal, traced, "A").status()).isEqualTo("NOERROR");
+
+        // nodelocal: SERVER and a CLIENT to dnsdist; the sidecar: coredns (dnsdist's part), SERVER, a CLIENT to NSD
+        Span first = collector.await(s -> traced.equals(OtlpCollector.attribute(s, "dns.question.name")), 1).get(0);
+        List<Span> spans = collector.await(s -> s.getTraceId().equals(first.getTraceId()), 5);
+        assertThat(spans).as("one trace, both processes: %s", spans).hasSize(5)
+                .allSatisfy(s -> assertThat(s.getName()).isIn("coredns", "DNS A " + traced));
+        Span nodeServer = only(spans, s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER && s.getParentSpanId().isEmpty());
+        Span coredns = only(spans, s -> s.getName().equals("coredns"));
+        Span sidecarServer = only(spans, s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER && !s.getName().equals("coredns")
+                && !s.getParentSpanId().isEmpty());
+        assertThat(OtlpCollector.attribute(nodeServer, "client.address")).as("dig, at the node").isEqualTo("127.0.0.1");
+        assertThat(coredns.getParentSpanId()).as("CoreDNS's part hangs under the node's span")
+                .isEqualTo(nodeServer.getSpanId());
+        assertThat(sidecarServer.getParentSpanId()).isEqualTo(coredns.getSpanId());
+        Span toDnsdist = only(spans, s -> s.getParentSpanId().equals(nodeServer.getSpanId())
+                && s.getKind() == Span.SpanKind.SPAN_KIND_CLIENT);
+        Span toNsd = only(spans, s -> s.getParentSpanId().equals(sidecarServer.getSpanId()));
+        assertThat(OtlpCollector.attribute(toDnsdist, "server.port")).isEqualTo(Integer.toString(dnsdist.address().getPort()));
+        assertThat(OtlpCollector.attribute(toDnsdist, "network.transport")).as("force_tcp").isEqualTo("tcp");
+        assertThat(OtlpCollector.attribute(toNsd, "network.transport")).as("dnsdist kept TCP, and so does the sidecar")
+                .isEqualTo("tcp");
+        assertThat(OtlpCollector.attribute(toNsd, "server.port")).isNotEqualTo(OtlpCollector.attribute(toDnsdist, "server.port"));
+    }
+
+    private static Span only(List<Span> spans, Predicate<Span> which) {
+        List<Span> found = spans.stream().filter(which).toList();
+        assertThat(found).as("spans: %s", spans).hasSize(1);
+        return found.get(0);
     }
 
     @Test
