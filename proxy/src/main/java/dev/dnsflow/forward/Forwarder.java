@@ -270,6 +270,11 @@ final class Forwarder {
             if (waiting == AttemptOutcome.TIMEOUT) {
                 f.upstream.metrics().timeout();
                 f.upstream.failed();
+                if (!(f.carrier instanceof UdpUpstreamSocket)) {
+                    // The deadline, not the attempt timer, ends the last attempt with the defaults (3 x 700 ms
+                    // against 1800 ms): its TCP connection is as stuck as one whose attempt timed out.
+                    f.carrier.timedOut();
+                }
             }
             f.settle(waiting, now);
         }
