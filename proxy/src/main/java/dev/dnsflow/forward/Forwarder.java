@@ -133,9 +133,7 @@ final class Forwarder {
             DnsHeader.setId(f.exchange.query(), f.wireId);
             UdpUpstreamSocket s = (UdpUpstreamSocket) f.carrier;
             loop.flusher().write(s.channel, new DatagramPacket(f.exchange.query().retainedDuplicate(), u.address()));
-        } else {
-            DnsHeader.setId(f.exchange.query(), f.wireId); // written when the connection is up
-        }
+        } // TCP: TcpUpstream.send set the ID before writing
         return true;
     }
 
@@ -270,6 +268,11 @@ final class Forwarder {
             if (waiting == AttemptOutcome.TIMEOUT) {
                 f.upstream.metrics().timeout();
                 f.upstream.failed();
+                if (!(f.carrier instanceof UdpUpstreamSocket)) {
+                    // The deadline, not the attempt timer, ends the last attempt with the defaults (3 x 700 ms
+                    // against 1800 ms): its TCP connection is as stuck as one whose attempt timed out.
+                    f.carrier.timedOut();
+                }
             }
             f.settle(waiting, now);
         }
@@ -317,6 +320,11 @@ final class Forwarder {
     /** The UDP sockets towards {@code upstream} (tests reach their ID spaces through it). */
     UdpUpstreamPool udpPool(int upstream) {
         return udp[upstream];
+    }
+
+    /** The TCP connections towards {@code upstream} (tests see its retired ones through it). */
+    TcpUpstream tcpUpstream(int upstream) {
+        return tcp[upstream];
     }
 
     void close() {

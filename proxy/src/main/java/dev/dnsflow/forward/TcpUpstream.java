@@ -1,6 +1,7 @@
 package dev.dnsflow.forward;
 
 import dev.dnsflow.flow.Transport;
+import dev.dnsflow.wire.DnsHeader;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -12,7 +13,9 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One event loop's TCP connection to one upstream, reused for many queries and pipelined (RFC 7766):
@@ -24,13 +27,16 @@ import java.util.List;
  * the old one closes once its other attempts are answered or given up. A server may answer a connection's queries
  * in order (dnsdist without {@code maxInFlight}, for one), and then a query it never answers holds back every
  * query pipelined behind it: the retries would all be lost the same way. CoreDNS's forward, which takes a
- * connection per query, never meets this.
+ * connection per query, never meets this. Retired connections are kept until they close, so shutdown closes them
+ * too; each retirement counts {@code dnsflow_upstream_errors_total{reason="tcp_retired"}} (connection churn).
  */
 final class TcpUpstream {
     private final Forwarder forwarder;
     private final Upstream upstream;
     private final Bootstrap bootstrap;
     private Connection current;
+    /** Retired connections still open: their remaining attempts wait for answers. */
+    private final Set<Connection> retired = new LinkedHashSet<>();
 
     TcpUpstream(Forwarder forwarder, Upstream upstream, Bootstrap bootstrap) {
         this.forwarder = forwarder;
@@ -49,6 +55,8 @@ final class TcpUpstream {
             return false;
         }
         f.started(upstream, c, id, Transport.TCP, now);
+        // Before the write: a transport may copy the bytes then (a heap buffer into a direct one), not at the flush.
+        DnsHeader.setId(f.exchange.query(), id);
         c.lastUsed = now;
         if (c.connected) {
             c.write(f);
@@ -69,6 +77,14 @@ final class TcpUpstream {
         if (current != null && current.channel != null) {
             current.channel.close();
         }
+        for (Connection c : List.copyOf(retired)) {
+            c.channel.close();
+        }
+    }
+
+    /** Retired connections not yet closed (tests). */
+    int retiredOpen() {
+        return retired.size();
     }
 
     /** One connection and the attempts riding on it. */
@@ -123,7 +139,11 @@ final class TcpUpstream {
 
         @Override
         public void timedOut() {
-            retired = true;
+            if (!retired && !closed) {
+                retired = true;
+                TcpUpstream.this.retired.add(this);
+                upstream.metrics().error("tcp_retired");
+            }
             if (current == this) {
                 current = null;
             }
@@ -159,6 +179,7 @@ final class TcpUpstream {
 
         private void failAll() {
             closed = true;
+            TcpUpstream.this.retired.remove(this);
             pending.clear();
             List<InFlight> live = new ArrayList<>();
             ids.forEachLive((id, f) -> live.add(f));

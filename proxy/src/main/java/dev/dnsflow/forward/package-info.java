@@ -35,7 +35,8 @@
  * {@code dnsflow_upstream_requests_total{upstream,transport}}, {@code dnsflow_upstream_responses_total{upstream,rcode}},
  * {@code dnsflow_upstream_timeouts_total{upstream}}, {@code dnsflow_upstream_noncompliant_total{upstream,reason}}
  * (wrong_source, unknown_id, not_response, question_mismatch, malformed),
- * {@code dnsflow_upstream_errors_total{upstream,reason}} (id_exhausted, udp_unavailable, tcp_connect, tcp_closed, …),
+ * {@code dnsflow_upstream_errors_total{upstream,reason}} (id_exhausted, udp_unavailable, tcp_connect, tcp_closed,
+ * tcp_retired: a TCP connection taken out of use after an attempt on it timed out, once per connection, …),
  * {@code dnsflow_upstream_healthy{upstream}}, {@code dnsflow_upstream_inflight{upstream}}.
  */
 package dev.dnsflow.forward;

@@ -2,6 +2,8 @@ package dev.dnsflow.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dnsflow.flow.AttemptOutcome;
+import dev.dnsflow.flow.Flow;
 import dev.dnsflow.forward.ForwardOptions;
 import dev.dnsflow.forward.ForwardZone;
 import dev.dnsflow.testing.DnsClient;
@@ -51,6 +53,51 @@ class TcpRetireOnTimeoutTest {
 
                 Message next = DnsClient.udp(proxy.address(), Wire.query("next.cluster.local.", Type.A, 2).toWire(), 3000);
                 assertThat(next.getRcode()).as("not stuck behind the unanswered query").isEqualTo(Rcode.NOERROR);
+            }
+        }
+    }
+
+    /**
+     * The defaults (700 ms per attempt, 1800 ms overall, 3 attempts) end the last attempt by the deadline, before
+     * its own timer: that connection is just as stuck and must be retired too, or the next query is pipelined behind
+     * the unanswered one and answered only by its retry, a full timeout later.
+     */
+    @Test
+    void aTcpAttemptEndedByTheDeadlineRetiresItsConnectionToo() throws Exception {
+        Set<InetSocketAddress> stuck = ConcurrentHashMap.newKeySet();
+        try (ScriptedUpstream up = ScriptedUpstream.start((q, reply) -> {
+            if (q.message().getQuestion().getName().toString().startsWith("lost.")) {
+                stuck.add(q.from());
+            } else if (!stuck.contains(q.from())) {
+                reply.send(Wire.answer(q.message(), "192.0.2.7"));
+            }
+        })) {
+            // 150 ms per attempt, 400 ms overall, attempts to spare: the third attempt is cut by the deadline.
+            ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(Duration.ofMillis(150), Duration.ofMillis(400))
+                    .maxAttempts(10).health(1000, Duration.ofSeconds(30)).build();
+            ProxyConfig config = ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(up.address()))
+                    .eventLoops(1).forward(forward)
+                    .zones(List.of(new ForwardZone("cluster.local", List.of(up.address()), true))).build();
+            try (DnsProxy proxy = DnsProxy.start(config)) {
+                Message lost = DnsClient.udp(proxy.address(), Wire.query("lost.cluster.local.", Type.A, 1).toWire(), 3000);
+                assertThat(lost.getRcode()).isEqualTo(Rcode.SERVFAIL);
+                proxy.recorder().drain(2000);
+                Flow lostFlow = proxy.ring().newest(1, f -> f.query().name().startsWith("lost.")).get(0);
+                assertThat(lostFlow.attempts()).as("the deadline, not the attempt timer, ended it").hasSizeLessThan(10);
+                List<InetSocketAddress> lostFrom = up.received().stream()
+                        .filter(r -> r.message().getQuestion().getName().toString().startsWith("lost."))
+                        .map(ScriptedUpstream.Received::from).toList();
+
+                Message next = DnsClient.udp(proxy.address(), Wire.query("next.cluster.local.", Type.A, 2).toWire(), 3000);
+                assertThat(next.getRcode()).isEqualTo(Rcode.NOERROR);
+                proxy.recorder().drain(2000);
+                Flow nextFlow = proxy.ring().newest(1, f -> f.query().name().startsWith("next.")).get(0);
+                assertThat(nextFlow.attempts()).extracting(a -> a.outcome()).as("answered at once, not after a timeout")
+                        .containsExactly(AttemptOutcome.ANSWERED);
+                List<InetSocketAddress> nextFrom = up.received().stream()
+                        .filter(r -> r.message().getQuestion().getName().toString().startsWith("next."))
+                        .map(ScriptedUpstream.Received::from).toList();
+                assertThat(nextFrom).as("on a new connection").hasSize(1).doesNotContainAnyElementsOf(lostFrom);
             }
         }
     }

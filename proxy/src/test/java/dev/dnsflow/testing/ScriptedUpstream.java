@@ -46,6 +46,7 @@ public final class ScriptedUpstream implements AutoCloseable {
     private final DatagramSocket udp;
     private final ServerSocket tcp;
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<InetSocketAddress> closedTcp = new CopyOnWriteArrayList<>();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "scripted-upstream");
         t.setDaemon(true);
@@ -96,6 +97,11 @@ public final class ScriptedUpstream implements AutoCloseable {
 
     public List<Received> received() {
         return received;
+    }
+
+    /** The TCP connections the client closed, by their source address, in the order they closed. */
+    public List<InetSocketAddress> closedTcp() {
+        return closedTcp;
     }
 
     private void serveUdp() {
@@ -171,6 +177,9 @@ public final class ScriptedUpstream implements AutoCloseable {
             }
         } catch (IOException e) {
             // client went away
+            if (!closed) {
+                closedTcp.add((InetSocketAddress) socket.getRemoteSocketAddress());
+            }
         }
     }
 

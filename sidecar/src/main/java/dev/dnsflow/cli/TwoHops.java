@@ -24,7 +24,10 @@ import java.util.TreeSet;
  * <li>{@code dropped_at_nodelocal}: the node's flow has no answer and never went on (no attempt, or a chaos drop).</li>
  * <li>{@code lost_between_nodelocal_and_coredns}: the node's attempts timed out or failed (a connection closed or
  *     refused: how a drop shows over TCP, NodeLocal's {@code force_tcp}) and no CoreDNS-side flow carries its ID (only
- *     said when the CoreDNS side is being read at all).</li>
+ *     said when the CoreDNS side is being read at all). An attempt that never went out (ID {@code -1}: no free ID, no
+ *     socket) is not one sent; a failed one counts only if no attempt of the flow was answered. A refused connection
+ *     (CoreDNS down) and one closed after the query was written (a drop) are both {@code error} in the flow, so the
+ *     message cannot tell them apart.</li>
  * <li>{@code answered_from_node_cache}: the node answered from its cache ({@code "cache":{"result":"hit"}}).</li>
  * </ul>
  */
@@ -130,12 +133,19 @@ final class TwoHops {
             }
             int timedOut = 0;
             int failed = 0;
+            boolean answered = false;
             for (Attempt a : f.attempts()) {
                 if (a.outcome() == AttemptOutcome.TIMEOUT) {
                     timedOut++;
-                } else if (a.outcome() == AttemptOutcome.ERROR) {
+                } else if (a.outcome() == AttemptOutcome.ERROR && a.id() >= 0) {
                     failed++; // over TCP (NodeLocal's force_tcp) a drop shows as a closed connection, not a timeout
                 }
+                answered |= a.outcome() == AttemptOutcome.ANSWERED || a.outcome() == AttemptOutcome.TRUNCATED;
+            }
+            if (answered) {
+                // Another attempt was answered (from CoreDNS's cache, say, so no flow behind it names the node's
+                // flow): a failed connection is then no sign of a loss. A timed-out attempt still is.
+                failed = 0;
             }
             if (corednsSide && timedOut + failed > 0) {
                 lost++;

@@ -304,6 +304,8 @@ class HandOffPeersTest {
         JsonNode d = diagnose(atDnsdist, 1);
         assertThat(d.path("verdict").asText()).as(d.toString()).isEqualTo("lost_between_nodelocal_and_coredns");
         assertThat(d.path("message").asText()).contains("node worker-1");
+        assertThat(d.path("message").asText()).as("over TCP dnsdist closes the connection on a drop: no timeouts")
+                .contains("sent 1 queries to CoreDNS (3 attempts failed (connection closed or refused))");
         assertThat(flows(sidecarAdmin, atDnsdist)).as("the sidecar never got it").isEmpty();
     }
 

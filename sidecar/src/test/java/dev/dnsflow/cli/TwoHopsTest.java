@@ -148,6 +148,52 @@ class TwoHopsTest {
                 + "2 attempts failed (connection closed or refused))");
     }
 
+    /** An attempt that never went out (no free ID, no socket: {@code InFlight.failedToStart}), ID -1. */
+    private static Attempt neverSent() {
+        return new Attempt("10.96.0.10:53", Transport.TCP, -1, T0, 0, AttemptOutcome.ERROR);
+    }
+
+    private static FlowResponse servfail() {
+        return new FlowResponse(Rcode.SERVFAIL, 0, 0, false, new byte[0]);
+    }
+
+    @Test
+    void attemptsThatNeverWentOutAreNotQueriesSentToCoredns() throws Exception {
+        Flow unsent = atNode("n18", Outcome.SERVFAIL, servfail(), null, null, neverSent(), neverSent());
+        Flow reached = atNode("n19", Outcome.ANSWERED, ok(), null, null, attempt(AttemptOutcome.ANSWERED));
+
+        Diagnosis.Result r = diagnose(false, unsent, reached, behindCoredns("n19"));
+
+        assertThat(r.verdict().verdict().code()).isNotEqualTo("lost_between_nodelocal_and_coredns");
+        assertThat(r.also()).extracting(f -> f.verdict().code()).doesNotContain("lost_between_nodelocal_and_coredns");
+
+        // Next to one that did go out and timed out, only that one is counted.
+        Flow timedOut = atNode("n20", Outcome.SERVFAIL, servfail(), null, null, neverSent(), attempt(AttemptOutcome.TIMEOUT));
+        Diagnosis.Result mixed = diagnose(false, timedOut, unsent, reached, behindCoredns("n19"));
+        assertThat(mixed.verdict().verdict().code()).isEqualTo("lost_between_nodelocal_and_coredns");
+        assertThat(mixed.verdict().message()).startsWith("nodelocal on node worker-1 sent 1 queries to CoreDNS (1 attempts timed out)"
+                + " that no dnsflow");
+    }
+
+    /** CoreDNS answered the retry from its cache: no flow behind it names the node's flow, yet nothing was lost. */
+    @Test
+    void aFailedConnectionBeforeAnAnswerIsNotALoss() throws Exception {
+        Flow answered = atNode("n21", Outcome.ANSWERED, ok(), null, null, attempt(AttemptOutcome.ERROR), attempt(AttemptOutcome.ANSWERED));
+        Flow reached = atNode("n22", Outcome.ANSWERED, ok(), null, null, attempt(AttemptOutcome.ANSWERED));
+
+        Diagnosis.Result r = diagnose(false, answered, reached, behindCoredns("n22"));
+
+        assertThat(r.verdict().verdict().code()).isNotEqualTo("lost_between_nodelocal_and_coredns");
+        assertThat(r.also()).extracting(f -> f.verdict().code()).doesNotContain("lost_between_nodelocal_and_coredns");
+
+        // A flow whose connections all failed, without an answer, still is.
+        Flow closed = atNode("n23", Outcome.SERVFAIL, servfail(), null, null, attempt(AttemptOutcome.ERROR), attempt(AttemptOutcome.ERROR));
+        Diagnosis.Result both = diagnose(false, answered, closed, reached, behindCoredns("n22"));
+        assertThat(both.verdict().verdict().code()).isEqualTo("lost_between_nodelocal_and_coredns");
+        assertThat(both.verdict().message()).startsWith("nodelocal on node worker-1 sent 1 queries to CoreDNS"
+                + " (2 attempts failed (connection closed or refused))");
+    }
+
     @Test
     void withoutTheCorednsSideANodeTimeoutIsNotCalledLostBetweenTheHops() throws Exception {
         Flow lost = atNode("n5", Outcome.SERVFAIL, new FlowResponse(Rcode.SERVFAIL, 0, 0, false, new byte[0]), null, null,
