@@ -29,20 +29,8 @@ class TcpRetireOnTimeoutTest {
 
     @Test
     void aTimedOutTcpAttemptRetiresItsConnectionSoLaterQueriesAreAnswered() throws Exception {
-        Set<InetSocketAddress> stuck = ConcurrentHashMap.newKeySet();
-        try (ScriptedUpstream up = ScriptedUpstream.start((q, reply) -> {
-            if (q.message().getQuestion().getName().toString().startsWith("lost.")) {
-                stuck.add(q.from()); // never answered: this connection is stuck from now on
-            } else if (!stuck.contains(q.from())) {
-                reply.send(Wire.answer(q.message(), "192.0.2.7"));
-            }
-        })) {
-            ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(Duration.ofMillis(150), Duration.ofMillis(1500))
-                    .maxAttempts(3).health(1000, Duration.ofSeconds(30)).build();
-            ProxyConfig config = ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(up.address()))
-                    .eventLoops(1).forward(forward)
-                    .zones(List.of(new ForwardZone("cluster.local", List.of(up.address()), true))).build();
-            try (DnsProxy proxy = DnsProxy.start(config)) {
+        try (ScriptedUpstream up = inOrderUpstream()) {
+            try (DnsProxy proxy = DnsProxy.start(overTcp(up, Duration.ofMillis(1500), 3))) {
                 Message lost = DnsClient.udp(proxy.address(), Wire.query("lost.cluster.local.", Type.A, 1).toWire(), 3000);
                 assertThat(lost.getRcode()).isEqualTo(Rcode.SERVFAIL);
                 List<ScriptedUpstream.Received> tries = up.received().stream()
@@ -64,21 +52,9 @@ class TcpRetireOnTimeoutTest {
      */
     @Test
     void aTcpAttemptEndedByTheDeadlineRetiresItsConnectionToo() throws Exception {
-        Set<InetSocketAddress> stuck = ConcurrentHashMap.newKeySet();
-        try (ScriptedUpstream up = ScriptedUpstream.start((q, reply) -> {
-            if (q.message().getQuestion().getName().toString().startsWith("lost.")) {
-                stuck.add(q.from());
-            } else if (!stuck.contains(q.from())) {
-                reply.send(Wire.answer(q.message(), "192.0.2.7"));
-            }
-        })) {
+        try (ScriptedUpstream up = inOrderUpstream()) {
             // 150 ms per attempt, 400 ms overall, attempts to spare: the third attempt is cut by the deadline.
-            ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(Duration.ofMillis(150), Duration.ofMillis(400))
-                    .maxAttempts(10).health(1000, Duration.ofSeconds(30)).build();
-            ProxyConfig config = ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(up.address()))
-                    .eventLoops(1).forward(forward)
-                    .zones(List.of(new ForwardZone("cluster.local", List.of(up.address()), true))).build();
-            try (DnsProxy proxy = DnsProxy.start(config)) {
+            try (DnsProxy proxy = DnsProxy.start(overTcp(up, Duration.ofMillis(400), 10))) {
                 Message lost = DnsClient.udp(proxy.address(), Wire.query("lost.cluster.local.", Type.A, 1).toWire(), 3000);
                 assertThat(lost.getRcode()).isEqualTo(Rcode.SERVFAIL);
                 proxy.recorder().drain(2000);
@@ -100,5 +76,29 @@ class TcpRetireOnTimeoutTest {
                 assertThat(nextFrom).as("on a new connection").hasSize(1).doesNotContainAnyElementsOf(lostFrom);
             }
         }
+    }
+
+    /**
+     * Like an in-order TCP server (dnsdist 1.7): a {@code lost.} query is never answered, and nothing after it on the
+     * same connection is either.
+     */
+    private static ScriptedUpstream inOrderUpstream() throws java.io.IOException {
+        Set<InetSocketAddress> stuck = ConcurrentHashMap.newKeySet();
+        return ScriptedUpstream.start((q, reply) -> {
+            if (q.message().getQuestion().getName().toString().startsWith("lost.")) {
+                stuck.add(q.from()); // never answered: this connection is stuck from now on
+            } else if (!stuck.contains(q.from())) {
+                reply.send(Wire.answer(q.message(), "192.0.2.7"));
+            }
+        });
+    }
+
+    /** One event loop forwarding {@code cluster.local} to {@code up} over TCP, 150 ms per attempt. */
+    private static ProxyConfig overTcp(ScriptedUpstream up, Duration deadline, int attempts) {
+        ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(Duration.ofMillis(150), deadline)
+                .maxAttempts(attempts).health(1000, Duration.ofSeconds(30)).build();
+        return ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(up.address()))
+                .eventLoops(1).forward(forward)
+                .zones(List.of(new ForwardZone("cluster.local", List.of(up.address()), true))).build();
     }
 }
