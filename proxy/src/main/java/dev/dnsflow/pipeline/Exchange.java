@@ -116,6 +116,11 @@ public final class Exchange {
         return e;
     }
 
+    /** Whether this is a {@link #detachedCopy}: no client waits for its answer, and it counts in no metrics. */
+    public boolean detached() {
+        return detached;
+    }
+
     /** The bytes behind the flow, or null when no sink wants them. */
     public WireCapture wire() {
         return wire;
