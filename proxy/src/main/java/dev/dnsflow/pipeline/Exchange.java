@@ -276,6 +276,7 @@ public final class Exchange {
         if (state == State.OPEN) {
             respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
         } else if (state == State.ANSWERING) {
+            facts.forgetKnown(); // the answer it was about is gone
             send(Responses.error(channel.alloc(), query, parsed, Responses.SERVFAIL), Outcome.SERVFAIL);
         }
     }

@@ -97,13 +97,29 @@ public final class FlowFacts {
         knownAddresses = addresses;
     }
 
-    /** The flow's summary of {@code response} as sent (see {@link #knownAddresses}). */
+    /**
+     * The flow's summary of {@code response} as sent (see {@link #knownAddresses}). Used once: the known buffer is
+     * then forgotten, as it is released with the answer and Netty recycles pooled buffer objects.
+     */
     FlowResponse summary(ByteBuf response, int questionEnd) {
-        if (response == known && DnsHeader.anCount(response) == knownAnswers) {
-            return ResponseReader.summarize(response, knownAddresses);
+        boolean same = response == known && DnsHeader.anCount(response) == knownAnswers;
+        byte[] addresses = knownAddresses;
+        forgetKnown();
+        if (same) {
+            return ResponseReader.summarize(response, addresses);
         }
         return ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes()));
     }
+
+    /**
+     * Forgets the known answer: it was released and replaced by another (a SERVFAIL for a stage that failed on the
+     * way back), which a pooled allocator may have handed out as the very same buffer object.
+     */
+    void forgetKnown() {
+        known = null;
+        knownAddresses = null;
+    }
+
 
     /** The origin only, for a copy of the query that goes on without this exchange's flow (the cache's refresh). */
     FlowFacts originOnly() {
