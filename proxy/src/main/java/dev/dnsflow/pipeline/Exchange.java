@@ -321,12 +321,7 @@ public final class Exchange {
         if (!detached) {
             loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
         }
-        release();
-        done();
-        loop.closed(this);
-        if (listener != null) {
-            listener.completed(this);
-        }
+        finish(false, null, null, 0);
     }
 
     /**
@@ -407,22 +402,14 @@ public final class Exchange {
     /** @param recording whether anything wants the flow (asked once per exchange, so metrics and flow agree) */
     private void finish(boolean recording, FlowResponse summary, Outcome outcome, long now) {
         if (recording) {
-            record(summary, outcome, now);
+            loop.record(facts.flow(flowId(), receivedNanos, new Endpoint(loop.addressText(client.getAddress()),
+                    client.getPort(), transport), query, parsed, summary, now, outcome), wire);
         }
-        release();
+        query.release();
         done();
         loop.closed(this);
         if (listener != null) {
             listener.completed(this);
         }
-    }
-
-    private void record(FlowResponse summary, Outcome outcome, long now) {
-        loop.record(facts.flow(flowId(), receivedNanos, new Endpoint(loop.addressText(client.getAddress()), client.getPort(),
-                transport), query, parsed, summary, now, outcome), wire);
-    }
-
-    private void release() {
-        query.release();
     }
 }
