@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
 import dev.dnsflow.flow.Askers;
 import dev.dnsflow.flow.Attempt;
+import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.record.FlowRing;
@@ -27,7 +28,8 @@ import java.util.TreeMap;
  * upstream it counts attempts, so a timing-out upstream stands out even when a retry elsewhere saved the query;
  * by anything else it counts flows. By namespace, workload or pod it groups by who asked in the cluster
  * ({@link Askers}: {@code default}, {@code default/Deployment/web}, {@code default/mypod}), flows whose asker is
- * not known under {@code (unknown)}.
+ * not known under {@code (unknown)}. The cache's background refreshes ({@code cache.result=refresh}) are no client's
+ * queries: only {@code by=upstream} counts their attempts.
  */
 final class TopApi {
     static final String PATH = "/api/v1/top";
@@ -72,7 +74,8 @@ final class TopApi {
         Map<String, Row> rows = new HashMap<>();
         int[] counted = new int[1];
         if (!reads.once(exchange, () -> counted[0] = ring.newest(ring.capacity(),
-                f -> f.timeEpochNanos() >= fromNanos && filter.test(f), f -> count(by, f, rows)))) {
+                f -> f.timeEpochNanos() >= fromNanos && filter.test(f) && (by.equals("upstream") || !CacheMark.background(f)),
+                f -> count(by, f, rows)))) {
             return;
         }
         int flows = counted[0];

@@ -15,7 +15,7 @@ import java.util.List;
  * On the way in: a fresh entry answers the query (client's ID, the question's case, TTLs less the time in
  * cache, RD/AD and OPT for this client); when it is due for prefetch, a detached copy of the query also goes
  * upstream in the background to refresh it (nobody waits for it; it is a flow of its own, cache result
- * {@code prefetch} with the upstream attempts, beside the client's {@code prefetch} flow answered from the entry). On
+ * {@code refresh} with the upstream attempts, beside the client's {@code prefetch} flow answered from the entry). On
  * the way back: a storable answer is
  * stored; a refresh whose answer is not storable (a failure, REFUSED, FORMERR, TC…) leaves the entry as it
  * was. A
@@ -98,14 +98,14 @@ final class CacheStage implements Stage {
         }
         refresh.whenDone(() -> entry.endPrefetch(refresh));
         if (refresh.loop().recording()) { // the refresh's own flow: the one with the upstream attempts
-            refresh.facts().extend(CacheMark.KEY, new CacheMark(CacheMark.Result.PREFETCH, left));
+            refresh.facts().extend(CacheMark.KEY, new CacheMark(CacheMark.Result.REFRESH, left));
         }
         metrics.prefetched();
         serveHit(exchange, entry, left, CacheMark.Result.PREFETCH);
         try {
             next.serve(refresh);
         } catch (RuntimeException e) {
-            refresh.drop("cache_refresh_failed");
+            refresh.dropRecorded("cache_refresh_failed", Outcome.SERVFAIL); // its flow says the refresh failed
         }
     }
 
@@ -123,18 +123,18 @@ final class CacheStage implements Stage {
         }
         boolean failed = outcome == Outcome.SERVFAIL
                 || outcome == Outcome.ANSWERED && DnsHeader.rcode(response) == Responses.SERVFAIL;
-        CachedAnswer entry = cache.get(key);
-        long now = cache.now();
-        if (entry != null && entry.prefetchedBy(exchange)) {
-            entry.endPrefetch(exchange);
+        if (exchange.detached()) {
             // A background refresh: only a storable answer replaces the entry; with anything else the entry holds.
-            // Its answer goes back to no client.
+            // Its answer goes back to no client, as it came: no hit or stale answer is made for it, whether the
+            // entry it claimed is still there or was replaced or evicted meanwhile (its claim ends with it).
             if (!failed && outcome == Outcome.ANSWERED) {
                 cache.store(key, response);
             }
             back.answer(exchange, response, outcome);
             return;
         }
+        CachedAnswer entry = cache.get(key);
+        long now = cache.now();
         if (failed && entry != null) {
             if (entry.fresh(now)) { // stored by another query while this one was upstream: a hit after all
                 int left = entry.ttlLeft(now);

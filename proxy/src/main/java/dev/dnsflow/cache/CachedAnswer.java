@@ -349,11 +349,6 @@ public final class CachedAnswer {
         return prefetcher != null;
     }
 
-    /** Whether {@code exchange} holds this entry's refresh. */
-    boolean prefetchedBy(Object exchange) {
-        return prefetcher == exchange;
-    }
-
     /** Releases the refresh {@code exchange} holds, if it holds it (it ended, answered or not). */
     void endPrefetch(Object exchange) {
         PREFETCHER.compareAndSet(this, exchange, null);

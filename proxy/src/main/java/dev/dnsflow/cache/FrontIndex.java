@@ -4,9 +4,11 @@ package dev.dnsflow.cache;
  * One event loop's way to fresh hits: a small direct-mapped table of the entries the loop found lately, read before
  * the {@link ResponseCache}. Caffeine still holds every entry and alone decides what stays (W-TinyLFU): a slot only
  * points at an entry Caffeine holds, and an entry Caffeine lets go is {@linkplain CachedAnswer#retire retired}, so
- * the slot no longer answers. Caffeine is still asked on one front hit in {@link #SAMPLE}, drawn at random, so its frequency
- * sketch and access order go on seeing which names are popular (each in proportion, as all hits are sampled alike);
- * what the front saves is Caffeine's read bookkeeping on the others, the larger part of a hit's lookup
+ * the slot no longer answers. One lookup in {@link #SAMPLE}, drawn at random, reads through Caffeine as a real read,
+ * so its frequency sketch and access order go on seeing which names are popular; the others are answered from the
+ * front, or when the front cannot (a colliding slot, a heavy entry, the first lookup after a store) read Caffeine
+ * quietly (no access recorded), so every name's hits are sampled alike, in proportion, wherever they are served
+ * from. What the front saves is Caffeine's read bookkeeping on the others, the larger part of a hit's lookup
  * (CacheHitBenchmark). Not thread-safe: one per loop.
  */
 public final class FrontIndex {
@@ -36,20 +38,25 @@ public final class FrontIndex {
     public CachedAnswer get(CacheKey probe, long now) {
         int h = probe.hashCode();
         int slot = (h ^ h >>> 16) & (SLOTS - 1);
+        int r = random;
+        r ^= r << 13;
+        r ^= r >>> 17;
+        r ^= r << 5; // xorshift
+        random = r;
+        boolean sampled = (r & (SAMPLE - 1)) == 0;
         CachedAnswer e = slots[slot];
-        if (e != null && !e.retired() && e.fresh(now) && e.key().equals(probe)) {
-            int r = random;
-            r ^= r << 13;
-            r ^= r >>> 17;
-            r ^= r << 5; // xorshift
-            random = r;
-            if ((r & (SAMPLE - 1)) != 0) {
-                return e;
-            }
+        boolean usable = e != null && !e.retired() && e.fresh(now);
+        if (!sampled && usable && e.key().equals(probe)) {
+            return e;
         }
-        CachedAnswer found = cache.get(probe);
+        // Whether or not the front had it, only a sampled lookup counts as a read for Caffeine: a hit the front
+        // cannot give (a colliding slot, a heavy entry, the first hit after a store, another loop's) weighs the
+        // same as one it gives, so W-TinyLFU sees every name's hits in proportion.
+        CachedAnswer found = sampled ? cache.get(probe) : cache.getQuietly(probe);
         if (found != null && found.weight() <= MAX_WEIGHT) {
             slots[slot] = found;
+        } else if (e != null && !usable) {
+            slots[slot] = null; // nothing replaces an entry Caffeine let go or past its TTL: let it be collected
         }
         return found;
     }

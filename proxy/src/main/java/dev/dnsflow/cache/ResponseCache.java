@@ -102,6 +102,15 @@ public final class ResponseCache {
     }
 
     /**
+     * {@link #get}, but without recording an access: Caffeine's frequency sketch and access order do not see it
+     * ({@link FrontIndex} reads so on the hits it does not sample).
+     */
+    CachedAnswer getQuietly(CacheKey key) {
+        CachedAnswer a = success.policy().getIfPresentQuietly(key);
+        return a != null ? a : denial.policy().getIfPresentQuietly(key);
+    }
+
+    /**
      * Stores the upstream's {@code response} for {@code key} when it is cacheable (see {@link CachedAnswer}),
      * replacing whatever the key had in either part; returns the new entry, or null when nothing was stored.
      */

@@ -17,13 +17,14 @@
  * AD only for clients that sent DO or AD, an OPT of its own (UDP 1232, DO echoed, no options) only if the
  * client sent one, and every TTL set to the entry's TTL left (whole seconds in cache subtracted, never
  * rising); it makes no upstream attempt. Prefetch: the query that finds a popular entry near expiry is answered
- * from it at once, and a detached copy of the query goes upstream in the background (a flow of its own, also
- * {@code prefetch}, with the attempts); only a storable answer
+ * from it at once, and a detached copy of the query goes upstream in the background (a flow of its own,
+ * {@code refresh}, with the attempts and its own outcome; no client's query, so the name metrics, top by name or
+ * asker and diagnose leave it out); only a storable answer
  * replaces the entry. Serve-stale (RFC 8767, like CoreDNS {@code verify}, not
  * {@code immediate}): when every attempt failed (or the upstream said SERVFAIL) an entry expired less than
  * DURATION ago answers, with TTL 30 s (at most its part's cap).
  *
- * <p>Flows: {@code "cache": {"result": "hit|miss|prefetch|stale", "ttl_left": N}}; none when the query passed
+ * <p>Flows: {@code "cache": {"result": "hit|miss|prefetch|stale|refresh", "ttl_left": N}}; none when the query passed
  * by (ECS, no question). Metrics: {@code dnsflow_cache_hits_total{kind}}, {@code dnsflow_cache_misses_total},
  * {@code dnsflow_cache_entries{kind}}, {@code dnsflow_cache_evictions_total}, {@code dnsflow_cache_prefetch_total},
  * {@code dnsflow_cache_stale_total}.

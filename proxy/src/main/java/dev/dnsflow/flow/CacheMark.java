@@ -8,9 +8,10 @@ import java.util.Locale;
 
 /**
  * What the cache stage did with the query: a flow's {@link #KEY} extension,
- * {@code "cache": {"result": "hit|miss|prefetch|stale", "ttl_left": N}}. {@code ttl_left} is the TTL in seconds the
- * client was given from cache (hit, stale), what the entry had left when its query went upstream to refresh it
- * (prefetch), or 0 (miss). A hit has no attempts. It lives here, beside the flow, so the admin filters and the
+ * {@code "cache": {"result": "hit|miss|prefetch|stale|refresh", "ttl_left": N}}. {@code ttl_left} is the TTL in seconds
+ * the client was given from cache (hit, stale, prefetch), what the entry had left when the refresh went upstream
+ * (refresh), or 0 (miss). A hit has no attempts. A {@code refresh} flow is the cache's own background query, not a
+ * client's: consumers that count client queries skip it ({@link #background}). It lives here, beside the flow, so the admin filters and the
  * command line read it without depending on the cache package.
  */
 public record CacheMark(Result result, long ttlLeft) {
@@ -26,12 +27,18 @@ public record CacheMark(Result result, long ttlLeft) {
         /** Not in cache (or only expired there): asked upstream. */
         MISS,
         /**
-         * In cache, popular and near expiry: answered from the entry, which a copy of the query refreshes in the
-         * background. Both are flows marked so: the client's (no attempts) and the refresh's own (its attempts).
+         * In cache, popular and near expiry: the client's flow, answered from the entry (no attempts), which a copy
+         * of the query refreshes in the background (that copy's flow is {@link #REFRESH}).
          */
         PREFETCH,
         /** Every upstream attempt failed; answered from an expired entry (RFC 8767). */
-        STALE;
+        STALE,
+        /**
+         * The background refresh of a {@link #PREFETCH}: the cache's own query upstream (its attempts, its outcome),
+         * answered to no client. Same client and query ID as the prefetch that caused it, but no client query: last,
+         * so the compact codec's ordinals of the others stay.
+         */
+        REFRESH;
 
         private final String json = name().toLowerCase(Locale.ROOT);
 
@@ -48,6 +55,15 @@ public record CacheMark(Result result, long ttlLeft) {
             }
             return null;
         }
+    }
+
+    /**
+     * Whether {@code flow} is the cache's own background query ({@link Result#REFRESH}) rather than a client's: what
+     * counts client queries (names, askers, diagnose) skips it.
+     */
+    public static boolean background(Flow flow) {
+        CacheMark mark = flow.get(KEY);
+        return mark != null && mark.result() == Result.REFRESH;
     }
 
     public CacheMark {

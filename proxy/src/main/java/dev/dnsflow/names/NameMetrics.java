@@ -1,5 +1,6 @@
 package dev.dnsflow.names;
 
+import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowSink;
 import io.micrometer.core.instrument.Counter;
@@ -43,6 +44,9 @@ public final class NameMetrics implements FlowSink {
 
     @Override
     public void accept(Flow flow) {
+        if (CacheMark.background(flow)) {
+            return; // the cache's own refresh, not a client query: the client's prefetch flow counted the name
+        }
         String name = flow.query().name() == null ? OTHER : flow.query().name().toLowerCase(Locale.ROOT);
         Counter c = counters.get(name);
         if (c == null) {

@@ -1,15 +1,12 @@
 package dev.dnsflow.pipeline;
 
 import dev.dnsflow.flow.Endpoint;
-import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.flow.Outcome;
-import dev.dnsflow.flow.QueryInfo;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.flow.WallClock;
 import dev.dnsflow.flow.WireCapture;
 import dev.dnsflow.wire.DnsHeader;
-import dev.dnsflow.wire.Names;
 import dev.dnsflow.wire.OptView;
 import dev.dnsflow.wire.ParsedQuery;
 import dev.dnsflow.wire.Responses;
@@ -45,13 +42,11 @@ public final class Exchange {
     private final Listener listener;
     private State state = State.OPEN;
     private FlowFacts facts = new FlowFacts();
-    private String name;
     private WireCapture wire;
     /** The flow's ID once a stage needed it before the answer (the hand-off sends it upstream). */
     private String flowId;
     /** A stage added an OPT the client did not send: its answer must go back without one (RFC 6891 7). */
     private boolean optAdded;
-    /** What stages add to the flow (see {@link FlowExtension}). */
     /** Set by the pipeline that serves it; null for an exchange answered outside one. */
     Pipeline pipeline;
     /** How far into the pipeline the exchange went: an answer goes back from here. */
@@ -116,6 +111,11 @@ public final class Exchange {
         return e;
     }
 
+    /** Whether this is a {@link #detachedCopy}: no client waits for its answer, and it counts in no metrics. */
+    public boolean detached() {
+        return detached;
+    }
+
     /** The bytes behind the flow, or null when no sink wants them. */
     public WireCapture wire() {
         return wire;
@@ -159,18 +159,12 @@ public final class Exchange {
 
     /** The question's name as {@link #name} would decode it, which a stage already has (the cache, made once). */
     public void knownName(String text) {
-        if (name == null) {
-            name = text;
-        }
+        facts.knownName(text);
     }
 
     /** The question's name in presentation form ({@code example.com.}), decoded once; null without one. */
     public String name() {
-        if (name == null && parsed.hasQuestion()) {
-            int base = query.readerIndex();
-            name = Names.toText(query, base, base + DnsHeader.SIZE, base + parsed.nameEnd());
-        }
-        return name;
+        return facts.name(query, parsed);
     }
 
     public long receivedNanos() {
@@ -271,6 +265,7 @@ public final class Exchange {
         if (state == State.OPEN) {
             respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
         } else if (state == State.ANSWERING) {
+            facts.forgetKnown(); // the answer it was about is gone
             send(Responses.error(channel.alloc(), query, parsed, Responses.SERVFAIL), Outcome.SERVFAIL);
         }
     }
@@ -326,12 +321,7 @@ public final class Exchange {
         if (!detached) {
             loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
         }
-        release();
-        done();
-        loop.closed(this);
-        if (listener != null) {
-            listener.completed(this);
-        }
+        finish(false, null, null, 0);
     }
 
     /**
@@ -412,30 +402,14 @@ public final class Exchange {
     /** @param recording whether anything wants the flow (asked once per exchange, so metrics and flow agree) */
     private void finish(boolean recording, FlowResponse summary, Outcome outcome, long now) {
         if (recording) {
-            record(summary, outcome, now);
+            loop.record(facts.flow(flowId(), receivedNanos, new Endpoint(loop.addressText(client.getAddress()),
+                    client.getPort(), transport), query, parsed, summary, now, outcome), wire);
         }
-        release();
+        query.release();
         done();
         loop.closed(this);
         if (listener != null) {
             listener.completed(this);
         }
-    }
-
-    private void record(FlowResponse summary, Outcome outcome, long now) {
-        loop.record(new Flow(flowId(), WallClock.epochNanos(receivedNanos),
-                new Endpoint(loop.addressText(client.getAddress()), client.getPort(), transport),
-                queryInfo(), facts.attempts(), summary, (now - receivedNanos) / 1_000, outcome, facts.chaos(), facts.origin(),
-                facts.extensions()), wire);
-    }
-
-    private QueryInfo queryInfo() {
-        // As received, whatever the stages sent upstream (a stripped OPT does not change edns_size).
-        return new QueryInfo(parsed.id(), name(), parsed.qtype(), parsed.qclass(), parsed.recursionDesired(),
-                parsed.checkingDisabled(), parsed.dnssecOk(), parsed.advertisedEdnsSize(), parsed.size());
-    }
-
-    private void release() {
-        query.release();
     }
 }

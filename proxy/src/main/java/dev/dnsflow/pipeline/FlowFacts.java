@@ -2,11 +2,18 @@ package dev.dnsflow.pipeline;
 
 import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.ChaosMark;
+import dev.dnsflow.flow.Endpoint;
 import dev.dnsflow.flow.Extensions;
+import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowExtension;
 import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.flow.Origin;
+import dev.dnsflow.flow.Outcome;
+import dev.dnsflow.flow.QueryInfo;
+import dev.dnsflow.flow.WallClock;
 import dev.dnsflow.wire.DnsHeader;
+import dev.dnsflow.wire.Names;
+import dev.dnsflow.wire.ParsedQuery;
 import dev.dnsflow.wire.ResponseReader;
 import io.netty.buffer.ByteBuf;
 import java.net.InetAddress;
@@ -15,8 +22,9 @@ import java.util.List;
 
 /**
  * What the stages learn about one query for its flow: who really asked (client context, the hand-off), the upstream
- * attempts, a chaos rule's mark, and the capabilities' own parts (cache, via). {@link Exchange} owns one and builds the
- * flow from it; stages reach it through {@link Exchange#facts()}. Lives on the exchange's event loop.
+ * attempts, a chaos rule's mark, the capabilities' own parts (cache, via) and the question's name, and builds the flow
+ * from them ({@link #flow}); {@link Exchange} owns one and keeps to the query's lifecycle and I/O; stages reach it
+ * through {@link Exchange#facts()}. Lives on the exchange's event loop.
  */
 public final class FlowFacts {
     private List<Attempt> attempts = List.of();
@@ -24,6 +32,8 @@ public final class FlowFacts {
     private Origin origin;
     private InetAddress originAddress;
     private Extensions extensions = Extensions.NONE;
+    /** The question's name, decoded once or given by a stage that had it ({@link #knownName}). */
+    private String name;
     /** An answer whose addresses a stage already knows ({@link #knownAddresses}), the count they were read at, and them. */
     private ByteBuf known;
     private int knownAnswers;
@@ -97,12 +107,54 @@ public final class FlowFacts {
         knownAddresses = addresses;
     }
 
-    /** The flow's summary of {@code response} as sent (see {@link #knownAddresses}). */
+    /**
+     * The flow's summary of {@code response} as sent (see {@link #knownAddresses}). Used once: the known buffer is
+     * then forgotten, as it is released with the answer and Netty recycles pooled buffer objects.
+     */
     FlowResponse summary(ByteBuf response, int questionEnd) {
-        if (response == known && DnsHeader.anCount(response) == knownAnswers) {
-            return ResponseReader.summarize(response, knownAddresses);
+        boolean same = response == known && DnsHeader.anCount(response) == knownAnswers;
+        byte[] addresses = knownAddresses;
+        forgetKnown();
+        if (same) {
+            return ResponseReader.summarize(response, addresses);
         }
         return ResponseReader.summarize(response, Math.min(questionEnd, response.readableBytes()));
+    }
+
+    /**
+     * Forgets the known answer: it was released and replaced by another (a SERVFAIL for a stage that failed on the
+     * way back), which a pooled allocator may have handed out as the very same buffer object.
+     */
+    void forgetKnown() {
+        known = null;
+        knownAddresses = null;
+    }
+
+    /** The question's name as {@link #name} would decode it, which a stage already has (the cache, made once). */
+    void knownName(String text) {
+        if (name == null) {
+            name = text;
+        }
+    }
+
+    /** The question's name in {@code query} in presentation form ({@code example.com.}), decoded once; null without one. */
+    String name(ByteBuf query, ParsedQuery parsed) {
+        if (name == null && parsed.hasQuestion()) {
+            int base = query.readerIndex();
+            name = Names.toText(query, base, base + DnsHeader.SIZE, base + parsed.nameEnd());
+        }
+        return name;
+    }
+
+    /** The flow of a query received at {@code receivedNanos} and ended at {@code endNanos}, from what was learnt. */
+    Flow flow(String id, long receivedNanos, Endpoint client, ByteBuf query, ParsedQuery parsed, FlowResponse summary,
+              long endNanos, Outcome outcome) {
+        // The query as received, whatever the stages sent upstream (a stripped OPT does not change edns_size).
+        QueryInfo info = new QueryInfo(parsed.id(), name(query, parsed), parsed.qtype(), parsed.qclass(),
+                parsed.recursionDesired(), parsed.checkingDisabled(), parsed.dnssecOk(), parsed.advertisedEdnsSize(),
+                parsed.size());
+        return new Flow(id, WallClock.epochNanos(receivedNanos), client, info, attempts, summary,
+                (endNanos - receivedNanos) / 1_000, outcome, chaos, origin, extensions);
     }
 
     /** The origin only, for a copy of the query that goes on without this exchange's flow (the cache's refresh). */

@@ -119,7 +119,7 @@ class AdminApiTest {
             {"?outcome=lost", "outcome"}, {"?client=10.0.0.0/99", "client"}, {"?min_duration=5", "min_duration"},
             {"?since=yesterday", "since"}, {"?limit=0", "limit"}, {"?name=~(", "name"}, {"?type=A&type=AAAA", "type"},
             {"?upstream=localhost", "upstream"}, {"?since=1m&until=2m", "until: before since"},
-            {"?cache=warm", "cache: unknown value 'warm' (hit, miss, prefetch, stale)"}}) {
+            {"?cache=warm", "cache: unknown value 'warm' (hit, miss, prefetch, stale, refresh)"}}) {
             HttpResponse<String> r = get("/api/v1/flows" + c[0]);
             assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
             assertThat(r.body()).as(c[0]).contains(c[1]);

@@ -109,6 +109,22 @@ class AskerApiTest {
         assertThat(bad.body()).contains("by: 'pods' must be name, client, upstream, namespace, workload or pod");
     }
 
+    @Test
+    void aCacheRefreshIsChargedToNoAskerNorName() throws Exception {
+        askAll();
+        proxy.recorder().drain(2000);
+        dev.dnsflow.flow.Flow asked = proxy.ring().newest(1, f -> f.query().name().startsWith("web-2.")).get(0);
+        proxy.recorder().accept(asked.with(dev.dnsflow.flow.CacheMark.KEY,
+                new dev.dnsflow.flow.CacheMark(dev.dnsflow.flow.CacheMark.Result.REFRESH, 3))); // the cache's own query
+        proxy.recorder().drain(2000);
+        assertThat(names("?cache=refresh")).as("it is in the ring").containsExactly("web-2.example.com.");
+
+        assertThat(top("pod")).containsExactly("default/web-2=2", "(unknown)=1", "default/mypod=1", "shop/job=1");
+        assertThat(top("name")).contains("web-2.example.com.=2");
+        assertThat(top("upstream")).as("its attempts are real traffic").containsExactly(upstream.address().getAddress()
+                .getHostAddress() + ":" + upstream.address().getPort() + "=6");
+    }
+
     private List<String> top(String by) throws Exception {
         HttpResponse<String> r = get("/api/v1/top?by=" + by);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

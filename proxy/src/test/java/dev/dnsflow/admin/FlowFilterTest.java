@@ -137,11 +137,14 @@ class FlowFilterTest {
         assertThat(matches("cache", "miss, stale", stale)).isTrue();
         assertThat(matches("cache", "prefetch", stale)).isFalse();
         assertThat(matches("cache", "hit,miss,prefetch,stale", sample())).as("no cache part").isFalse();
+        Flow refresh = sample().with(CacheMark.KEY, new CacheMark(CacheMark.Result.REFRESH, 3));
+        assertThat(matches("cache", "refresh", refresh)).isTrue();
+        assertThat(matches("cache", "prefetch", refresh)).as("the refresh is not the client's prefetch").isFalse();
     }
 
     @Test
     void anUnknownCacheResultIsRefusedListingTheValues() {
         assertThatThrownBy(() -> matches("cache", "hot", sample()))
-                .hasMessage("cache: unknown value 'hot' (hit, miss, prefetch, stale)");
+                .hasMessage("cache: unknown value 'hot' (hit, miss, prefetch, stale, refresh)");
     }
 }

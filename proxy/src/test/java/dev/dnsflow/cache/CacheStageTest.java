@@ -86,6 +86,90 @@ class CacheStageTest {
     }
 
     @Test
+    void aRefreshThatFailsAfterItsEntryWasReplacedIsNoHitAndItsFlowSaysItFailed() {
+        ResponseCache cache = new ResponseCache(CacheOptions.defaults().withPrefetch(new CacheOptions.Prefetch(1,
+                java.time.Duration.ofMinutes(1), 50)), null, clock::get);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Message query = Wire.query("held.example.com.", Type.A, 1);
+        store(cache, query, CacheTest.answer(query, 300));
+        clock.addAndGet(20 * SECOND); // 10 s left of 30: due
+        List<Exchange> held = new ArrayList<>();
+        Stage holding = new Stage() {
+            @Override
+            public String name() {
+                return "holding";
+            }
+
+            @Override
+            public void serve(Exchange exchange, Next next) {
+                held.add(exchange); // the refresh waits upstream
+            }
+        };
+        Pipeline pipeline = new Pipeline(List.of(new CacheStage(cache, new CacheMetrics(registry), List.of(loop)), holding));
+
+        pipeline.serve(exchange(query));
+        assertThat(held).singleElement().satisfies(e -> assertThat(e.detached()).isTrue());
+        double hits = registry.counter("dnsflow.cache.hits", "kind", "success").count();
+        store(cache, query, CacheTest.answer(query, 300)); // another query stored a new answer meanwhile
+        Exchange refresh = held.get(0);
+        refresh.facts().addAttempt(new dev.dnsflow.flow.Attempt("10.0.0.1:53", Transport.UDP, 9, 0, 1_000,
+                dev.dnsflow.flow.AttemptOutcome.ANSWERED));
+        refresh.respondError(Responses.SERVFAIL, dev.dnsflow.flow.Outcome.SERVFAIL);
+
+        assertThat(registry.counter("dnsflow.cache.hits", "kind", "success").count()).as("no hit for no client")
+                .isEqualTo(hits);
+        assertThat(registry.counter("dnsflow.cache.stale").count()).isZero();
+        assertThat(flows).hasSize(2);
+        assertThat(flows.get(0).get(dev.dnsflow.flow.CacheMark.KEY).result()).isEqualTo(dev.dnsflow.flow.CacheMark.Result.PREFETCH);
+        Flow flow = flows.get(1);
+        assertThat(flow.get(dev.dnsflow.flow.CacheMark.KEY).result()).isEqualTo(dev.dnsflow.flow.CacheMark.Result.REFRESH);
+        assertThat(dev.dnsflow.flow.CacheMark.background(flow)).isTrue();
+        assertThat(dev.dnsflow.flow.CacheMark.background(flows.get(0))).isFalse();
+        assertThat(flow.outcome()).isEqualTo(dev.dnsflow.flow.Outcome.SERVFAIL);
+        assertThat(flow.attempts()).hasSize(1);
+        loop.flusher().flush();
+        int answered = 0;
+        for (Object out; (out = channel.readOutbound()) != null; answered++) {
+            ReferenceCountUtil.release(out);
+        }
+        assertThat(answered).as("only the client's answer went out").isEqualTo(1);
+    }
+
+    @Test
+    void aRefreshWhoseStageThrowsRecordsAFailedRefreshFlow() {
+        ResponseCache cache = new ResponseCache(CacheOptions.defaults().withPrefetch(new CacheOptions.Prefetch(1,
+                java.time.Duration.ofMinutes(1), 50)), null, clock::get);
+        Message query = Wire.query("throw.example.com.", Type.A, 1);
+        store(cache, query, CacheTest.answer(query, 300));
+        clock.addAndGet(20 * SECOND);
+        Stage throwing = new Stage() {
+            @Override
+            public String name() {
+                return "throwing";
+            }
+
+            @Override
+            public void serve(Exchange exchange, Next next) {
+                throw new IllegalStateException("test");
+            }
+        };
+        Pipeline pipeline = new Pipeline(List.of(new CacheStage(cache, new CacheMetrics(new SimpleMeterRegistry()),
+                List.of(loop)), throwing));
+
+        pipeline.serve(exchange(query));
+
+        assertThat(flows).hasSize(2);
+        assertThat(flows.get(1).get(dev.dnsflow.flow.CacheMark.KEY).result()).isEqualTo(dev.dnsflow.flow.CacheMark.Result.REFRESH);
+        assertThat(flows.get(1).outcome()).isEqualTo(dev.dnsflow.flow.Outcome.SERVFAIL);
+        ByteBuf q = Wire.buf(query);
+        assertThat(cache.get(CacheKey.of(q, parse(q))).refreshing()).as("its claim released").isFalse();
+        loop.flusher().flush();
+        for (Object out; (out = channel.readOutbound()) != null; ) {
+            ReferenceCountUtil.release(out);
+        }
+    }
+
+    @Test
     void aHitsFlowSummaryFromTheEntryIsTheOneAFreshParseOfTheAnswerSentGives() throws Exception {
         ResponseCache cache = new ResponseCache(CacheOptions.defaults(), null, clock::get);
         Message query = Wire.ednsQuery("www.example.com.", Type.A, 7, 1232, true);

@@ -254,9 +254,9 @@ class CacheTest {
         assertThat(prefetch.attempts()).as("the refresh is not the client's").isEmpty();
         // The refresh is a flow of its own: it went upstream, and its ID is the one any later hop was told.
         Flow refresh = awaitFlow(f -> "hot.example.com.".equals(f.query().name()) && !f.attempts().isEmpty()
-                && f.get(CacheMark.KEY) != null && f.get(CacheMark.KEY).result() == CacheMark.Result.PREFETCH);
+                && f.get(CacheMark.KEY) != null && f.get(CacheMark.KEY).result() == CacheMark.Result.REFRESH);
         assertThat(refresh.id()).isNotEqualTo(prefetch.id());
-        assertThat(refresh.get(CacheMark.KEY)).isEqualTo(new CacheMark(CacheMark.Result.PREFETCH, 3));
+        assertThat(refresh.get(CacheMark.KEY)).isEqualTo(new CacheMark(CacheMark.Result.REFRESH, 3));
         assertThat(refresh.attempts()).singleElement().satisfies(a -> assertThat(a.outcome()).isEqualTo(AttemptOutcome.ANSWERED));
         assertThat(refresh.outcome()).isEqualTo(Outcome.ANSWERED);
         assertThat(refresh.response().rcode()).isEqualTo(Rcode.NOERROR);
@@ -266,6 +266,19 @@ class CacheTest {
         assertThat(ttl(ask(Wire.query("hot.example.com.", Type.A, 5)))).isEqualTo(28);
         assertThat(upstreamSaw("hot.example.com.")).isEqualTo(2);
         assertThat(scrape()).contains("dnsflow_cache_prefetch_total 1.0");
+    }
+
+    @Test
+    void aPrefetchingHitCountsItsNameOnceInTheNameMetrics() throws Exception {
+        start(Map.of("--cache-prefetch", "1:1m:50%"), b -> b.metricsNameCap(10));
+        ask(Wire.query("named.example.com.", Type.A, 1)); // miss: one client query
+        advance(20_000); // 10 s left of 30: due
+        ask(Wire.query("named.example.com.", Type.A, 2)); // prefetch: one client query, and a refresh that is none
+        awaitRefreshed("named.example.com.");
+        awaitFlow(f -> f.get(CacheMark.KEY) != null && f.get(CacheMark.KEY).result() == CacheMark.Result.REFRESH);
+        proxy.recorder().drain(2000);
+
+        assertThat(scrape()).contains("dnsflow_queries_by_name_total{name=\"named.example.com.\"} 2.0");
     }
 
     @Test
@@ -456,7 +469,8 @@ class CacheTest {
         }));
         advance(20_000); // 10 s left of 30: due
         Message answer = ask(Wire.query("refused.example.com.", Type.A, 2));
-        assertThat(awaitFlow(f -> f.query().id() == 2).get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.PREFETCH);
+        assertThat(awaitFlow(f -> f.query().id() == 2 && f.attempts().isEmpty()).get(CacheMark.KEY).result())
+                .as("the client's flow; its refresh has the same ID").isEqualTo(CacheMark.Result.PREFETCH);
         assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(ttl(answer)).isEqualTo(10);
         awaitRefreshed("refused.example.com.");

@@ -51,16 +51,42 @@ class FrontIndexTest {
 
     @Test
     void anEntryPastItsTtlComesFromTheCacheItselfAsStale() {
-        CachedAnswer first = store(30);
+        ResponseCache cache = new ResponseCache(CacheOptions.defaults().withServeStale(java.time.Duration.ofMinutes(1)),
+                null, clock::get);
+        FrontIndex front = new FrontIndex(cache);
+        CachedAnswer first = cache.store(key, Unpooled.wrappedBuffer(CacheTest.answer(query, 30).toWire()));
         assertThat(front.get(key, clock.get())).isSameAs(first);
 
         clock.addAndGet(31 * SECOND); // expired, within the serve-stale window: the cache still has it
 
         CachedAnswer stale = front.get(key, clock.get());
-        assertThat(stale).isSameAs(cache.get(key));
-        if (stale != null) {
-            assertThat(stale.fresh(clock.get())).isFalse();
+        assertThat(stale).isNotNull().isSameAs(first).isSameAs(cache.get(key));
+        assertThat(stale.fresh(clock.get())).isFalse();
+    }
+
+    @Test
+    void anEntryEvictedBySizeWhileInAFrontIsNotGivenFromIt() {
+        ResponseCache small = new ResponseCache(CacheOptions.defaults().withParts(new CacheOptions.Part(2, 30),
+                CacheOptions.defaults().denial()), null, clock::get);
+        FrontIndex smallFront = new FrontIndex(small);
+        CachedAnswer first = small.store(key, Unpooled.wrappedBuffer(CacheTest.answer(query, 300).toWire()));
+        assertThat(smallFront.get(key, clock.get())).isSameAs(first);
+        assertThat(smallFront.holds(first)).isTrue();
+
+        for (int i = 0; i < 10; i++) { // more names than the part holds, each more often: W-TinyLFU evicts the first
+            Message other = Wire.query("n" + i + ".example.com.", Type.A, 1);
+            for (int j = 0; j < 10; j++) {
+                small.store(key(other), Unpooled.wrappedBuffer(CacheTest.answer(other, 300).toWire()));
+            }
         }
+        small.cleanUp();
+        assertThat(small.get(key)).as("evicted by size").isNull();
+
+        assertThat(first.retired()).isTrue();
+        for (int i = 0; i < 3 * FrontIndex.SAMPLE; i++) {
+            assertThat(smallFront.get(key, clock.get())).isNull();
+        }
+        assertThat(smallFront.holds(first)).as("its slot let go").isFalse();
     }
 
     @Test

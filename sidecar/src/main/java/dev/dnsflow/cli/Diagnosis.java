@@ -1,6 +1,8 @@
 package dev.dnsflow.cli;
 
+import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.Flow;
+import dev.dnsflow.handoff.Via;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -167,7 +169,8 @@ final class Diagnosis {
      * The same; {@code otherHopRead}: apart from {@code flows} (filtered by name, say), a flow that is not the node
      * hop's was read, so the CoreDNS side's dnsflow answered even if it saw none of these names.
      */
-    static List<Result> of(List<Flow> flows, Function<Flow, String> instance, boolean full, boolean otherHopRead) {
+    static List<Result> of(List<Flow> all, Function<Flow, String> instance, boolean full, boolean otherHopRead) {
+        List<Flow> flows = podQueries(all);
         Map<String, List<Flow>> groups = new LinkedHashMap<>();
         Set<String> nodeInstances = new HashSet<>();
         Set<String> otherInstances = new HashSet<>();
@@ -178,7 +181,7 @@ final class Diagnosis {
                 (TwoHops.atNode(f) ? nodeInstances : otherInstances).add(id);
             }
         }
-        boolean corednsSide = !full && (otherHopRead || TwoHops.seesCorednsSide(flows));
+        boolean corednsSide = !full && (otherHopRead || TwoHops.seesCorednsSide(all));
         List<Result> results = new ArrayList<>();
         for (List<Flow> group : groups.values()) {
             results.add(diagnose(group, instance, nodeInstances.size(), otherInstances.size(), corednsSide));
@@ -187,13 +190,37 @@ final class Diagnosis {
         return results;
     }
 
+    /**
+     * The flows of pod queries: without the cache's own background refreshes ({@link CacheMark#background}), which
+     * a client's prefetch caused but no pod asked (same client and query ID), nor the flows behind CoreDNS that a
+     * refresh at the node caused (their {@code via.nodelocal.flow} names it). Those are dnsflow's traffic: counted
+     * as queries they would inflate "X of N" and turn a failed refresh into servfail_by_dnsflow.
+     */
+    static List<Flow> podQueries(List<Flow> flows) {
+        Set<String> refreshes = new HashSet<>();
+        for (Flow f : flows) {
+            if (CacheMark.background(f)) {
+                refreshes.add(f.id());
+            }
+        }
+        if (refreshes.isEmpty()) {
+            return flows;
+        }
+        return flows.stream().filter(f -> {
+            Via via = f.get(Via.KEY);
+            return !refreshes.contains(f.id()) && (via == null || !refreshes.contains(via.flow()));
+        }).toList();
+    }
+
     private static String key(Flow f) {
         String name = f.query().name();
         return name == null ? "" : name.toLowerCase(Locale.ROOT) + '|' + f.query().type();
     }
 
     /** The flows of one name and type (the caller groups them), all from one instance. */
-    static Result diagnose(List<Flow> flows) {
+    static Result diagnose(List<Flow> all) {
+        List<Flow> pod = podQueries(all);
+        List<Flow> flows = pod.isEmpty() ? all : pod;
         return diagnose(flows, f -> null, 1, 1, TwoHops.seesCorednsSide(flows));
     }
 

@@ -113,7 +113,7 @@ public final class ObserveCommand implements Callable<Integer> {
     String outcome;
 
     @Option(names = "--cache", paramLabel = "RESULT[,...]",
-            description = "What the cache did (a proxy run with --cache): hit, miss, stale or prefetch.")
+            description = "What the cache did (a proxy run with --cache): hit, miss, stale, prefetch or refresh (the cache's own background query).")
     String cache;
 
     @Option(names = "--client", paramLabel = "IP|CIDR", description = "Flows from this client address or range, e.g. 10.244.0.0/16.")

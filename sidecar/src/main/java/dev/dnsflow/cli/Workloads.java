@@ -62,7 +62,7 @@ final class Workloads {
     /** Every workload among the flows (flows whose asker is not known as {@code (unknown)}), worst first. */
     static List<Result> of(List<Flow> flows) {
         Map<String, List<Flow>> groups = new LinkedHashMap<>();
-        for (Flow f : flows) {
+        for (Flow f : Diagnosis.podQueries(flows)) { // a cache refresh is charged to no workload
             groups.computeIfAbsent(Askers.workload(f), k -> new ArrayList<>()).add(f);
         }
         List<Result> results = new ArrayList<>();

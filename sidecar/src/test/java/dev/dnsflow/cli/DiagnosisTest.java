@@ -199,6 +199,25 @@ class DiagnosisTest {
     }
 
     @Test
+    void aFailedCacheRefreshIsNoPodQuery() {
+        Flow prefetch = answered(40).with(dev.dnsflow.flow.CacheMark.KEY,
+                new dev.dnsflow.flow.CacheMark(dev.dnsflow.flow.CacheMark.Result.PREFETCH, 3));
+        Flow refresh = servfail(attempt(A, AttemptOutcome.TIMEOUT)).with(dev.dnsflow.flow.CacheMark.KEY,
+                new dev.dnsflow.flow.CacheMark(dev.dnsflow.flow.CacheMark.Result.REFRESH, 3));
+
+        Result r = Diagnosis.diagnose(List.of(prefetch, refresh));
+        List<Result> all = Diagnosis.of(List.of(prefetch, refresh));
+
+        assertThat(r.verdict().verdict()).isNotEqualTo(Verdict.SERVFAIL_BY_DNSFLOW);
+        assertThat(r.also()).extracting(Diagnosis.Finding::verdict).doesNotContain(Verdict.SERVFAIL_BY_DNSFLOW);
+        assertThat(r.counts().flows()).as("one pod query").isEqualTo(1);
+        assertThat(all).singleElement().satisfies(x -> {
+            assertThat(x.verdict().verdict()).isEqualTo(Verdict.HEALTHY);
+            assertThat(x.counts().flows()).isEqualTo(1);
+        });
+    }
+
+    @Test
     void countsAreWhatJsonReports() {
         List<Flow> flows = all(times(2, () -> answered(700_400, attempt(A, AttemptOutcome.TIMEOUT), attempt(B, AttemptOutcome.ANSWERED))),
                 List.of(chaos("drop-example", "drop", Outcome.CHAOS_DROP, null), unansweredAtCoredns(false)));
