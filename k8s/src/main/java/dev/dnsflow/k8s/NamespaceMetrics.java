@@ -1,5 +1,6 @@
 package dev.dnsflow.k8s;
 
+import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowSink;
 import dev.dnsflow.flow.K8sNames;
@@ -49,6 +50,9 @@ final class NamespaceMetrics implements FlowSink {
 
     @Override
     public void accept(Flow flow) {
+        if (CacheMark.background(flow)) { // the cache's own refresh: no pod asked it
+            return;
+        }
         String namespace = label(K8sNames.asker(flow));
         queries.computeIfAbsent(namespace, ns -> Counter.builder("dnsflow.queries.by.namespace").tag("namespace", ns)
                 .description("Client queries by the namespace of the pod that asked (opt-in, capped)").register(registry))

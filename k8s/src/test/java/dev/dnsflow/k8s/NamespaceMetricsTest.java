@@ -2,6 +2,7 @@ package dev.dnsflow.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.flow.K8sNames;
@@ -49,5 +50,14 @@ class NamespaceMetricsTest {
                 .count()).isEqualTo(2);
         assertThat(registry.get("dnsflow.responses.by.namespace").tags("namespace", NamespaceMetrics.UNKNOWN, "rcode", "none")
                 .counter().count()).as("no answer was sent").isEqualTo(1);
+    }
+
+    @Test
+    void theCachesOwnRefreshIsNoPodsQuery() {
+        FlowResponse ok = new FlowResponse(0, 1, 40, false, new byte[0]);
+        metrics.accept(askedBy(pod("a"), ok));
+        metrics.accept(askedBy(pod("a"), ok).with(CacheMark.KEY, new CacheMark(CacheMark.Result.REFRESH, 3)));
+
+        assertThat(queries("a")).as("the refresh carries the pod that caused it, but the pod asked once").isEqualTo(1);
     }
 }

@@ -131,7 +131,7 @@ final class OtlpSink implements FlowSink {
      */
     @Override
     public void close() {
-        closing = true; // the thread sees it within LINGER_MILLIS; an interrupt would cut short the flush's exports
+        closing = true; // the thread sees it within POLL_MILLIS; an interrupt would cut short the flush's exports
         join(FLUSH_MILLIS);
         stopped = true;
         exporter.shutdown().join(1, TimeUnit.SECONDS);
@@ -219,7 +219,8 @@ final class OtlpSink implements FlowSink {
     }
 
     private void export(List<SpanData> batch, int flowCount) {
-        if (abandoned != null && !abandoned.join(exportWait.toMillis(), TimeUnit.MILLISECONDS).isDone()) {
+        if (abandoned != null && (stopped ? !abandoned.isDone()
+                : !abandoned.join(exportWait.toMillis(), TimeUnit.MILLISECONDS).isDone())) {
             // The exporter ignores its own timeout (OTEL_EXPORTER_OTLP_TIMEOUT=0 means none): one request left
             // hanging is all this sink keeps, so memory stays bounded; the batch is lost as a timeout.
             failed(ExportErrors.TIMEOUT, flowCount, null);

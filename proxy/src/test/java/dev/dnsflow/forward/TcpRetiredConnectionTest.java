@@ -90,7 +90,7 @@ class TcpRetiredConnectionTest {
         server = ScriptedUpstream.start(script);
         upstream = new Upstream(server.address(), 1000, UpstreamMetrics.Factory.of(metrics.registry()));
         ForwardOptions options = ForwardOptions.defaults().toBuilder()
-                .timeouts(Duration.ofSeconds(1), Duration.ofSeconds(5)).maxAttempts(attempts).build();
+                .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(8)).maxAttempts(attempts).build();
         forwarder = new Forwarder(loop, options, List.of(upstream), transports, true);
     }
 
@@ -139,7 +139,7 @@ class TcpRetiredConnectionTest {
                 }
             } else {
                 // Late: only once the first query's attempt has timed out (its retry is here), so the
-                // connection is retired by then; about 100 ms before this query's own timer.
+                // connection is retired by then; about 600 ms before this query's own timer.
                 await("the first query's retry", () -> receivedFrom("first.").size() > 1);
                 reply.send(Wire.answer(q.message(), "192.0.2.2"));
             }
@@ -147,7 +147,7 @@ class TcpRetiredConnectionTest {
 
         forward("first.example.", 1);
         await("the first query upstream", () -> receivedFrom("first.").size() == 1);
-        Thread.sleep(100); // the second's timer must end well after the first's
+        Thread.sleep(600); // the second's timer must end well after the first's, even on a loaded machine
         forward("late.example.", 2);
 
         Map<Integer, Message> answers = new HashMap<>();
@@ -181,12 +181,12 @@ class TcpRetiredConnectionTest {
 
         forward("first.example.", 1);
         await("the first query upstream", () -> receivedFrom("first.").size() == 1);
-        Thread.sleep(100);
+        Thread.sleep(600);
         forward("waiting.example.", 2);
         await("the first query's retry", () -> receivedFrom("first.").size() == 2);
         InetSocketAddress retired = receivedFrom("first.").get(0);
 
-        // Before the second query's own timer (about 100 ms from now) settles it and lets the connection close.
+        // Before the second query's own timer (about 600 ms from now) settles it and lets the connection close.
         int retiredOpen = onLoop(() -> {
             int open = forwarder.tcpUpstream(0).retiredOpen();
             forwarder.close(); // stops the sweeper too: nothing else settles the waiting query

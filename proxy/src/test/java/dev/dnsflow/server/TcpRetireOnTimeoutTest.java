@@ -2,6 +2,7 @@ package dev.dnsflow.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dnsflow.flow.Attempt;
 import dev.dnsflow.flow.AttemptOutcome;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.forward.ForwardOptions;
@@ -30,7 +31,7 @@ class TcpRetireOnTimeoutTest {
     @Test
     void aTimedOutTcpAttemptRetiresItsConnectionSoLaterQueriesAreAnswered() throws Exception {
         try (ScriptedUpstream up = inOrderUpstream()) {
-            try (DnsProxy proxy = DnsProxy.start(overTcp(up, Duration.ofMillis(1500), 3))) {
+            try (DnsProxy proxy = DnsProxy.start(overTcp(up, Duration.ofMillis(150), Duration.ofMillis(1500), 3))) {
                 Message lost = DnsClient.udp(proxy.address(), Wire.query("lost.cluster.local.", Type.A, 1).toWire(), 3000);
                 assertThat(lost.getRcode()).isEqualTo(Rcode.SERVFAIL);
                 List<ScriptedUpstream.Received> tries = up.received().stream()
@@ -53,13 +54,17 @@ class TcpRetireOnTimeoutTest {
     @Test
     void aTcpAttemptEndedByTheDeadlineRetiresItsConnectionToo() throws Exception {
         try (ScriptedUpstream up = inOrderUpstream()) {
-            // 150 ms per attempt, 400 ms overall, attempts to spare: the third attempt is cut by the deadline.
-            try (DnsProxy proxy = DnsProxy.start(overTcp(up, Duration.ofMillis(400), 10))) {
+            // 300 ms per attempt, 450 ms overall, attempts to spare: the second attempt is cut by the deadline,
+            // halfway through its own time.
+            try (DnsProxy proxy = DnsProxy.start(overTcp(up, Duration.ofMillis(300), Duration.ofMillis(450), 10))) {
                 Message lost = DnsClient.udp(proxy.address(), Wire.query("lost.cluster.local.", Type.A, 1).toWire(), 3000);
                 assertThat(lost.getRcode()).isEqualTo(Rcode.SERVFAIL);
                 proxy.recorder().drain(2000);
                 Flow lostFlow = proxy.ring().newest(1, f -> f.query().name().startsWith("lost.")).get(0);
-                assertThat(lostFlow.attempts()).as("the deadline, not the attempt timer, ended it").hasSizeLessThan(10);
+                Attempt last = lostFlow.attempts().get(lostFlow.attempts().size() - 1);
+                assertThat(last.outcome()).isEqualTo(AttemptOutcome.TIMEOUT);
+                assertThat(last.rttMicros()).as("the deadline, not the attempt's own timer, ended it: %s", lostFlow.attempts())
+                        .isLessThan(290_000);
                 List<InetSocketAddress> lostFrom = up.received().stream()
                         .filter(r -> r.message().getQuestion().getName().toString().startsWith("lost."))
                         .map(ScriptedUpstream.Received::from).toList();
@@ -93,9 +98,9 @@ class TcpRetireOnTimeoutTest {
         });
     }
 
-    /** One event loop forwarding {@code cluster.local} to {@code up} over TCP, 150 ms per attempt. */
-    private static ProxyConfig overTcp(ScriptedUpstream up, Duration deadline, int attempts) {
-        ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(Duration.ofMillis(150), deadline)
+    /** One event loop forwarding {@code cluster.local} to {@code up} over TCP. */
+    private static ProxyConfig overTcp(ScriptedUpstream up, Duration attempt, Duration deadline, int attempts) {
+        ForwardOptions forward = ForwardOptions.defaults().toBuilder().timeouts(attempt, deadline)
                 .maxAttempts(attempts).health(1000, Duration.ofSeconds(30)).build();
         return ProxyConfig.builder(new InetSocketAddress("127.0.0.1", 0), List.of(up.address()))
                 .eventLoops(1).forward(forward)
