@@ -16,7 +16,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,9 +50,8 @@ public final class Exchange {
     Pipeline pipeline;
     /** How far into the pipeline the exchange went: an answer goes back from here. */
     int depth;
-    /** Work a stage deferred (see {@link #defer}), and its timer. */
-    private Runnable pending;
-    private ScheduledFuture<?> pendingTimer;
+    /** Work a stage deferred (see {@link #defer}); null until the first deferral. */
+    private Deferred deferred;
     /** Run once the exchange ends, however (see {@link #whenDone}). */
     private Runnable onDone;
     /** A copy with no client (see {@link #detachedCopy}): its answer goes nowhere, and it counts in no metrics. */
@@ -216,21 +214,21 @@ public final class Exchange {
      * piece of work at a time. Shutdown does not wait for it (see {@link #abandon}).
      */
     public void defer(long nanos, Runnable work) {
-        if (pending != null) {
-            throw new IllegalStateException("work already deferred for this exchange");
+        if (deferred == null) {
+            deferred = new Deferred();
         }
-        pending = work;
-        pendingTimer = loop.eventLoop().schedule(this::runPending, nanos, TimeUnit.NANOSECONDS);
+        deferred.hold(work, loop.eventLoop().schedule(this::runPending, nanos, TimeUnit.NANOSECONDS));
+    }
+
+    private boolean deferring() {
+        return deferred != null && deferred.holds();
     }
 
     private void runPending() {
-        Runnable work = pending;
+        Runnable work = deferred.take();
         if (work == null) {
             return;
         }
-        pending = null;
-        pendingTimer.cancel(false);
-        pendingTimer = null;
         if (pipeline == null) {
             work.run();
         } else {
@@ -245,13 +243,12 @@ public final class Exchange {
      */
     void abandon() {
         if (state == State.OPEN) {
-            if (pending != null) {
-                pendingTimer.cancel(false);
-                pending = null;
+            if (deferring()) {
+                deferred.take(); // the delayed query is answered SERVFAIL now instead
             }
             respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
         }
-        while (state == State.ANSWERING && pending != null) {
+        while (state == State.ANSWERING && deferring()) {
             runPending();
         }
     }
@@ -272,7 +269,7 @@ public final class Exchange {
 
     /** Whether the answer is still on its way back with nothing deferred holding it (see {@link Pipeline#answer}). */
     boolean answeringNow() {
-        return state == State.ANSWERING && pending == null;
+        return state == State.ANSWERING && !deferring();
     }
 
     /**
@@ -314,14 +311,7 @@ public final class Exchange {
 
     /** Ends the exchange without any answer and without a flow; the drop is counted under {@code reason}. */
     public void drop(String reason) {
-        if (state == State.DONE) {
-            return;
-        }
-        state = State.DONE;
-        if (!detached) {
-            loop.metrics().drop(reason, System.nanoTime() - receivedNanos);
-        }
-        finish(false, null, null, 0);
+        endUnanswered(reason, false, null);
     }
 
     /**
@@ -329,6 +319,10 @@ public final class Exchange {
      * stage may do this to an answer on its way back, after releasing it.
      */
     public void dropRecorded(String reason, Outcome outcome) {
+        endUnanswered(reason, loop.recording(), outcome);
+    }
+
+    private void endUnanswered(String reason, boolean recording, Outcome outcome) {
         if (state == State.DONE) {
             return;
         }
@@ -337,7 +331,7 @@ public final class Exchange {
         if (!detached) {
             loop.metrics().drop(reason, now - receivedNanos);
         }
-        finish(loop.recording(), null, outcome, now);
+        finish(recording, null, outcome, now);
     }
 
     /**
