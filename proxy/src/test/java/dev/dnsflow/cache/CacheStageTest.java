@@ -2,10 +2,14 @@ package dev.dnsflow.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dnsflow.flow.Attempt;
+import dev.dnsflow.flow.AttemptOutcome;
+import dev.dnsflow.flow.CacheMark;
 import dev.dnsflow.flow.Flow;
 import dev.dnsflow.flow.FlowJson;
 import dev.dnsflow.flow.FlowResponse;
 import dev.dnsflow.metrics.ProxyMetrics;
+import dev.dnsflow.flow.Outcome;
 import dev.dnsflow.flow.Transport;
 import dev.dnsflow.pipeline.Exchange;
 import dev.dnsflow.pipeline.LoopContext;
@@ -22,6 +26,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,8 +56,7 @@ class CacheStageTest {
 
     @Test
     void aPrefetchDroppedOnItsWayUpstreamReleasesItsClaimSoTheNextQueryRefreshes() {
-        ResponseCache cache = new ResponseCache(CacheOptions.defaults().withPrefetch(new CacheOptions.Prefetch(1,
-                java.time.Duration.ofMinutes(1), 50)), null, clock::get);
+        ResponseCache cache = prefetchingCache();
         Message query = Wire.query("drop.example.com.", Type.A, 1);
         cache.store(CacheKey.of(Unpooled.wrappedBuffer(query.toWire()), parse(Unpooled.wrappedBuffer(query.toWire()))),
                 Unpooled.wrappedBuffer(CacheTest.answer(query, 300).toWire()));
@@ -77,18 +81,13 @@ class CacheStageTest {
         pipeline.serve(exchange(query));
 
         assertThat(upstream[0]).as("the second query finds the claim released and refreshes").isEqualTo(2);
-        loop.flusher().flush();
-        int answered = 0;
-        for (Object out; (out = channel.readOutbound()) != null; answered++) {
-            ReferenceCountUtil.release(out);
-        }
+        int answered = answersSent();
         assertThat(answered).as("both clients answered from the entry, not waiting for the refresh").isEqualTo(2);
     }
 
     @Test
     void aRefreshThatFailsAfterItsEntryWasReplacedIsNoHitAndItsFlowSaysItFailed() {
-        ResponseCache cache = new ResponseCache(CacheOptions.defaults().withPrefetch(new CacheOptions.Prefetch(1,
-                java.time.Duration.ofMinutes(1), 50)), null, clock::get);
+        ResponseCache cache = prefetchingCache();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Message query = Wire.query("held.example.com.", Type.A, 1);
         store(cache, query, CacheTest.answer(query, 300));
@@ -112,33 +111,28 @@ class CacheStageTest {
         double hits = registry.counter("dnsflow.cache.hits", "kind", "success").count();
         store(cache, query, CacheTest.answer(query, 300)); // another query stored a new answer meanwhile
         Exchange refresh = held.get(0);
-        refresh.facts().addAttempt(new dev.dnsflow.flow.Attempt("10.0.0.1:53", Transport.UDP, 9, 0, 1_000,
-                dev.dnsflow.flow.AttemptOutcome.ANSWERED));
-        refresh.respondError(Responses.SERVFAIL, dev.dnsflow.flow.Outcome.SERVFAIL);
+        refresh.facts().addAttempt(new Attempt("10.0.0.1:53", Transport.UDP, 9, 0, 1_000,
+                AttemptOutcome.ANSWERED));
+        refresh.respondError(Responses.SERVFAIL, Outcome.SERVFAIL);
 
         assertThat(registry.counter("dnsflow.cache.hits", "kind", "success").count()).as("no hit for no client")
                 .isEqualTo(hits);
         assertThat(registry.counter("dnsflow.cache.stale").count()).isZero();
         assertThat(flows).hasSize(2);
-        assertThat(flows.get(0).get(dev.dnsflow.flow.CacheMark.KEY).result()).isEqualTo(dev.dnsflow.flow.CacheMark.Result.PREFETCH);
+        assertThat(flows.get(0).get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.PREFETCH);
         Flow flow = flows.get(1);
-        assertThat(flow.get(dev.dnsflow.flow.CacheMark.KEY).result()).isEqualTo(dev.dnsflow.flow.CacheMark.Result.REFRESH);
-        assertThat(dev.dnsflow.flow.CacheMark.background(flow)).isTrue();
-        assertThat(dev.dnsflow.flow.CacheMark.background(flows.get(0))).isFalse();
-        assertThat(flow.outcome()).isEqualTo(dev.dnsflow.flow.Outcome.SERVFAIL);
+        assertThat(flow.get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.REFRESH);
+        assertThat(CacheMark.background(flow)).isTrue();
+        assertThat(CacheMark.background(flows.get(0))).isFalse();
+        assertThat(flow.outcome()).isEqualTo(Outcome.SERVFAIL);
         assertThat(flow.attempts()).hasSize(1);
-        loop.flusher().flush();
-        int answered = 0;
-        for (Object out; (out = channel.readOutbound()) != null; answered++) {
-            ReferenceCountUtil.release(out);
-        }
+        int answered = answersSent();
         assertThat(answered).as("only the client's answer went out").isEqualTo(1);
     }
 
     @Test
     void aRefreshWhoseStageThrowsRecordsAFailedRefreshFlow() {
-        ResponseCache cache = new ResponseCache(CacheOptions.defaults().withPrefetch(new CacheOptions.Prefetch(1,
-                java.time.Duration.ofMinutes(1), 50)), null, clock::get);
+        ResponseCache cache = prefetchingCache();
         Message query = Wire.query("throw.example.com.", Type.A, 1);
         store(cache, query, CacheTest.answer(query, 300));
         clock.addAndGet(20 * SECOND);
@@ -159,14 +153,11 @@ class CacheStageTest {
         pipeline.serve(exchange(query));
 
         assertThat(flows).hasSize(2);
-        assertThat(flows.get(1).get(dev.dnsflow.flow.CacheMark.KEY).result()).isEqualTo(dev.dnsflow.flow.CacheMark.Result.REFRESH);
-        assertThat(flows.get(1).outcome()).isEqualTo(dev.dnsflow.flow.Outcome.SERVFAIL);
+        assertThat(flows.get(1).get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.REFRESH);
+        assertThat(flows.get(1).outcome()).isEqualTo(Outcome.SERVFAIL);
         ByteBuf q = Wire.buf(query);
         assertThat(cache.get(CacheKey.of(q, parse(q))).refreshing()).as("its claim released").isFalse();
-        loop.flusher().flush();
-        for (Object out; (out = channel.readOutbound()) != null; ) {
-            ReferenceCountUtil.release(out);
-        }
+        answersSent();
     }
 
     @Test
@@ -228,7 +219,7 @@ class CacheStageTest {
             }
 
             @Override
-            public void answer(Exchange exchange, ByteBuf response, dev.dnsflow.flow.Outcome outcome, Back back) {
+            public void answer(Exchange exchange, ByteBuf response, Outcome outcome, Back back) {
                 Responses.truncate(response, exchange.parsed().questionEnd());
                 back.answer(exchange, response, outcome);
             }
@@ -242,6 +233,22 @@ class CacheStageTest {
         assertThat(flow.response().truncated()).isTrue();
         assertThat(flow.response().answers()).isZero();
         assertThat(flow.response().addresses()).isEmpty();
+    }
+
+    /** A cache that prefetches an entry asked once, once 50 % of its TTL is left. */
+    private ResponseCache prefetchingCache() {
+        return new ResponseCache(CacheOptions.defaults().withPrefetch(new CacheOptions.Prefetch(1, Duration.ofMinutes(1), 50)),
+                null, clock::get);
+    }
+
+    /** How many answers went out to clients (flushed, read and released). */
+    private int answersSent() {
+        loop.flusher().flush();
+        int answered = 0;
+        for (Object out; (out = channel.readOutbound()) != null; answered++) {
+            ReferenceCountUtil.release(out);
+        }
+        return answered;
     }
 
     private static void store(ResponseCache cache, Message query, Message answer) {
@@ -273,7 +280,7 @@ class CacheStageTest {
         try {
             assertThat(flows).hasSize(1);
             Flow flow = flows.get(0);
-            assertThat(flow.get(dev.dnsflow.flow.CacheMark.KEY).result()).isEqualTo(dev.dnsflow.flow.CacheMark.Result.HIT);
+            assertThat(flow.get(CacheMark.KEY).result()).isEqualTo(CacheMark.Result.HIT);
             FlowResponse fresh = ResponseReader.summarize(sent, questionEnd);
             FlowResponse got = flow.response();
             assertThat(List.of(got.rcode(), got.answers(), got.size(), got.truncated()))
