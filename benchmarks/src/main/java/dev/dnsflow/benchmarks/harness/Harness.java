@@ -139,6 +139,10 @@ public final class Harness {
             variants.add(peers.startDnsflow(List.of(launcher.toString()), Setup.FLOW_ON + "[" + v.getKey() + "]", nsd.address(),
                     Setup.Recording.RING, v.getValue()));
         }
+        for (Map.Entry<String, Path> v : o.jarVariants.entrySet()) {
+            variants.add(peers.startDnsflowJar(List.of(launcher.toString()), Setup.FLOW_ON + "[" + v.getKey() + "]",
+                    nsd.address(), v.getValue()));
+        }
         setups.addAll(variants);
         for (Setup s : setups) {
             OUT.printf("started %-24s pid %-7d on %s%n", s.name(), s.process().pid(), s.address());

@@ -41,6 +41,9 @@ final class Options {
             "                          with --mix cache-hit also " + String.join(", ", Setup.CACHES),
             "  --jvm-variant L=OPTS    also measure dnsflow recording on with these JVM flags, as dnsflow-rec-on[L]",
             "                          (repeatable; throughput rounds only; e.g. g1=-XX:+UseG1GC)",
+            "  --jar-variant L=PATH    also measure dnsflow recording on running another build's dnsflow.jar, as",
+            "                          dnsflow-rec-on[L], with the launcher's flags: A/B of two builds in one run",
+            "                          (repeatable; throughput rounds only; e.g. before=/tmp/before/dnsflow.jar)",
             "  --out DIR               where RESULTS.md and latency.png go (default benchmarks/results)",
             "  --quick                 2 rounds x 3 s, 1 s warmup, 1 latency round x 2 s (for development)",
             "  --keep-temp             keep the temp dir (configs, logs, flow log) for inspection",
@@ -60,6 +63,8 @@ final class Options {
     /** Set: the main dnsflow setups run as {@code java FLAGS -jar dnsflow.jar}, not through the launcher. */
     String dnsflowJvm;
     Map<String, String> jvmVariants = new LinkedHashMap<>();
+    /** Label → another build's dnsflow.jar, run as recording on (A/B of two builds). */
+    Map<String, Path> jarVariants = new LinkedHashMap<>();
     /** The setups to measure, in {@link Setup#ALL}'s order; NSD direct always among them. */
     List<String> setups = Setup.ALL;
     QueryMix.Mix mix = QueryMix.Mix.DEFAULT;
@@ -93,6 +98,14 @@ final class Options {
                         throw new IllegalArgumentException("--jvm-variant wants LABEL=OPTS, got " + v);
                     }
                     o.jvmVariants.put(v.substring(0, eq), v.substring(eq + 1));
+                }
+                case "--jar-variant" -> {
+                    String v = value(args, ++i, a);
+                    int eq = v.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("--jar-variant wants LABEL=PATH, got " + v);
+                    }
+                    o.jarVariants.put(v.substring(0, eq), Path.of(v.substring(eq + 1)));
                 }
                 case "--setups" -> {
                     o.setups = setups(value(args, ++i, a));

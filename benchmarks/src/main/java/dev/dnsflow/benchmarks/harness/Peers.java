@@ -307,8 +307,22 @@ final class Peers {
         return startDnsflow(launcher, name, upstream, recording, javaOpts, cluster, List.of());
     }
 
+    /** Recording on, running another build's jar through the launcher ({@code DNSFLOW_JAR}), for A/B runs of two builds. */
+    Setup startDnsflowJar(List<String> launcher, String name, InetSocketAddress upstream, Path jar) throws InterruptedException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalArgumentException("--jar-variant: no such jar " + jar);
+        }
+        return startDnsflow(launcher, name, upstream, Setup.Recording.RING, "", null, List.of(), Map.of("DNSFLOW_JAR", jar.toString()));
+    }
+
     private Setup startDnsflow(List<String> launcher, String name, InetSocketAddress upstream, Setup.Recording recording,
                                String javaOpts, MockCluster cluster, List<String> extra) throws InterruptedException {
+        return startDnsflow(launcher, name, upstream, recording, javaOpts, cluster, extra, Map.of());
+    }
+
+    private Setup startDnsflow(List<String> launcher, String name, InetSocketAddress upstream, Setup.Recording recording,
+                               String javaOpts, MockCluster cluster, List<String> extra, Map<String, String> extraEnv)
+            throws InterruptedException {
         Path dir = dir(name);
         int port = Tools.freePort();
         List<String> cmd = new ArrayList<>(launcher);
@@ -322,6 +336,7 @@ final class Peers {
                     dir.resolve("flows.jsonl").toString(), "--flow-log-max-size", "64MB", "--flow-log-keep", "2"));
         }
         Map<String, String> env = new HashMap<>(Map.of("DNSFLOW_JAVA_OPTS", javaOpts));
+        env.putAll(extraEnv);
         if (cluster != null) {
             cmd.addAll(List.of("--kubernetes", "on", "--kubeconfig", cluster.kubeconfig().toString()));
             env.putAll(MockCluster.podEnv());
@@ -333,6 +348,9 @@ final class Peers {
                 .replace("127.0.0.1:" + admin, "127.0.0.1:ADMIN_PORT").replaceAll("http://127\\.0\\.0\\.1:\\d+", "http://127.0.0.1:OTLP_PORT");
         String flags = launcher.size() > 1 ? "`" + String.join(" ", launcher.subList(0, first - 2)) + " -jar dnsflow.jar`, no launcher"
                 : javaOpts.isBlank() ? "the launcher's JVM flags" : "DNSFLOW_JAVA_OPTS=`" + javaOpts + "`";
+        if (extraEnv.containsKey("DNSFLOW_JAR")) {
+            flags += ", DNSFLOW_JAR=`" + extraEnv.get("DNSFLOW_JAR") + "`";
+        }
         String names = cluster == null ? "" : "; as pod " + MockCluster.podEnv().get("POD_NAMESPACE") + "/"
                 + MockCluster.podEnv().get("POD_NAME") + " (POD_NAME, POD_NAMESPACE, NODE_NAME, POD_IP), against "
                 + MockCluster.describe();

@@ -101,6 +101,8 @@ final class ReportWriter {
                 + "dnsflow-otlp-0.01, dnsflow-rec-off, dnsflow-nodelocal-cache): ").append(o.dnsflowFlags()).append('\n');
         o.jvmVariants.forEach((label, opts) -> md.append("- variant dnsflow-rec-on[").append(label).append("]: ")
                 .append(opts.isBlank() ? "none (the ./dnsflow launcher's own flags)" : "`DNSFLOW_JAVA_OPTS=\"" + opts + "\"`").append('\n'));
+        o.jarVariants.forEach((label, jar) -> md.append("- variant dnsflow-rec-on[").append(label)
+                .append("]: another build, `DNSFLOW_JAR=").append(jar).append("`, the launcher's flags\n"));
         md.append("\n## JMH (the per-query work, piece by piece)\n\n```sh\n").append(BUILD)
                 .append(" && java -jar benchmarks/target/benchmarks.jar QueryPath\n")
                 .append("java -jar benchmarks/target/benchmarks.jar Names -prof gc   # naming a flow, 10 000-pod index\n```\n\n");

@@ -37,6 +37,15 @@ class OptionsTest {
     }
 
     @Test
+    void jarVariantsNameAnotherBuildAndAreRefusedWithoutALabel() {
+        Options o = Options.parse(new String[] {"--jar-variant", "before=/tmp/before/dnsflow.jar"});
+
+        assertThat(o.jarVariants).containsEntry("before", java.nio.file.Path.of("/tmp/before/dnsflow.jar"));
+        assertThatThrownBy(() -> Options.parse(new String[] {"--jar-variant", "/tmp/before/dnsflow.jar"}))
+                .hasMessageContaining("--jar-variant wants LABEL=PATH");
+    }
+
+    @Test
     void theDefaultMixAndSetupsStayAsTheyWere() {
         Options o = Options.parse(new String[0]);
 
