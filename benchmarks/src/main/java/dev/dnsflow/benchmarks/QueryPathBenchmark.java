@@ -19,6 +19,10 @@ import dev.dnsflow.wire.ResponseCheck;
 import dev.dnsflow.wire.ResponseReader;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +74,8 @@ public class QueryPathBenchmark {
     private static final byte[] EXTRA = "{\"flow\":\"01JF0000000000000000000000\"}".getBytes(StandardCharsets.UTF_8);
     private final DnstapEncoder dnstap = DnstapEncoder.of("bench", "dnsflow");
     private Flow flow;
+    private final ByteArrayOutputStream lines = new ByteArrayOutputStream(1 << 17);
+    private JsonGenerator lineGenerator;
 
     @Setup
     public void setUp() {
@@ -77,6 +83,12 @@ public class QueryPathBenchmark {
         answer = Unpooled.directBuffer(ANSWER.length).writeBytes(ANSWER);
         QueryParser.parse(query, parsed);
         flow = record();
+        try {
+            lineGenerator = FlowJson.FACTORY.createGenerator(lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        lineGenerator.setRootValueSeparator(null);
     }
 
     @Benchmark
@@ -107,6 +119,18 @@ public class QueryPathBenchmark {
     @Benchmark
     public String writeFlowJson() {
         return FlowJson.toJson(flow);
+    }
+
+    /** A flow as the JSON-lines log writes it: one reused generator into a reused buffer, emptied every 64 KiB. */
+    @Benchmark
+    public int writeFlowJsonLine() throws IOException {
+        FlowJson.write(flow, lineGenerator);
+        lineGenerator.flush();
+        lines.write('\n');
+        if (lines.size() >= 1 << 16) {
+            lines.reset();
+        }
+        return lines.size();
     }
 
     /** One FORWARDER_RESPONSE dnstap message (query and answer bytes, both times): the largest of a flow's four. */

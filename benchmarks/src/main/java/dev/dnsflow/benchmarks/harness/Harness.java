@@ -140,8 +140,11 @@ public final class Harness {
                     Setup.Recording.RING, v.getValue()));
         }
         for (Map.Entry<String, Path> v : o.jarVariants.entrySet()) {
-            variants.add(peers.startDnsflowJar(List.of(launcher.toString()), Setup.FLOW_ON + "[" + v.getKey() + "]",
-                    nsd.address(), v.getValue()));
+            // beside recording on, and beside recording on + log when that is measured too
+            for (String like : o.setups.contains(Setup.FLOW_LOG) ? List.of(Setup.FLOW_ON, Setup.FLOW_LOG) : List.of(Setup.FLOW_ON)) {
+                variants.add(peers.startDnsflowJar(List.of(launcher.toString()), like + "[" + v.getKey() + "]", nsd.address(),
+                        like.equals(Setup.FLOW_LOG) ? Setup.Recording.RING_AND_LOG : Setup.Recording.RING, v.getValue()));
+            }
         }
         setups.addAll(variants);
         for (Setup s : setups) {

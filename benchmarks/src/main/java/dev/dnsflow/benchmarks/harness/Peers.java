@@ -307,12 +307,13 @@ final class Peers {
         return startDnsflow(launcher, name, upstream, recording, javaOpts, cluster, List.of());
     }
 
-    /** Recording on, running another build's jar through the launcher ({@code DNSFLOW_JAR}), for A/B runs of two builds. */
-    Setup startDnsflowJar(List<String> launcher, String name, InetSocketAddress upstream, Path jar) throws InterruptedException {
+    /** {@code recording} as the main setups, running another build's jar through the launcher ({@code DNSFLOW_JAR}): A/B of two builds. */
+    Setup startDnsflowJar(List<String> launcher, String name, InetSocketAddress upstream, Setup.Recording recording, Path jar)
+            throws InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("--jar-variant: no such jar " + jar);
         }
-        return startDnsflow(launcher, name, upstream, Setup.Recording.RING, "", null, List.of(), Map.of("DNSFLOW_JAR", jar.toString()));
+        return startDnsflow(launcher, name, upstream, recording, "", null, List.of(), Map.of("DNSFLOW_JAR", jar.toString()));
     }
 
     private Setup startDnsflow(List<String> launcher, String name, InetSocketAddress upstream, Setup.Recording recording,

@@ -160,8 +160,11 @@ final class ReportWriter {
             }
         }
         for (Setup v : d.variants()) {
-            appendRatio(t, d, v.name(), Setup.FLOW_ON);
-            appendRatio(t, d, v.name(), Setup.DNSDIST);
+            String like = v.name().substring(0, v.name().indexOf('[')); // the main setup it runs beside
+            appendRatio(t, d, v.name(), like);
+            if (d.measured(Setup.DNSDIST)) {
+                appendRatio(t, d, v.name(), Setup.DNSDIST);
+            }
         }
         return t.toString();
     }
