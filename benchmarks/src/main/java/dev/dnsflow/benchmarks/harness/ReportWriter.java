@@ -122,17 +122,18 @@ final class ReportWriter {
 
     static String throughputTable(RunData d) {
         StringBuilder t = new StringBuilder("| Setup | median qps | min – max | vs NSD direct | lost | CPU (cores) "
-                + "| CPU µs/query | of which kernel | NSD CPU (cores) | peak RSS (VmHWM) | max sampled RSS |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| CPU µs/query | user / kernel µs | of which kernel | NSD CPU (cores) | peak RSS (VmHWM) | max sampled RSS |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String name : d.throughput().keySet()) {
             List<ThroughputRounds.Measurement> ms = d.throughput().get(name);
             List<Double> qps = d.qps(name);
             double lost = Stats.median(ms.stream().map(x -> 100 * x.dnsperf().lossRatio()).toList());
-            t.append(String.format("| %s | %,.0f | %,.0f – %,.0f | %s | %.2f %% | %.2f | %.1f | %.0f %% | %s | %s | %s |%n",
+            t.append(String.format("| %s | %,.0f | %,.0f – %,.0f | %s | %.2f %% | %.2f | %.1f | %.1f / %.1f | %.0f %% | %s | %s | %s |%n",
                     name, Stats.median(qps), Stats.min(qps), Stats.max(qps),
                     name.equals(Setup.DIRECT) ? "1.00×" : String.format("%.2f×", d.ratio(name, Setup.DIRECT)),
                     lost, Stats.median(ms.stream().map(ThroughputRounds.Measurement::cores).toList()),
                     Stats.median(ms.stream().map(ThroughputRounds.Measurement::cpuMicrosPerQuery).toList()),
+                    d.medianUserMicros(name), d.medianKernelMicros(name),
                     100 * Stats.median(ms.stream().map(ThroughputRounds.Measurement::systemShare).toList()),
                     name.equals(Setup.DIRECT) ? "(same)" : String.format("%.2f",
                             Stats.median(ms.stream().map(x -> x.nsdCpuSeconds() / x.wallSeconds()).toList())),

@@ -23,6 +23,16 @@ record RunData(Options options, String date, double minutes, Machine machine, St
         return Stats.median(qps(setup));
     }
 
+    /** Median over rounds of the setup's user-space CPU µs per query. */
+    double medianUserMicros(String setup) {
+        return Stats.median(throughput.get(setup).stream().map(ThroughputRounds.Measurement::userMicrosPerQuery).toList());
+    }
+
+    /** Median over rounds of the setup's kernel CPU µs per query. */
+    double medianKernelMicros(String setup) {
+        return Stats.median(throughput.get(setup).stream().map(ThroughputRounds.Measurement::kernelMicrosPerQuery).toList());
+    }
+
     double ratio(String a, String b) {
         return Stats.medianRatio(qps(a), qps(b));
     }

@@ -45,6 +45,16 @@ final class ThroughputRounds {
         double cpuMicrosPerQuery() {
             return dnsperf.completed() == 0 ? Double.NaN : cpuSeconds * 1e6 / dnsperf.completed();
         }
+
+        /** The part of {@link #cpuMicrosPerQuery} spent in the kernel (system calls, the network stack). */
+        double kernelMicrosPerQuery() {
+            return dnsperf.completed() == 0 ? Double.NaN : systemCpuSeconds * 1e6 / dnsperf.completed();
+        }
+
+        /** The part of {@link #cpuMicrosPerQuery} spent in the process's own code. */
+        double userMicrosPerQuery() {
+            return cpuMicrosPerQuery() - kernelMicrosPerQuery();
+        }
     }
 
     private final Dnsperf dnsperf;
