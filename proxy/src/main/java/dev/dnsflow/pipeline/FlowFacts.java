@@ -39,9 +39,17 @@ public final class FlowFacts {
     private int knownAnswers;
     private byte[] knownAddresses;
 
+    /**
+     * Most queries make one attempt: it is kept as an immutable one-element list, which the flow then takes without
+     * a copy ({@code List.copyOf}); a second one moves them to a growable list.
+     */
     public void addAttempt(Attempt attempt) {
         if (attempts.isEmpty()) {
-            attempts = new ArrayList<>(2);
+            attempts = List.of(attempt);
+            return;
+        }
+        if (attempts.size() == 1) {
+            attempts = new ArrayList<>(attempts);
         }
         attempts.add(attempt);
     }
